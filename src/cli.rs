@@ -1,0 +1,193 @@
+//! The `pulse` command line (DESIGN §6).
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::auth::password::Password;
+use crate::config::Config;
+use crate::db::Database;
+use crate::domain::accounts::{self, NewAccount};
+use crate::domain::role::Role;
+use crate::domain::{demo, organisations};
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(name = "pulse", about = "Pulse API access console and data API")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve HTTP (the default).
+    Serve {
+        /// Fill an empty database with demo data first and print how to sign in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create an organisation.
+    CreateOrg {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        api_enabled: bool,
+    },
+    /// Create a user, or add an existing one to an organisation. Password from PULSE_PASSWORD,
+    /// else prompted.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        staff: bool,
+        #[arg(long, requires = "role")]
+        org: Option<String>,
+        #[arg(long, requires = "org", value_parser = clap::value_parser!(RoleArg))]
+        role: Option<RoleArg>,
+    },
+    /// Fill an empty database with sample organisations, users and feedback.
+    SeedDemo,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Owner => Role::Owner,
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Member => Role::Member,
+        }
+    }
+}
+
+fn open_database(config: &Config) -> anyhow::Result<Database> {
+    let db = Database::connect(&config.database_url)?;
+    db.migrate()?;
+    Ok(db)
+}
+
+fn password_from_env_or_prompt() -> anyhow::Result<Password> {
+    if let Ok(password) = std::env::var("PULSE_PASSWORD") {
+        return Ok(Password::new(password));
+    }
+    let password = rpassword::prompt_password("Password: ").context("reading the password")?;
+    Ok(Password::new(password))
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let config = Config::from_env()?;
+        match self.command.unwrap_or(Command::Serve { demo: false }) {
+            Command::Serve { demo: seed } => {
+                let db = open_database(&config)?;
+                if seed {
+                    print_seed_outcome(demo::seed(&mut *db.conn()?)?, &config);
+                }
+                let listener = std::net::TcpListener::bind(&config.bind)
+                    .with_context(|| format!("binding {}", config.bind))?;
+                tracing::info!(address = %config.bind, "serving Pulse");
+                Application::build_with(config, db, listener)?
+                    .run_until_stopped()
+                    .await?;
+            }
+            Command::Migrate => {
+                open_database(&config)?;
+                println!("Migrations applied.");
+            }
+            Command::CreateOrg {
+                name,
+                slug,
+                api_enabled,
+            } => {
+                let db = open_database(&config)?;
+                let org = organisations::create(&mut *db.conn()?, &name, &slug, api_enabled)?;
+                println!(
+                    "Created organisation {} ({}), API access {}.",
+                    org.name,
+                    org.slug,
+                    if org.api_enabled() {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    }
+                );
+            }
+            Command::CreateUser {
+                email,
+                name,
+                staff,
+                org,
+                role,
+            } => {
+                let db = open_database(&config)?;
+                let mut conn = db.conn()?;
+                let existing = accounts::normalise_email(&email)
+                    .ok()
+                    .map(|e| crate::repo::users::find_by_email(&mut conn, &e))
+                    .transpose()?
+                    .flatten();
+                let (user, created) = match existing {
+                    Some(user) => (user, false),
+                    None => {
+                        let password = password_from_env_or_prompt()?;
+                        accounts::create_or_find_user(
+                            &mut conn,
+                            &NewAccount {
+                                email: &email,
+                                name: &name,
+                                password: &password,
+                                is_staff: staff,
+                            },
+                        )?
+                    }
+                };
+                println!(
+                    "{} user {} <{}>{}.",
+                    if created { "Created" } else { "Found existing" },
+                    user.name,
+                    user.email,
+                    if user.is_staff() { " (staff)" } else { "" }
+                );
+                if let (Some(slug), Some(role)) = (org, role) {
+                    let role = Role::from(role);
+                    accounts::add_to_organisation(&mut conn, user.id, &slug, role)?;
+                    println!("Added {} to {} as {}.", user.email, slug, role);
+                }
+            }
+            Command::SeedDemo => {
+                let db = open_database(&config)?;
+                print_seed_outcome(demo::seed(&mut *db.conn()?)?, &config);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn print_seed_outcome(outcome: demo::SeedOutcome, config: &Config) {
+    match outcome {
+        demo::SeedOutcome::AlreadyPopulated => {
+            println!("The database already has users; demo data was not added.");
+        }
+        demo::SeedOutcome::Seeded { password, accounts } => {
+            println!(
+                "Demo data created. Sign in at http://{}/login with:",
+                config.bind
+            );
+            for (email, what) in accounts {
+                println!("  {email:<28} {what}");
+            }
+            println!("Password for every demo account: {}", password.expose());
+        }
+    }
+}

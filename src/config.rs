@@ -1,0 +1,70 @@
+//! Configuration from environment variables (DESIGN §6).
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use chrono::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    /// How long a freshly generated API token stays viewable by its generator.
+    pub reveal_window: Duration,
+    pub cookie_secure: bool,
+    /// A session ends after this long without a request...
+    pub session_idle: Duration,
+    /// ...and in any case this long after sign-in.
+    pub session_absolute: Duration,
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+fn env_seconds(name: &str, default: i64) -> anyhow::Result<Duration> {
+    let raw = env_or(name, &default.to_string());
+    let secs: i64 = raw
+        .parse()
+        .ok()
+        .filter(|s| *s > 0)
+        .with_context(|| format!("{name} must be a positive number of seconds, got {raw:?}"))?;
+    Ok(Duration::seconds(secs))
+}
+
+fn is_loopback(bind: &str) -> bool {
+    bind.parse::<SocketAddr>()
+        .map(|a| a.ip().is_loopback())
+        .unwrap_or_else(|_| bind.starts_with("localhost:"))
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let bind = env_or("PULSE_BIND", "127.0.0.1:8080");
+        let cookie_secure = match std::env::var("PULSE_COOKIE_SECURE") {
+            Ok(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes"),
+            // Browsers drop Secure cookies over plain http, which is all local development has.
+            Err(_) => !is_loopback(&bind),
+        };
+        Ok(Self {
+            database_url: env_or("DATABASE_URL", "pulse.db"),
+            reveal_window: env_seconds("PULSE_REVEAL_SECONDS", 300)?,
+            session_idle: env_seconds("PULSE_SESSION_IDLE_SECONDS", 2 * 60 * 60)?,
+            session_absolute: env_seconds("PULSE_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)?,
+            cookie_secure,
+            bind,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secure_cookies_are_off_only_on_loopback() {
+        assert!(is_loopback("127.0.0.1:8080"));
+        assert!(is_loopback("[::1]:80"));
+        assert!(is_loopback("localhost:8080"));
+        assert!(!is_loopback("0.0.0.0:8080"));
+    }
+}

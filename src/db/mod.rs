@@ -1,0 +1,143 @@
+//! Persistence plumbing: one connection type for SQLite and PostgreSQL, a pool, embedded
+//! migrations per backend, and the one way to run diesel off the async workers.
+pub mod schema;
+
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Where the data lives, decided by the shape of `DATABASE_URL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Self {
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Self::Postgres(raw.to_owned())
+        } else {
+            let path = raw.strip_prefix("sqlite://").unwrap_or(raw);
+            Self::Sqlite(path.to_owned())
+        }
+    }
+}
+
+/// Establishes the backend the URL names, never guessing: a PostgreSQL URL whose server is down
+/// must fail, not silently become a SQLite file.
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = diesel::ConnectionError;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConn::Postgres(PgConnection::establish(url)?)),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers proceed during a write; the busy timeout makes concurrent
+                // writers wait their turn instead of failing with "database is locked".
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+#[derive(Clone)]
+pub struct Database {
+    pool: Pool,
+    url: DatabaseUrl,
+}
+
+impl Database {
+    pub fn connect(raw_url: &str) -> anyhow::Result<Self> {
+        let url = DatabaseUrl::parse(raw_url);
+        let max_size = match url {
+            DatabaseUrl::Sqlite(_) => 8,
+            DatabaseUrl::Postgres(_) => 10,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .build(ConnectionManager { url: url.clone() })?;
+        Ok(Self { pool, url })
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn conn(&self) -> Result<PooledConn, r2d2::Error> {
+        self.pool.get()
+    }
+
+    pub fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.conn()?;
+        let failed = |e| anyhow::anyhow!("migration failed: {e}");
+        let applied: Vec<String> = match &mut *conn {
+            DbConn::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|versions| versions.iter().map(ToString::to_string).collect())
+                .map_err(failed)?,
+            DbConn::Postgres(c) => {
+                // Several instances may start at once; only one may migrate at a time.
+                c.batch_execute("SELECT pg_advisory_lock(7355608)")?;
+                let result = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|versions| versions.iter().map(ToString::to_string).collect());
+                c.batch_execute("SELECT pg_advisory_unlock(7355608)")?;
+                result.map_err(failed)?
+            }
+        };
+        for migration in applied {
+            tracing::info!(%migration, "applied migration");
+        }
+        Ok(())
+    }
+
+    /// Runs `work` with a pooled connection on actix's blocking thread pool, so that diesel's
+    /// synchronous calls never stall the async workers.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<r2d2::Error> + From<actix_web::error::BlockingError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}

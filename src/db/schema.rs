@@ -1,0 +1,84 @@
+// Mirrors migrations/{sqlite,postgres}; tests/api/schema_drift.rs checks both stay in step.
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        is_staff -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> Integer,
+        name -> Text,
+        slug -> Text,
+        api_enabled -> Integer,
+        api_enabled_changed_at -> Nullable<Timestamp>,
+        api_enabled_changed_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (user_id, organisation_id) {
+        user_id -> Integer,
+        organisation_id -> Integer,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Nullable<Integer>,
+        state -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Integer,
+        organisation_id -> Nullable<Integer>,
+        actor_user_id -> Nullable<Integer>,
+        action -> Text,
+        detail -> Text,
+        client_addr -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Integer,
+        throttle_key -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> organisations (organisation_id));
+diesel::joinable!(audit_events -> organisations (organisation_id));
+diesel::joinable!(audit_events -> users (actor_user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    organisations,
+    memberships,
+    sessions,
+    audit_events,
+    login_failures,
+    app_secrets,
+);

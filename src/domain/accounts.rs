@@ -1,0 +1,144 @@
+//! Accounts: creating users, adding them to organisations, and signing in with throttling.
+use chrono::Duration;
+
+use crate::auth::password::{self, MIN_PASSWORD_CHARS, Password};
+use crate::db::DbConn;
+use crate::domain::role::Role;
+use crate::domain::slug::parse_name;
+use crate::domain::{AppError, now};
+use crate::repo::users::{NewUser, User};
+use crate::repo::{login_failures, memberships, organisations, users};
+
+/// Failed sign-ins allowed per account, and per client address, within the window.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+
+pub fn normalise_email(raw: &str) -> Result<String, AppError> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !email.contains(char::is_whitespace);
+    if valid {
+        Ok(email)
+    } else {
+        Err(AppError::invalid(
+            "Enter a valid email address, like name@example.com.",
+        ))
+    }
+}
+
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a Password,
+    pub is_staff: bool,
+}
+
+/// Creates a user, or returns the existing one with that email (its password unchanged).
+pub fn create_or_find_user(
+    conn: &mut DbConn,
+    account: &NewAccount,
+) -> Result<(User, bool), AppError> {
+    let email = normalise_email(account.email)?;
+    if let Some(existing) = users::find_by_email(conn, &email)? {
+        return Ok((existing, false));
+    }
+    let name = parse_name(account.name, "name")?;
+    if account.password.expose().chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::invalid(format!(
+            "The password must be at least {MIN_PASSWORD_CHARS} characters."
+        )));
+    }
+    let password_hash = password::hash(account.password)?;
+    let user = users::insert(
+        conn,
+        &NewUser {
+            email: &email,
+            name: &name,
+            password_hash: &password_hash,
+            is_staff: i32::from(account.is_staff),
+            created_at: now(),
+        },
+    )?;
+    Ok((user, true))
+}
+
+pub fn add_to_organisation(
+    conn: &mut DbConn,
+    user_id: i32,
+    slug: &str,
+    role: Role,
+) -> Result<(), AppError> {
+    let org = organisations::find_by_slug(conn, slug)?.ok_or_else(|| {
+        AppError::invalid(format!("There is no organisation with slug {slug:?}."))
+    })?;
+    memberships::upsert(conn, user_id, org.id, role.as_str(), now())?;
+    Ok(())
+}
+
+fn account_key(email: &str) -> String {
+    format!("account:{email}")
+}
+
+fn address_key(addr: &str) -> String {
+    format!("address:{addr}")
+}
+
+fn check_throttle(conn: &mut DbConn, key: &str, limit: i64) -> Result<(), AppError> {
+    let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let (failures, oldest) = login_failures::count_since(conn, key, now() - window)?;
+    if failures >= limit {
+        let lifts_at = oldest.unwrap_or_else(now) + window;
+        let retry_after_secs = (lifts_at - now()).num_seconds().max(1) as u64;
+        return Err(AppError::TooManyAttempts { retry_after_secs });
+    }
+    Ok(())
+}
+
+/// Signs in with email and password. Runs argon2, so call it on the blocking pool.
+/// Any failure is the same `Invalid` message, never saying whether the account exists.
+pub fn authenticate(
+    conn: &mut DbConn,
+    raw_email: &str,
+    password: &Password,
+    addr: &str,
+) -> Result<User, AppError> {
+    let wrong = || AppError::invalid("The email or password is incorrect.");
+    let email = raw_email.trim().to_lowercase();
+    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS)?;
+    check_throttle(conn, &account_key(&email), MAX_FAILURES_PER_ACCOUNT)?;
+    let user = users::find_by_email(conn, &email)?;
+    if password::verify(password, user.as_ref().map(|u| u.password_hash.as_str())) {
+        login_failures::clear(conn, &account_key(&email))?;
+        return user.ok_or_else(wrong);
+    }
+    login_failures::record(conn, &account_key(&email), now())?;
+    login_failures::record(conn, &address_key(addr), now())?;
+    Err(wrong())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(
+            normalise_email("  Ann@Example.COM ").unwrap(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@localhost",
+            "a nn@example.com",
+        ] {
+            assert!(normalise_email(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+}

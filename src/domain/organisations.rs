@@ -1,0 +1,66 @@
+//! Organisations and the staff switch for their API access.
+use diesel::Connection;
+
+use crate::db::DbConn;
+use crate::domain::slug::{parse_name, parse_slug};
+use crate::domain::{AppError, now};
+use crate::repo::audit::{self, NewAuditEvent};
+use crate::repo::organisations::{self, NewOrganisation, Organisation};
+
+pub const API_ACCESS_ENABLED: &str = "api_access.enabled";
+pub const API_ACCESS_DISABLED: &str = "api_access.disabled";
+
+pub fn create(
+    conn: &mut DbConn,
+    raw_name: &str,
+    raw_slug: &str,
+    api_enabled: bool,
+) -> Result<Organisation, AppError> {
+    let name = parse_name(raw_name, "organisation name")?;
+    let slug = parse_slug(raw_slug)?;
+    if organisations::find_by_slug(conn, &slug)?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "The slug {slug:?} is already taken."
+        )));
+    }
+    Ok(organisations::insert(
+        conn,
+        &NewOrganisation {
+            name: &name,
+            slug: &slug,
+            api_enabled: i32::from(api_enabled),
+            created_at: now(),
+        },
+    )?)
+}
+
+/// Switches API access on or off, with an audit entry, in one transaction.
+pub fn set_api_access(
+    conn: &mut DbConn,
+    slug: &str,
+    enabled: bool,
+    staff_user_id: i32,
+    client_addr: &str,
+) -> Result<Organisation, AppError> {
+    conn.transaction(|conn| {
+        let org = organisations::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
+        let at = now();
+        organisations::set_api_enabled(conn, org.id, enabled, staff_user_id, at)?;
+        audit::record(
+            conn,
+            &NewAuditEvent {
+                organisation_id: Some(org.id),
+                actor_user_id: Some(staff_user_id),
+                action: if enabled {
+                    API_ACCESS_ENABLED
+                } else {
+                    API_ACCESS_DISABLED
+                },
+                detail: "",
+                client_addr: Some(client_addr),
+                created_at: at,
+            },
+        )?;
+        organisations::find(conn, org.id)?.ok_or(AppError::NotFound)
+    })
+}

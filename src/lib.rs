@@ -1,0 +1,9 @@
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod repo;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

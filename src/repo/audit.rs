@@ -1,0 +1,55 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{audit_events, users};
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct NewAuditEvent<'a> {
+    pub organisation_id: Option<i32>,
+    pub actor_user_id: Option<i32>,
+    pub action: &'a str,
+    pub detail: &'a str,
+    pub client_addr: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values(event)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// An audit event with the actor's name, for display.
+#[derive(Queryable, Debug, Clone)]
+pub struct AuditEntry {
+    pub action: String,
+    pub detail: String,
+    pub client_addr: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub actor_name: Option<String>,
+}
+
+pub fn recent_for_organisation(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    actions: &[&str],
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    audit_events::table
+        .left_join(users::table)
+        .filter(audit_events::organisation_id.eq(organisation_id))
+        .filter(audit_events::action.eq_any(actions))
+        .order((audit_events::created_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .select((
+            audit_events::action,
+            audit_events::detail,
+            audit_events::client_addr,
+            audit_events::created_at,
+            users::name.nullable(),
+        ))
+        .load(conn)
+}

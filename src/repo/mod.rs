@@ -1,0 +1,8 @@
+//! Query functions: each takes `&mut DbConn` and returns `QueryResult`.
+pub mod audit;
+pub mod login_failures;
+pub mod memberships;
+pub mod organisations;
+pub mod secrets;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,45 @@
+//! Browser routes: server-rendered pages, one file per resource.
+pub mod error;
+pub mod health;
+pub mod home;
+pub mod layout;
+pub mod login;
+pub mod orgs;
+pub mod staff;
+
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::web;
+
+use crate::domain::AppError;
+use error::WebError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/static")
+            // Static files may be cached; the security headers still apply.
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "public, max-age=3600")))
+            .service(actix_files::Files::new(
+                "",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/static"),
+            )),
+    )
+    .route("/healthz", web::get().to(health::check))
+    .route("/", web::get().to(home::show))
+    .route("/login", web::get().to(login::form))
+    .route("/login", web::post().to(login::submit))
+    .route("/logout", web::post().to(login::logout))
+    .route("/staff/orgs", web::get().to(staff::list))
+    .route("/staff/orgs", web::post().to(staff::create))
+    .route(
+        "/staff/orgs/{slug}/api-access",
+        web::post().to(staff::set_api_access),
+    )
+    .route("/orgs/{slug}", web::get().to(orgs::home))
+    .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
+    .default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, WebError> {
+    Err(AppError::NotFound.into())
+}

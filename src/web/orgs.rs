@@ -1,0 +1,55 @@
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::auth::extractors::{OrgManager, OrgMember};
+use crate::domain::AppError;
+use crate::repo::memberships;
+use crate::startup::AppState;
+use crate::web::error::{WebError, render};
+use crate::web::layout::Nav;
+
+#[derive(Template)]
+#[template(path = "orgs/home.html")]
+struct OrgHomePage {
+    nav: Option<Nav>,
+    name: String,
+    slug: String,
+    role: String,
+    can_manage: bool,
+    members: Vec<(String, String, String)>,
+}
+
+pub async fn home(member: OrgMember, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let org_id = member.org.id;
+    let members = state
+        .db
+        .run(move |conn| memberships::members_of(conn, org_id).map_err(AppError::from))
+        .await?;
+    render(&OrgHomePage {
+        nav: Some(Nav::from(&member.signed_in)),
+        name: member.org.name,
+        slug: member.org.slug,
+        role: member.role.to_string(),
+        can_manage: member.role.can_manage(),
+        members,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "orgs/settings.html")]
+struct SettingsPage {
+    nav: Option<Nav>,
+    name: String,
+    slug: String,
+    api_enabled: bool,
+}
+
+/// Organisation settings: owners and admins only.
+pub async fn settings(OrgManager(member): OrgManager) -> Result<HttpResponse, WebError> {
+    render(&SettingsPage {
+        nav: Some(Nav::from(&member.signed_in)),
+        api_enabled: member.org.api_enabled(),
+        name: member.org.name,
+        slug: member.org.slug,
+    })
+}

@@ -1,0 +1,204 @@
+use pulse::domain::accounts::MAX_FAILURES_PER_ACCOUNT;
+use pulse::domain::role::Role;
+
+use crate::helpers::{PASSWORD, browser, session_cookie, spawn_app};
+
+#[tokio::test]
+async fn sign_in_with_the_right_password_starts_a_session() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", false);
+    let client = browser();
+    let response = app.login_as(&client, "Ann@Example.com", PASSWORD).await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], "/");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("pulse_session="))
+        .expect("session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let home = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status().as_u16(), 200);
+    assert!(home.text().await.unwrap().contains("Your organisations"));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_message() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", false);
+    for (email, password) in [
+        ("ann@example.com", "wrong password!"),
+        ("nobody@example.com", PASSWORD),
+    ] {
+        let response = app.login_as(&browser(), email, password).await;
+        assert_eq!(response.status().as_u16(), 401);
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("The email or password is incorrect."),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_redirect_to_sign_in_when_signed_out() {
+    let app = spawn_app().await;
+    let response = browser().get(app.url("/staff/orgs")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "/login?next=%2Fstaff%2Forgs"
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", false);
+    let client = browser();
+    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+        let response = app
+            .login_as(&client, "ann@example.com", "not the password")
+            .await;
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    let locked = app.login_as(&client, "ann@example.com", PASSWORD).await;
+    assert_eq!(locked.status().as_u16(), 429);
+    let retry_after: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 15 * 60);
+    // Another account from elsewhere is unaffected by this account's lock.
+    app.create_user("bob@example.com", false);
+    assert_eq!(
+        app.login_as(&browser(), "bob@example.com", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn sign_in_renews_the_session_id() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", false);
+    let client = browser();
+    let page = client.get(app.url("/login")).send().await.unwrap();
+    let anonymous = session_cookie(&page).expect("anonymous session for the form token");
+    let response = app.login_as(&client, "ann@example.com", PASSWORD).await;
+    let signed_in = session_cookie(&response).expect("new cookie at sign-in");
+    assert_ne!(anonymous, signed_in);
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session_for_a_replayed_cookie() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", false);
+    let client = browser();
+    let response = app.login_as(&client, "ann@example.com", PASSWORD).await;
+    let cookie = session_cookie(&response).unwrap();
+    let logout = app.post_form(&client, "/logout", "/", &[]).await;
+    assert_eq!(logout.status().as_u16(), 303);
+    // A copy of the old cookie, replayed by another client, is refused.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/"))
+        .header("Cookie", format!("pulse_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status().as_u16(), 303);
+    assert!(
+        replay.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+}
+
+#[tokio::test]
+async fn sign_in_only_redirects_within_the_site() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", false);
+    let client = browser();
+    let response = app
+        .post_form(
+            &client,
+            "/login",
+            "/login",
+            &[
+                ("email", "ann@example.com"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/phish"),
+            ],
+        )
+        .await;
+    assert_eq!(response.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn org_pages_follow_the_role_matrix() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.create_org("other", true);
+    app.member("owner@acme.example", "acme", Role::Owner);
+    app.member("admin@acme.example", "acme", Role::Admin);
+    app.member("member@acme.example", "acme", Role::Member);
+    app.member("outsider@other.example", "other", Role::Owner);
+    app.create_user("staff@pulse.example", true);
+    let cases = [
+        ("owner@acme.example", 200, 200, 403),
+        ("admin@acme.example", 200, 200, 403),
+        ("member@acme.example", 200, 403, 403),
+        ("outsider@other.example", 404, 404, 403),
+        ("staff@pulse.example", 404, 404, 200),
+    ];
+    for (email, home, settings, staff) in cases {
+        let client = app.signed_in(email).await;
+        for (path, expected) in [
+            ("/orgs/acme", home),
+            ("/orgs/acme/settings", settings),
+            ("/staff/orgs", staff),
+        ] {
+            let status = client
+                .get(app.url(path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            assert_eq!(status, expected, "{email} GET {path}");
+        }
+    }
+    // Members see no link to settings they cannot open.
+    let member = app.signed_in("member@acme.example").await;
+    let page = member
+        .get(app.url("/orgs/acme"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("/orgs/acme/settings"));
+    let owner = app.signed_in("owner@acme.example").await;
+    let page = owner
+        .get(app.url("/orgs/acme"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/orgs/acme/settings"));
+}

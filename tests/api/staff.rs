@@ -1,0 +1,185 @@
+use diesel::prelude::*;
+use pulse::db::schema::{audit_events, organisations};
+
+use crate::helpers::{TestApp, browser, spawn_app};
+
+fn api_enabled(app: &TestApp, slug: &str) -> i32 {
+    app.with_conn(|conn| {
+        organisations::table
+            .filter(organisations::slug.eq(slug))
+            .select(organisations::api_enabled)
+            .first(conn)
+            .unwrap()
+    })
+}
+
+fn audit_actions(app: &TestApp) -> Vec<String> {
+    app.with_conn(|conn| {
+        audit_events::table
+            .select(audit_events::action)
+            .order(audit_events::id)
+            .load(conn)
+            .unwrap()
+    })
+}
+
+#[tokio::test]
+async fn staff_switch_api_access_on_and_off_with_an_audit_entry() {
+    let app = spawn_app().await;
+    app.create_org("acme", false);
+    app.create_user("staff@pulse.example", true);
+    let staff = app.signed_in("staff@pulse.example").await;
+    let response = app
+        .post_form(
+            &staff,
+            "/staff/orgs/acme/api-access",
+            "/staff/orgs",
+            &[("enabled", "true")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(api_enabled(&app, "acme"), 1);
+    app.post_form(
+        &staff,
+        "/staff/orgs/acme/api-access",
+        "/staff/orgs",
+        &[("enabled", "false")],
+    )
+    .await;
+    assert_eq!(api_enabled(&app, "acme"), 0);
+    assert_eq!(
+        audit_actions(&app),
+        ["api_access.enabled", "api_access.disabled"]
+    );
+    let page = staff
+        .get(app.url("/staff/orgs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Enable API access"));
+}
+
+#[tokio::test]
+async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.create_org("acme", false);
+    app.create_user("staff@pulse.example", true);
+    let staff = app.signed_in("staff@pulse.example").await;
+    let missing = app
+        .post_raw(
+            &staff,
+            "/staff/orgs/acme/api-access",
+            &[("enabled", "true")],
+        )
+        .await;
+    assert_eq!(missing.status().as_u16(), 403);
+    let wrong = app
+        .post_raw(
+            &staff,
+            "/staff/orgs/acme/api-access",
+            &[("csrf_token", "forged"), ("enabled", "true")],
+        )
+        .await;
+    assert_eq!(wrong.status().as_u16(), 403);
+    // The right token from another origin is refused too.
+    let token = app.csrf_token(&staff, "/staff/orgs").await;
+    let cross_site = staff
+        .post(app.url("/staff/orgs/acme/api-access"))
+        .header("Origin", "http://evil.example")
+        .form(&[("csrf_token", token.as_str()), ("enabled", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status().as_u16(), 403);
+    assert_eq!(api_enabled(&app, "acme"), 0);
+    assert!(audit_actions(&app).is_empty());
+}
+
+#[tokio::test]
+async fn bad_and_oversized_forms_are_rejected_without_changes() {
+    let app = spawn_app().await;
+    app.create_org("acme", false);
+    app.create_user("staff@pulse.example", true);
+    let staff = app.signed_in("staff@pulse.example").await;
+    let bad = app
+        .post_form(
+            &staff,
+            "/staff/orgs/acme/api-access",
+            "/staff/orgs",
+            &[("enabled", "maybe")],
+        )
+        .await;
+    assert_eq!(bad.status().as_u16(), 400);
+    let huge = "x".repeat(64 * 1024);
+    let oversized = app
+        .post_form(
+            &staff,
+            "/staff/orgs",
+            "/staff/orgs",
+            &[("name", &huge), ("slug", "big")],
+        )
+        .await;
+    assert_eq!(oversized.status().as_u16(), 413);
+    let invalid_slug = app
+        .post_form(
+            &staff,
+            "/staff/orgs",
+            "/staff/orgs",
+            &[("name", "Bad"), ("slug", "Not A Slug")],
+        )
+        .await;
+    assert_eq!(invalid_slug.status().as_u16(), 400);
+    assert!(
+        invalid_slug
+            .text()
+            .await
+            .unwrap()
+            .contains("The slug must be")
+    );
+    let unknown = app
+        .post_form(
+            &staff,
+            "/staff/orgs/nope/api-access",
+            "/staff/orgs",
+            &[("enabled", "true")],
+        )
+        .await;
+    assert_eq!(unknown.status().as_u16(), 404);
+    assert_eq!(api_enabled(&app, "acme"), 0);
+    let count: i64 = app.with_conn(|conn| organisations::table.count().get_result(conn).unwrap());
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn staff_create_organisations() {
+    let app = spawn_app().await;
+    app.create_user("staff@pulse.example", true);
+    let staff = app.signed_in("staff@pulse.example").await;
+    let response = app
+        .post_form(
+            &staff,
+            "/staff/orgs",
+            "/staff/orgs",
+            &[
+                ("name", "Globex"),
+                ("slug", "globex"),
+                ("api_enabled", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(api_enabled(&app, "globex"), 1);
+    let duplicate = app
+        .post_form(
+            &staff,
+            "/staff/orgs",
+            "/staff/orgs",
+            &[("name", "Globex 2"), ("slug", "globex")],
+        )
+        .await;
+    assert_eq!(duplicate.status().as_u16(), 400);
+    let _ = browser();
+}
