@@ -13,7 +13,7 @@ use crate::auth::csrf::FORM_LIMIT_BYTES;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
 use crate::db::Database;
-use crate::domain::{AppError, secret};
+use crate::domain::{AppError, housekeeping, secret};
 use crate::repo::secrets;
 use crate::web as pages;
 
@@ -52,6 +52,26 @@ fn cookie_key(db: &Database) -> anyhow::Result<Key> {
     Ok(Key::derive_from(stored.as_bytes()))
 }
 
+/// Every instance sweeps now and then; the deletes are idempotent, so instances need not agree.
+fn spawn_housekeeping(db: Database) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match db.run(housekeeping::sweep).await {
+                Ok((sessions, failures)) => {
+                    tracing::debug!(
+                        sessions,
+                        failures,
+                        "swept expired sessions and sign-in failures"
+                    )
+                }
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    });
+}
+
 impl Application {
     pub fn build(config: Config) -> anyhow::Result<Self> {
         let db = Database::connect(&config.database_url)?;
@@ -66,6 +86,7 @@ impl Application {
         let store = DbSessionStore::new(db.clone(), config.session_absolute);
         let idle = time::Duration::seconds(config.session_idle.num_seconds());
         let secure = config.cookie_secure;
+        spawn_housekeeping(db.clone());
         let state = actix_web::web::Data::new(AppState { db, config });
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(store.clone(), key.clone())

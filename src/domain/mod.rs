@@ -2,6 +2,7 @@
 pub mod accounts;
 pub mod demo;
 pub mod error;
+pub mod housekeeping;
 pub mod organisations;
 pub mod role;
 pub mod secret;

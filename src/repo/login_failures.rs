@@ -35,3 +35,8 @@ pub fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// Forgets failures older than the throttle window: they no longer count.
+pub fn delete_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(login_failures::table.filter(login_failures::failed_at.lt(before))).execute(conn)
+}

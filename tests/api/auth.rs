@@ -202,3 +202,95 @@ async fn org_pages_follow_the_role_matrix() {
         .unwrap();
     assert!(page.contains("/orgs/acme/settings"));
 }
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let app =
+        crate::helpers::spawn_app_with(|c| c.session_idle = chrono::Duration::seconds(1)).await;
+    app.create_user("ann@example.com", false);
+    let client = app.signed_in("ann@example.com").await;
+    assert_eq!(
+        client
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert_eq!(
+        client
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_at_the_absolute_timeout_even_when_active() {
+    let app =
+        crate::helpers::spawn_app_with(|c| c.session_absolute = chrono::Duration::seconds(2)).await;
+    app.create_user("ann@example.com", false);
+    let client = app.signed_in("ann@example.com").await;
+    for _ in 0..3 {
+        assert_eq!(
+            client
+                .get(app.url("/"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            200
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(
+        client
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn many_failures_from_one_address_are_throttled_across_accounts() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", false);
+    let client = browser();
+    for i in 0..pulse::domain::accounts::MAX_FAILURES_PER_ADDRESS {
+        let response = app
+            .login_as(&client, &format!("guess{i}@example.com"), "nope nope")
+            .await;
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    assert_eq!(
+        app.login_as(&client, "ann@example.com", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        429
+    );
+}
+
+#[tokio::test]
+async fn housekeeping_removes_expired_sessions() {
+    let app =
+        crate::helpers::spawn_app_with(|c| c.session_idle = chrono::Duration::seconds(1)).await;
+    app.create_user("ann@example.com", false);
+    let _client = app.signed_in("ann@example.com").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (sessions, _) = app.with_conn(|conn| pulse::domain::housekeeping::sweep(conn).unwrap());
+    assert!(sessions >= 1);
+}

@@ -2,5 +2,6 @@
 mod helpers;
 
 mod auth;
+mod cli;
 mod security;
 mod staff;

@@ -1,0 +1,152 @@
+use std::process::Command;
+
+use diesel::prelude::*;
+use pulse::db::Database;
+use pulse::db::schema::{memberships, organisations, users};
+
+fn pulse(db_path: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(args)
+        .env("DATABASE_URL", db_path)
+        .env("PULSE_PASSWORD", "a long enough password")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run pulse")
+}
+
+fn ok(output: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn cli_creates_organisations_and_users_with_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cli.db").display().to_string();
+    ok(&pulse(&path, &["migrate"]));
+    let out = ok(&pulse(
+        &path,
+        &[
+            "create-org",
+            "--name",
+            "Acme Consulting",
+            "--slug",
+            "acme",
+            "--api-enabled",
+        ],
+    ));
+    assert!(out.contains("API access enabled"), "{out}");
+    ok(&pulse(
+        &path,
+        &[
+            "create-user",
+            "--email",
+            "Ann@Acme.example",
+            "--name",
+            "Ann",
+            "--org",
+            "acme",
+            "--role",
+            "admin",
+        ],
+    ));
+    ok(&pulse(
+        &path,
+        &[
+            "create-user",
+            "--email",
+            "sam@pulse.example",
+            "--name",
+            "Sam",
+            "--staff",
+        ],
+    ));
+    // An existing user is added to an organisation, not duplicated.
+    ok(&pulse(
+        &path,
+        &[
+            "create-user",
+            "--email",
+            "ann@acme.example",
+            "--name",
+            "Ann",
+            "--org",
+            "acme",
+            "--role",
+            "owner",
+        ],
+    ));
+
+    let bad_slug = pulse(
+        &path,
+        &["create-org", "--name", "Bad", "--slug", "Not A Slug"],
+    );
+    assert!(!bad_slug.status.success());
+    let bad_role = pulse(
+        &path,
+        &[
+            "create-user",
+            "--email",
+            "x@acme.example",
+            "--name",
+            "X",
+            "--org",
+            "acme",
+            "--role",
+            "root",
+        ],
+    );
+    assert!(!bad_role.status.success());
+
+    let db = Database::connect(&path).unwrap();
+    let mut conn = db.conn().unwrap();
+    let api_enabled: i32 = organisations::table
+        .select(organisations::api_enabled)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(api_enabled, 1);
+    let people: Vec<(String, i32)> = users::table
+        .select((users::email, users::is_staff))
+        .order(users::email)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        people,
+        [
+            ("ann@acme.example".to_owned(), 0),
+            ("sam@pulse.example".to_owned(), 1)
+        ]
+    );
+    let roles: Vec<String> = memberships::table
+        .select(memberships::role)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(roles, ["owner"]);
+    let org_count: i64 = organisations::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(org_count, 1);
+}
+
+#[test]
+fn seed_demo_fills_an_empty_database_once_and_prints_how_to_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db").display().to_string();
+    let out = ok(&pulse(&path, &["seed-demo"]));
+    assert!(
+        out.contains("owner@acme.example") && out.contains("staff@pulse.example"),
+        "{out}"
+    );
+    assert!(out.contains("a long enough password"), "{out}");
+    let again = ok(&pulse(&path, &["seed-demo"]));
+    assert!(again.contains("already has users"), "{again}");
+    let db = Database::connect(&path).unwrap();
+    let count: i64 = users::table
+        .count()
+        .get_result(&mut db.conn().unwrap())
+        .unwrap();
+    assert_eq!(count, 5);
+}
