@@ -1,5 +1,6 @@
 //! Accounts: creating users, adding them to organisations, and signing in with throttling.
 use chrono::Duration;
+use diesel::Connection;
 
 use crate::auth::password::{self, MIN_PASSWORD_CHARS, Password};
 use crate::db::DbConn;
@@ -7,7 +8,7 @@ use crate::domain::role::Role;
 use crate::domain::slug::parse_name;
 use crate::domain::{AppError, now};
 use crate::repo::users::{NewUser, User};
-use crate::repo::{login_failures, memberships, organisations, users};
+use crate::repo::{login_failures, memberships, organisations, sessions, users};
 
 /// Failed sign-ins allowed per account, and per client address, within the window.
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
@@ -47,11 +48,7 @@ pub fn create_or_find_user(
         return Ok((existing, false));
     }
     let name = parse_name(account.name, "name")?;
-    if account.password.expose().chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid(format!(
-            "The password must be at least {MIN_PASSWORD_CHARS} characters."
-        )));
-    }
+    check_new_password(account.password)?;
     let password_hash = password::hash(account.password)?;
     let user = users::insert(
         conn,
@@ -77,6 +74,36 @@ pub fn add_to_organisation(
     })?;
     memberships::upsert(conn, user_id, org.id, role.as_str(), now())?;
     Ok(())
+}
+
+fn check_new_password(password: &Password) -> Result<(), AppError> {
+    if password.expose().chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::invalid(format!(
+            "The password must be at least {MIN_PASSWORD_CHARS} characters."
+        )));
+    }
+    Ok(())
+}
+
+/// Changes a password after checking the current one, and ends every session of the user:
+/// whoever else held one (a stolen cookie, a forgotten laptop) is signed out.
+pub fn change_password(
+    conn: &mut DbConn,
+    user_id: i32,
+    current: &Password,
+    new: &Password,
+) -> Result<(), AppError> {
+    let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
+    if !password::verify(current, Some(&user.password_hash)) {
+        return Err(AppError::invalid("The current password is incorrect."));
+    }
+    check_new_password(new)?;
+    let password_hash = password::hash(new)?;
+    conn.transaction(|conn| {
+        users::set_password_hash(conn, user_id, &password_hash)?;
+        sessions::delete_for_user(conn, user_id)?;
+        Ok(())
+    })
 }
 
 fn account_key(email: &str) -> String {

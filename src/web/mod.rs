@@ -1,4 +1,5 @@
 //! Browser routes: server-rendered pages, one file per resource.
+pub mod account;
 pub mod error;
 pub mod health;
 pub mod home;
@@ -29,6 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/login", web::get().to(login::form))
     .route("/login", web::post().to(login::submit))
     .route("/logout", web::post().to(login::logout))
+    .route("/account/password", web::get().to(account::form))
+    .route("/account/password", web::post().to(account::change))
     .route("/staff/orgs", web::get().to(staff::list))
     .route("/staff/orgs", web::post().to(staff::create))
     .route(

@@ -294,3 +294,71 @@ async fn housekeeping_removes_expired_sessions() {
     let (sessions, _) = app.with_conn(|conn| pulse::domain::housekeeping::sweep(conn).unwrap());
     assert!(sessions >= 1);
 }
+
+#[tokio::test]
+async fn changing_the_password_ends_other_sessions() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", false);
+    let laptop = app.signed_in("ann@example.com").await;
+    let phone = app.signed_in("ann@example.com").await;
+    let wrong = app
+        .post_form(
+            &laptop,
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "not my password"),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status().as_u16(), 400);
+    assert_eq!(
+        phone
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let changed = app
+        .post_form(
+            &laptop,
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status().as_u16(), 303);
+    assert_eq!(
+        laptop
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        phone
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        303
+    );
+    let old = app.login_as(&browser(), "ann@example.com", PASSWORD).await;
+    assert_eq!(old.status().as_u16(), 401);
+    let new = app
+        .login_as(&browser(), "ann@example.com", "a brand new passphrase")
+        .await;
+    assert_eq!(new.status().as_u16(), 303);
+}

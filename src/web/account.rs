@@ -1,0 +1,75 @@
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::extractors::SignedIn;
+use crate::auth::password::Password;
+use crate::auth::session_store::USER_ID_KEY;
+use crate::domain::{AppError, accounts};
+use crate::startup::AppState;
+use crate::web::error::{WebError, render_with_status, see_other};
+use crate::web::layout::Nav;
+
+#[derive(Template)]
+#[template(path = "auth/password.html")]
+struct PasswordPage {
+    nav: Option<Nav>,
+    csrf_token: String,
+    error: Option<String>,
+}
+
+pub async fn form(signed_in: SignedIn) -> Result<HttpResponse, WebError> {
+    page(&signed_in, None, StatusCode::OK)
+}
+
+fn page(
+    signed_in: &SignedIn,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    render_with_status(
+        &PasswordPage {
+            nav: Some(Nav::from(signed_in)),
+            csrf_token: signed_in.csrf_token.clone(),
+            error,
+        },
+        status,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn change(
+    signed_in: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, WebError> {
+    let user_id = signed_in.user.id;
+    let current = Password::new(form.current_password);
+    let new = Password::new(form.new_password);
+    let changed = state
+        .db
+        .run(move |conn| accounts::change_password(conn, user_id, &current, &new))
+        .await;
+    match changed {
+        Ok(()) => {
+            // Every session row is gone, this one included; carry on in a fresh one.
+            session.renew();
+            session
+                .insert(USER_ID_KEY, user_id)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            tracing::info!(user_id, "password changed; other sessions ended");
+            Ok(see_other("/"))
+        }
+        Err(AppError::Invalid(message)) => page(&signed_in, Some(message), StatusCode::BAD_REQUEST),
+        Err(other) => Err(other.into()),
+    }
+}
