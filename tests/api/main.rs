@@ -2,6 +2,8 @@
 mod helpers;
 
 mod auth;
+mod backend;
 mod cli;
+mod schema_drift;
 mod security;
 mod staff;
