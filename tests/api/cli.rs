@@ -4,6 +4,8 @@ use diesel::prelude::*;
 use pulse::db::Database;
 use pulse::db::schema::{memberships, organisations, users};
 
+use crate::helpers::TestDatabase;
+
 fn pulse(db_path: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pulse"))
         .args(args)
@@ -26,8 +28,9 @@ fn ok(output: &std::process::Output) -> String {
 
 #[test]
 fn cli_creates_organisations_and_users_with_roles() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cli.db").display().to_string();
+    // SQLite file or fresh PostgreSQL database, like every other test.
+    let storage = TestDatabase::fresh();
+    let path = storage.url().to_owned();
     ok(&pulse(&path, &["migrate"]));
     let out = ok(&pulse(
         &path,
@@ -133,8 +136,9 @@ fn cli_creates_organisations_and_users_with_roles() {
 
 #[test]
 fn seed_demo_fills_an_empty_database_once_and_prints_how_to_sign_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("demo.db").display().to_string();
+    // SQLite file or fresh PostgreSQL database, like every other test.
+    let storage = TestDatabase::fresh();
+    let path = storage.url().to_owned();
     let out = ok(&pulse(&path, &["seed-demo"]));
     assert!(
         out.contains("owner@acme.example") && out.contains("staff@pulse.example"),
