@@ -27,7 +27,8 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
 pub struct TestApp {
     pub address: String,
     pub db: Database,
-    _storage: TestDatabase,
+    /// None when the test owns the database itself, e.g. for several servers sharing one.
+    _storage: Option<TestDatabase>,
 }
 
 /// Set to a server URL without a database (e.g. `postgres://postgres@127.0.0.1:5432`) to run every
@@ -183,7 +184,7 @@ pub async fn spawn_app_with(tune: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         db,
-        _storage: storage,
+        _storage: Some(storage),
     }
 }
 
@@ -197,6 +198,15 @@ pub fn browser() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// The helpers for a server the test started itself (e.g. a `pulse serve` process) on `db`.
+    pub fn for_running_server(address: String, db: Database) -> Self {
+        Self {
+            address,
+            db,
+            _storage: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

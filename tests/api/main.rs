@@ -4,6 +4,7 @@ mod helpers;
 mod auth;
 mod backend;
 mod cli;
+mod multi_instance;
 mod schema_drift;
 mod security;
 mod staff;
