@@ -106,6 +106,7 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(sessions)
                 .wrap(TracingLogger::default())
+                .configure(crate::api::routes)
                 .configure(pages::routes)
         })
         .listen(listener)?

@@ -68,10 +68,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        digest -> Text,
+        display_prefix -> Text,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        created_session -> Text,
+        reveal_until -> Timestamp,
+        reveal_ciphertext -> Nullable<Text>,
+        superseded_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(audit_events -> organisations (organisation_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
+diesel::joinable!(api_tokens -> organisations (organisation_id));
+diesel::joinable!(api_tokens -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -81,4 +100,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     login_failures,
     app_secrets,
+    api_tokens,
 );

@@ -1,12 +1,15 @@
 //! Typed values and the rules of the product, independent of HTTP.
 pub mod accounts;
+pub mod api_tokens;
 pub mod demo;
 pub mod error;
 pub mod housekeeping;
 pub mod organisations;
+pub mod reveal;
 pub mod role;
 pub mod secret;
 pub mod slug;
+pub mod token;
 
 pub use error::AppError;
 

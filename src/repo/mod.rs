@@ -1,4 +1,5 @@
 //! Query functions: each takes `&mut DbConn` and returns `QueryResult`.
+pub mod api_tokens;
 pub mod audit;
 pub mod login_failures;
 pub mod memberships;

@@ -8,3 +8,4 @@ mod multi_instance;
 mod schema_drift;
 mod security;
 mod staff;
+mod tokens;

@@ -1,0 +1,119 @@
+//! Errors of `/api` routes, rendered as `application/problem+json` (RFC 9457). Internal causes go
+//! to the log only; clients see an opaque 500.
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::AppError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// What an API request can fail with. Handlers return `Result<_, ApiError>`; `?` on an
+/// `AppError` (e.g. from `db.run`) maps it: NotFound → 404, Invalid → 400, TooManyAttempts → 429,
+/// anything internal → 500.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No `Authorization: Bearer` credentials: 401 with a bare `WWW-Authenticate: Bearer`.
+    #[error("This API requires a token: send it as `Authorization: Bearer <token>`.")]
+    MissingToken,
+    /// Credentials given but malformed, unknown, revoked or expired: 401 with
+    /// `error="invalid_token"`. Deliberately does not say which.
+    #[error("The token is malformed, unknown, revoked or expired.")]
+    InvalidToken,
+    /// The token is valid but staff have switched the organisation's API access off: 403.
+    #[error("API access is disabled for this organisation. Ask Pulse staff to enable it.")]
+    ApiDisabled,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("There is nothing at this address.")]
+    NotFound,
+    /// 429 with `Retry-After`.
+    #[error("Too many requests; retry in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("internal error")]
+    Internal(#[source] AppError),
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Invalid(message) => ApiError::BadRequest(message),
+            AppError::TooManyAttempts { retry_after_secs } => {
+                ApiError::RateLimited { retry_after_secs }
+            }
+            other => ApiError::Internal(other),
+        }
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::MissingToken | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::ApiDisabled => StatusCode::FORBIDDEN,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let detail = match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = ?cause, "API request failed");
+                "The server could not complete the request.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let problem = Problem {
+            // "about:blank": the status code says it all; the title is its reason phrase.
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail,
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type(PROBLEM_JSON);
+        match self {
+            ApiError::MissingToken => {
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="pulse""#));
+            }
+            ApiError::InvalidToken => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer realm="pulse", error="invalid_token""#,
+                ));
+            }
+            ApiError::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}

@@ -1,0 +1,22 @@
+//! The data API under `/api/v1`: bearer-token authentication (`bearer::ApiCaller`) and
+//! problem+json errors (`error::ApiError`). Add endpoints to the scope in `routes`; every handler
+//! takes an `ApiCaller` and scopes its queries to `caller.organisation_id`.
+pub mod bearer;
+pub mod error;
+pub mod whoami;
+
+use actix_web::web;
+
+use error::ApiError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/whoami", web::get().to(whoami::show))
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

@@ -1,0 +1,47 @@
+//! `GET /api/v1/whoami`: which organisation and token a request authenticates as. Lets a
+//! reporting tool (or a person with curl) check a token without fetching data.
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+
+use crate::api::bearer::ApiCaller;
+use crate::api::error::ApiError;
+use crate::domain::AppError;
+use crate::repo::{api_tokens, organisations};
+use crate::startup::AppState;
+
+#[derive(Serialize)]
+struct WhoAmI {
+    organisation: OrganisationInfo,
+    token: TokenInfo,
+}
+
+#[derive(Serialize)]
+struct OrganisationInfo {
+    slug: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct TokenInfo {
+    prefix: String,
+}
+
+pub async fn show(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let (org, token) = state
+        .db
+        .run(move |conn| {
+            let org = organisations::find(conn, caller.organisation_id)?;
+            let token = api_tokens::find(conn, caller.token_id)?;
+            org.zip(token).ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(WhoAmI {
+        organisation: OrganisationInfo {
+            slug: org.slug,
+            name: org.name,
+        },
+        token: TokenInfo {
+            prefix: token.display_prefix,
+        },
+    }))
+}

@@ -1,0 +1,266 @@
+//! API tokens: issuing, verifying by bearer header, and the API authentication screen.
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use pulse::db::schema::api_tokens;
+use pulse::domain::api_tokens::{self as tokens, Grace, Issuer};
+use pulse::domain::role::Role;
+use pulse::domain::token::PlainToken;
+
+use crate::helpers::{TestApp, spawn_app};
+
+const ISSUER_SESSION: &str = "test-session";
+
+fn org_id(app: &TestApp, slug: &str) -> i32 {
+    use pulse::db::schema::organisations;
+    app.with_conn(|conn| {
+        organisations::table
+            .filter(organisations::slug.eq(slug))
+            .select(organisations::id)
+            .first(conn)
+            .unwrap()
+    })
+}
+
+/// Issues a token straight through the domain, returning (plaintext, token id).
+fn issue(app: &TestApp, slug: &str, user_id: i32) -> (String, i32) {
+    let org = org_id(app, slug);
+    app.with_conn(|conn| {
+        let issued = tokens::generate(
+            conn,
+            org,
+            &Issuer {
+                user_id,
+                session: ISSUER_SESSION,
+                client_addr: "127.0.0.1",
+            },
+            chrono::Duration::seconds(300),
+        )
+        .expect("generate");
+        (issued.token.expose().to_owned(), issued.record.id)
+    })
+}
+
+async fn whoami(app: &TestApp, authorization: Option<&str>) -> reqwest::Response {
+    let mut request = reqwest::Client::new().get(app.url("/api/v1/whoami"));
+    if let Some(value) = authorization {
+        request = request.header("Authorization", value);
+    }
+    request.send().await.unwrap()
+}
+
+fn active_tokens(app: &TestApp, slug: &str) -> i64 {
+    let org = org_id(app, slug);
+    app.with_conn(|conn| {
+        api_tokens::table
+            .filter(api_tokens::organisation_id.eq(org))
+            .filter(api_tokens::superseded_at.is_null())
+            .count()
+            .get_result(conn)
+            .unwrap()
+    })
+}
+
+async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    body
+}
+
+#[tokio::test]
+async fn a_valid_token_authenticates_as_its_organisation() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let owner = app.member("owner@acme.example", "acme", Role::Owner);
+    let (token, _) = issue(&app, "acme", owner.id);
+    let response = whoami(&app, Some(&format!("Bearer {token}"))).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["organisation"]["slug"], "acme");
+    assert_eq!(body["organisation"]["name"], "Org acme");
+    assert_eq!(body["token"]["prefix"], &token[..10]);
+    // The scheme is case-insensitive (RFC 9110).
+    let lower = whoami(&app, Some(&format!("bearer {token}"))).await;
+    assert_eq!(lower.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn last_used_is_recorded_at_most_once_a_minute() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let owner = app.member("owner@acme.example", "acme", Role::Owner);
+    let (token, id) = issue(&app, "acme", owner.id);
+    let last_used = || {
+        app.with_conn(|conn| {
+            api_tokens::table
+                .find(id)
+                .select(api_tokens::last_used_at)
+                .first::<Option<chrono::NaiveDateTime>>(conn)
+                .unwrap()
+        })
+    };
+    assert_eq!(last_used(), None);
+    let bearer = format!("Bearer {token}");
+    whoami(&app, Some(&bearer)).await;
+    let first = last_used().expect("recorded");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    whoami(&app, Some(&bearer)).await;
+    assert_eq!(last_used(), Some(first), "not rewritten within a minute");
+    // Pretend the last use was two minutes ago: the next request records again.
+    let earlier = first - chrono::Duration::minutes(2);
+    app.with_conn(|conn| {
+        diesel::update(api_tokens::table.find(id))
+            .set(api_tokens::last_used_at.eq(Some(earlier)))
+            .execute(conn)
+            .unwrap()
+    });
+    whoami(&app, Some(&bearer)).await;
+    assert!(last_used().unwrap() > first);
+}
+
+#[tokio::test]
+async fn missing_credentials_get_401_with_a_bearer_challenge() {
+    let app = spawn_app().await;
+    let response = whoami(&app, None).await;
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        r#"Bearer realm="pulse""#
+    );
+    assert_problem(response, 401).await;
+    let basic = whoami(&app, Some("Basic dXNlcjpwYXNz")).await;
+    assert_problem(basic, 401).await;
+}
+
+#[tokio::test]
+async fn malformed_tokens_get_401_without_touching_the_database() {
+    let app = spawn_app().await;
+    let good = PlainToken::generate().expose().to_owned();
+    let mut bad_checksum = good.clone();
+    let last = bad_checksum.pop().unwrap();
+    bad_checksum.push(if last == 'a' { 'b' } else { 'a' });
+    let mut non_base62 = good.clone();
+    non_base62.replace_range(20..21, "_");
+    let candidates = [
+        format!("Bearer ghp_{}", &good[6..]),
+        format!("Bearer {bad_checksum}"),
+        format!("Bearer {}", &good[..40]),
+        format!("Bearer {good}0"),
+        format!("Bearer {non_base62}"),
+        "Bearer".to_owned(),
+        format!("Bearer pulse_{}", "A".repeat(100 * 1024)),
+    ];
+    // Without the table, any lookup would fail with a 500: a 401 proves none was attempted.
+    app.with_conn(|conn| {
+        conn.batch_execute("ALTER TABLE api_tokens RENAME TO api_tokens_hidden")
+            .unwrap()
+    });
+    for authorization in &candidates {
+        let response = whoami(&app, Some(authorization)).await;
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            challenge.starts_with("Bearer"),
+            "challenge for {:.40}",
+            authorization
+        );
+        let body = assert_problem(response, 401).await;
+        assert!(!body.to_string().contains(&good[6..]));
+    }
+    let invalid = whoami(&app, Some(&format!("Bearer {bad_checksum}"))).await;
+    assert_eq!(
+        invalid.headers()["www-authenticate"],
+        r#"Bearer realm="pulse", error="invalid_token""#
+    );
+    // A well-formed token does reach the database, which is why the table must come back.
+    let reached = whoami(&app, Some(&format!("Bearer {good}"))).await;
+    assert_eq!(reached.status().as_u16(), 500);
+    let body = reached.text().await.unwrap();
+    assert!(!body.contains("api_tokens"), "opaque 500: {body}");
+}
+
+#[tokio::test]
+async fn an_unknown_well_formed_token_is_refused() {
+    let app = spawn_app().await;
+    let response = whoami(
+        &app,
+        Some(&format!("Bearer {}", PlainToken::generate().expose())),
+    )
+    .await;
+    assert_problem(response, 401).await;
+}
+
+#[tokio::test]
+async fn a_token_of_an_organisation_without_api_access_gets_403() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let owner = app.member("owner@acme.example", "acme", Role::Owner);
+    app.create_user("staff@pulse.example", true);
+    let (token, _) = issue(&app, "acme", owner.id);
+    app.with_conn(|conn| {
+        pulse::domain::organisations::set_api_access(conn, "acme", false, owner.id, "::1").unwrap()
+    });
+    let response = whoami(&app, Some(&format!("Bearer {token}"))).await;
+    let body = assert_problem(response, 403).await;
+    assert!(body["detail"].as_str().unwrap().contains("disabled"));
+}
+
+#[tokio::test]
+async fn a_superseded_token_is_refused_at_once_unless_in_grace() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let owner = app.member("owner@acme.example", "acme", Role::Owner);
+    let org = org_id(&app, "acme");
+    let issuer = Issuer {
+        user_id: owner.id,
+        session: ISSUER_SESSION,
+        client_addr: "127.0.0.1",
+    };
+    let window = chrono::Duration::seconds(300);
+    let (first, first_id) = issue(&app, "acme", owner.id);
+    let second = app.with_conn(|conn| {
+        tokens::regenerate(conn, org, first_id, &issuer, window, Grace::OneHour).unwrap()
+    });
+    let status = |token: String| {
+        let app = &app;
+        async move {
+            whoami(app, Some(&format!("Bearer {token}")))
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status(first.clone()).await, 200, "in grace");
+    assert_eq!(status(second.token.expose().to_owned()).await, 200);
+    let third = app.with_conn(|conn| {
+        tokens::regenerate(conn, org, second.record.id, &issuer, window, Grace::None).unwrap()
+    });
+    assert_eq!(status(second.token.expose().to_owned()).await, 401);
+    assert_eq!(status(third.token.expose().to_owned()).await, 200);
+    assert_eq!(active_tokens(&app, "acme"), 1);
+    // Regenerating from a token that is no longer current changes nothing.
+    let stale = app.with_conn(|conn| {
+        tokens::regenerate(conn, org, first_id, &issuer, window, Grace::None)
+            .err()
+            .unwrap()
+    });
+    assert!(matches!(stale, pulse::domain::AppError::Conflict(_)));
+    assert_eq!(status(third.token.expose().to_owned()).await, 200);
+    // A second first token is refused by the domain and, failing that, by the unique index.
+    let again = app.with_conn(|conn| tokens::generate(conn, org, &issuer, window).err().unwrap());
+    assert!(matches!(again, pulse::domain::AppError::Conflict(_)));
+    assert_eq!(active_tokens(&app, "acme"), 1);
+}
+
+#[tokio::test]
+async fn unknown_api_paths_answer_in_problem_json() {
+    let app = spawn_app().await;
+    let response = reqwest::get(app.url("/api/v1/nothing-here")).await.unwrap();
+    assert_problem(response, 404).await;
+}
