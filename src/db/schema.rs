@@ -85,12 +85,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    clients (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    feedback (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        client_id -> Integer,
+        respondent_name -> Text,
+        respondent_email -> Text,
+        score -> Integer,
+        comment -> Nullable<Text>,
+        survey -> Text,
+        submitted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limits (bucket, window_start) {
+        bucket -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(audit_events -> organisations (organisation_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(api_tokens -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> users (created_by));
+diesel::joinable!(clients -> organisations (organisation_id));
+diesel::joinable!(feedback -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -101,4 +134,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     app_secrets,
     api_tokens,
+    clients,
+    feedback,
+    rate_limits,
 );

@@ -5,7 +5,7 @@ use diesel::Connection;
 use crate::db::DbConn;
 use crate::domain::accounts::{self, NewAccount};
 use crate::domain::role::Role;
-use crate::domain::{AppError, organisations, secret};
+use crate::domain::{AppError, demo_feedback, now, organisations, secret};
 use crate::repo::users;
 
 pub enum SeedOutcome {
@@ -66,8 +66,11 @@ pub fn seed(conn: &mut DbConn) -> Result<SeedOutcome, AppError> {
         std::env::var("PULSE_PASSWORD").unwrap_or_else(|_| secret::random_base62(16)),
     );
     conn.transaction(|conn| {
-        organisations::create(conn, "Acme Consulting", "acme", true)?;
-        organisations::create(conn, "Northwind Advisory", "northwind", false)?;
+        let acme = organisations::create(conn, "Acme Consulting", "acme", true)?;
+        let northwind = organisations::create(conn, "Northwind Advisory", "northwind", false)?;
+        for org in [&acme, &northwind] {
+            demo_feedback::seed(conn, org.id, &org.slug, now())?;
+        }
         for (email, name, membership, _) in ACCOUNTS {
             let (user, _) = accounts::create_or_find_user(
                 conn,

@@ -2,8 +2,11 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod demo;
+pub mod demo_feedback;
 pub mod error;
+pub mod feedback;
 pub mod housekeeping;
+pub mod nps;
 pub mod organisations;
 pub mod reveal;
 pub mod role;

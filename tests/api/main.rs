@@ -4,6 +4,8 @@ mod helpers;
 mod auth;
 mod backend;
 mod cli;
+mod data_fixtures;
+mod data_scores_sql;
 mod multi_instance;
 mod schema_drift;
 mod security;

@@ -1,0 +1,52 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::clients;
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = clients)]
+pub struct Client {
+    pub id: i32,
+    pub organisation_id: i32,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_by_name(conn: &mut DbConn, org_id: i32, name: &str) -> QueryResult<Option<Client>> {
+    clients::table
+        .filter(clients::organisation_id.eq(org_id))
+        .filter(clients::name.eq(name))
+        .select(Client::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The organisation's client of that name, created if new. Callers hold a transaction.
+pub fn find_or_create(
+    conn: &mut DbConn,
+    org_id: i32,
+    name: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Client> {
+    if let Some(client) = find_by_name(conn, org_id, name)? {
+        return Ok(client);
+    }
+    // RETURNING is not available through MultiConnection: read back by the unique name.
+    diesel::insert_into(clients::table)
+        .values((
+            clients::organisation_id.eq(org_id),
+            clients::name.eq(name),
+            clients::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    find_by_name(conn, org_id, name)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn list(conn: &mut DbConn, org_id: i32) -> QueryResult<Vec<Client>> {
+    clients::table
+        .filter(clients::organisation_id.eq(org_id))
+        .order((clients::name.asc(), clients::id.asc()))
+        .select(Client::as_select())
+        .load(conn)
+}

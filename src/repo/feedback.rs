@@ -1,0 +1,211 @@
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::db::DbConn;
+use crate::db::schema::{clients, feedback};
+use crate::domain::nps::Counts;
+
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = feedback)]
+pub struct NewFeedback {
+    pub organisation_id: i32,
+    pub client_id: i32,
+    pub respondent_name: String,
+    pub respondent_email: String,
+    pub score: i32,
+    pub comment: Option<String>,
+    pub survey: String,
+    pub submitted_at: NaiveDateTime,
+}
+
+/// One response as listed: the feedback row with its client's name.
+#[derive(Queryable, Clone, Debug)]
+pub struct FeedbackRow {
+    pub id: i32,
+    pub client_id: i32,
+    pub client_name: String,
+    pub respondent_name: String,
+    pub respondent_email: String,
+    pub score: i32,
+    pub comment: Option<String>,
+    pub survey: String,
+    pub submitted_at: NaiveDateTime,
+}
+
+/// Which responses a query covers, beyond the organisation. `until` is exclusive.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub since: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    pub client_id: Option<i32>,
+    pub min_score: Option<i32>,
+    pub max_score: Option<i32>,
+}
+
+/// Where a newest-first page starts: strictly after this (submitted_at, id).
+pub type Cursor = (NaiveDateTime, i32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    Month,
+    Quarter,
+}
+
+// Scoped to one organisation and narrowed by a Filter; shared by the listing and the aggregates
+// so they always agree on which rows count.
+macro_rules! scoped {
+    ($query:expr, $org_id:expr, $filter:expr) => {{
+        let filter: &Filter = $filter;
+        let mut query = $query.filter(feedback::organisation_id.eq($org_id));
+        if let Some(since) = filter.since {
+            query = query.filter(feedback::submitted_at.ge(since));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(feedback::submitted_at.lt(until));
+        }
+        if let Some(client_id) = filter.client_id {
+            query = query.filter(feedback::client_id.eq(client_id));
+        }
+        if let Some(min) = filter.min_score {
+            query = query.filter(feedback::score.ge(min));
+        }
+        if let Some(max) = filter.max_score {
+            query = query.filter(feedback::score.le(max));
+        }
+        query
+    }};
+}
+
+/// Inserts many rows in few statements. Callers hold a transaction.
+pub fn insert_all(conn: &mut DbConn, rows: &[NewFeedback]) -> QueryResult<usize> {
+    let mut inserted = 0;
+    // 500 rows × 8 columns stays far below SQLite's limit on bound parameters.
+    for chunk in rows.chunks(500) {
+        // Multi-row inserts are not available through MultiConnection; each backend has them.
+        let statement = diesel::insert_into(feedback::table).values(chunk);
+        inserted += match conn {
+            DbConn::Sqlite(c) => statement.execute(c)?,
+            DbConn::Postgres(c) => statement.execute(c)?,
+        };
+    }
+    Ok(inserted)
+}
+
+/// Up to `limit` responses, newest first, after `cursor` if given. Ordered by the unique
+/// (submitted_at, id), so a page boundary is exact and rows inserted meanwhile never shift it.
+pub fn page(
+    conn: &mut DbConn,
+    org_id: i32,
+    filter: &Filter,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<FeedbackRow>> {
+    let base = feedback::table.inner_join(clients::table).into_boxed();
+    let mut query = scoped!(base, org_id, filter);
+    if let Some((at, id)) = cursor {
+        query = query.filter(
+            feedback::submitted_at
+                .lt(at)
+                .or(feedback::submitted_at.eq(at).and(feedback::id.lt(id))),
+        );
+    }
+    query
+        .order((feedback::submitted_at.desc(), feedback::id.desc()))
+        .limit(limit)
+        .select((
+            feedback::id,
+            feedback::client_id,
+            clients::name,
+            feedback::respondent_name,
+            feedback::respondent_email,
+            feedback::score,
+            feedback::comment,
+            feedback::survey,
+            feedback::submitted_at,
+        ))
+        .load(conn)
+}
+
+const PROMOTERS: &str =
+    "CAST(COALESCE(SUM(CASE WHEN feedback.score >= 9 THEN 1 ELSE 0 END), 0) AS BIGINT)";
+const PASSIVES: &str =
+    "CAST(COALESCE(SUM(CASE WHEN feedback.score IN (7, 8) THEN 1 ELSE 0 END), 0) AS BIGINT)";
+const DETRACTORS: &str =
+    "CAST(COALESCE(SUM(CASE WHEN feedback.score <= 6 THEN 1 ELSE 0 END), 0) AS BIGINT)";
+
+fn counts((promoters, passives, detractors): (i64, i64, i64)) -> Counts {
+    Counts::from_categories(promoters, passives, detractors)
+}
+
+/// Category counts over every matching response, computed by the database.
+pub fn totals(conn: &mut DbConn, org_id: i32, filter: &Filter) -> QueryResult<Counts> {
+    let base = feedback::table
+        .select((
+            sql::<BigInt>(PROMOTERS),
+            sql::<BigInt>(PASSIVES),
+            sql::<BigInt>(DETRACTORS),
+        ))
+        .into_boxed();
+    scoped!(base, org_id, filter).first(conn).map(counts)
+}
+
+/// The period label of a row as SQL, e.g. `2026-03` or `2026-Q1`: each dialect has its own
+/// date functions (SQLite stores timestamps as ISO text).
+fn period_sql(conn: &DbConn, period: Period) -> &'static str {
+    match (conn, period) {
+        (DbConn::Sqlite(_), Period::Month) => "strftime('%Y-%m', feedback.submitted_at)",
+        (DbConn::Sqlite(_), Period::Quarter) => {
+            "(strftime('%Y', feedback.submitted_at) || '-Q' || \
+             ((CAST(strftime('%m', feedback.submitted_at) AS INTEGER) + 2) / 3))"
+        }
+        (DbConn::Postgres(_), Period::Month) => "to_char(feedback.submitted_at, 'YYYY-MM')",
+        (DbConn::Postgres(_), Period::Quarter) => "to_char(feedback.submitted_at, 'YYYY-\"Q\"Q')",
+    }
+}
+
+/// Category counts per period that has responses, oldest period first.
+pub fn by_period(
+    conn: &mut DbConn,
+    org_id: i32,
+    filter: &Filter,
+    period: Period,
+) -> QueryResult<Vec<(String, Counts)>> {
+    let label = period_sql(conn, period);
+    let base = feedback::table
+        .group_by(sql::<Text>(label))
+        .select((
+            sql::<Text>(label),
+            (
+                sql::<BigInt>(PROMOTERS),
+                sql::<BigInt>(PASSIVES),
+                sql::<BigInt>(DETRACTORS),
+            ),
+        ))
+        .order(sql::<Text>(label))
+        .into_boxed();
+    let rows: Vec<(String, (i64, i64, i64))> = scoped!(base, org_id, filter).load(conn)?;
+    Ok(rows.into_iter().map(|(p, c)| (p, counts(c))).collect())
+}
+
+/// Category counts per client id that has matching responses.
+pub fn by_client(
+    conn: &mut DbConn,
+    org_id: i32,
+    filter: &Filter,
+) -> QueryResult<Vec<(i32, Counts)>> {
+    let base = feedback::table
+        .group_by(feedback::client_id)
+        .select((
+            feedback::client_id,
+            (
+                sql::<BigInt>(PROMOTERS),
+                sql::<BigInt>(PASSIVES),
+                sql::<BigInt>(DETRACTORS),
+            ),
+        ))
+        .into_boxed();
+    let rows: Vec<(i32, (i64, i64, i64))> = scoped!(base, org_id, filter).load(conn)?;
+    Ok(rows.into_iter().map(|(id, c)| (id, counts(c))).collect())
+}

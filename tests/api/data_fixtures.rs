@@ -1,0 +1,42 @@
+//! Feedback fixtures for the data API tests, inserted straight through the repo.
+use chrono::{NaiveDate, NaiveDateTime};
+use pulse::domain::now;
+use pulse::repo::feedback::{self, NewFeedback};
+use pulse::repo::{clients, organisations};
+
+use crate::helpers::TestApp;
+
+pub fn at(date: &str) -> NaiveDateTime {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+}
+
+/// Adds one response per (client, score, submitted_at) to organisation `slug`.
+pub fn add_feedback(app: &TestApp, slug: &str, rows: &[(&str, i32, NaiveDateTime)]) {
+    app.with_conn(|conn| {
+        let org = organisations::find_by_slug(conn, slug).unwrap().unwrap();
+        let new: Vec<NewFeedback> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (client, score, submitted_at))| NewFeedback {
+                organisation_id: org.id,
+                client_id: clients::find_or_create(conn, org.id, client, now())
+                    .unwrap()
+                    .id,
+                respondent_name: format!("Respondent {i}"),
+                respondent_email: format!("r{i}@{slug}.example"),
+                score: *score,
+                comment: None,
+                survey: "fixture".into(),
+                submitted_at: *submitted_at,
+            })
+            .collect();
+        feedback::insert_all(conn, &new).unwrap();
+    });
+}
+
+pub fn org_id(app: &TestApp, slug: &str) -> i32 {
+    app.with_conn(|conn| organisations::find_by_slug(conn, slug).unwrap().unwrap().id)
+}

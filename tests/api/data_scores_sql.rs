@@ -1,0 +1,75 @@
+//! The NPS aggregates are computed by the database; check them on hand-computed fixtures.
+use pulse::domain::nps::Counts;
+use pulse::repo::clients;
+use pulse::repo::feedback::{self, Filter, Period};
+
+use crate::data_fixtures::{add_feedback, at, org_id};
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn totals_and_groups_match_hand_computed_counts() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.create_org("other", true);
+    add_feedback(
+        &app,
+        "acme",
+        &[
+            ("Globex", 10, at("2026-01-05")),
+            ("Globex", 9, at("2026-01-31")),
+            ("Globex", 6, at("2026-02-01")),
+            ("Initech", 7, at("2026-02-14")),
+            ("Initech", 0, at("2026-04-01")),
+            ("Initech", 8, at("2026-04-02")),
+        ],
+    );
+    // Another organisation's responses never count.
+    add_feedback(&app, "other", &[("Globex", 0, at("2026-01-05"))]);
+    let org = org_id(&app, "acme");
+
+    app.with_conn(|conn| {
+        let all = Filter::default();
+        let totals = feedback::totals(conn, org, &all).unwrap();
+        assert_eq!(totals, Counts::from_categories(2, 2, 2));
+        assert_eq!(totals.nps(), Some(0.0));
+
+        let months = feedback::by_period(conn, org, &all, Period::Month).unwrap();
+        let labels: Vec<&str> = months.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(labels, ["2026-01", "2026-02", "2026-04"]);
+        assert_eq!(months[0].1, Counts::from_categories(2, 0, 0));
+        assert_eq!(months[1].1, Counts::from_categories(0, 1, 1));
+
+        let quarters = feedback::by_period(conn, org, &all, Period::Quarter).unwrap();
+        assert_eq!(
+            quarters,
+            [
+                ("2026-Q1".to_owned(), Counts::from_categories(2, 1, 1)),
+                ("2026-Q2".to_owned(), Counts::from_categories(0, 1, 1)),
+            ]
+        );
+
+        let globex = clients::find_by_name(conn, org, "Globex").unwrap().unwrap();
+        let mut by_client = feedback::by_client(conn, org, &all).unwrap();
+        by_client.sort_by_key(|(id, _)| *id != globex.id);
+        assert_eq!(by_client[0], (globex.id, Counts::from_categories(2, 0, 1)));
+        assert_eq!(by_client[0].1.nps(), Some(33.3));
+
+        // since is inclusive, until exclusive; filters combine.
+        let february = Filter {
+            since: Some(at("2026-02-01")),
+            until: Some(at("2026-04-01")),
+            ..Filter::default()
+        };
+        assert_eq!(
+            feedback::totals(conn, org, &february).unwrap(),
+            Counts::from_categories(0, 1, 1)
+        );
+        let empty = Filter {
+            min_score: Some(11),
+            ..Filter::default()
+        };
+        let none = feedback::totals(conn, org, &empty).unwrap();
+        assert_eq!(none, Counts::default());
+        assert_eq!(none.nps(), None);
+    });
+}
