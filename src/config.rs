@@ -15,6 +15,9 @@ pub struct Config {
     pub session_idle: Duration,
     /// ...and in any case this long after sign-in.
     pub session_absolute: Duration,
+    /// Behind a load balancer every TCP peer is the balancer: take the client address from the
+    /// `X-Forwarded-For` it appends instead, so per-address sign-in throttling still works.
+    pub trust_proxy: bool,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -31,6 +34,12 @@ fn env_seconds(name: &str, default: i64) -> anyhow::Result<Duration> {
     Ok(Duration::seconds(secs))
 }
 
+fn env_flag(name: &str) -> Option<bool> {
+    std::env::var(name)
+        .ok()
+        .map(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes"))
+}
+
 fn is_loopback(bind: &str) -> bool {
     bind.parse::<SocketAddr>()
         .map(|a| a.ip().is_loopback())
@@ -40,16 +49,14 @@ fn is_loopback(bind: &str) -> bool {
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         let bind = env_or("PULSE_BIND", "127.0.0.1:8080");
-        let cookie_secure = match std::env::var("PULSE_COOKIE_SECURE") {
-            Ok(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes"),
-            // Browsers drop Secure cookies over plain http, which is all local development has.
-            Err(_) => !is_loopback(&bind),
-        };
+        // Browsers drop Secure cookies over plain http, which is all local development has.
+        let cookie_secure = env_flag("PULSE_COOKIE_SECURE").unwrap_or_else(|| !is_loopback(&bind));
         Ok(Self {
             database_url: env_or("DATABASE_URL", "pulse.db"),
             reveal_window: env_seconds("PULSE_REVEAL_SECONDS", 300)?,
             session_idle: env_seconds("PULSE_SESSION_IDLE_SECONDS", 2 * 60 * 60)?,
             session_absolute: env_seconds("PULSE_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)?,
+            trust_proxy: env_flag("PULSE_TRUST_PROXY").unwrap_or(false),
             cookie_secure,
             bind,
         })

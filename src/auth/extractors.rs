@@ -141,6 +141,26 @@ impl FromRequest for OrgManager {
 
 /// The address a request came from, for throttling and the audit trail.
 pub fn client_addr(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    let behind_proxy = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.config.trust_proxy);
+    behind_proxy
+        .then(|| forwarded_for(req))
+        .flatten()
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+}
+
+/// The last `X-Forwarded-For` entry: the one our own proxy appended. Earlier entries come from
+/// the client and could be forged to dodge throttling.
+fn forwarded_for(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    let header = req.headers().get_all("x-forwarded-for").last()?;
+    header
+        .to_str()
+        .ok()?
+        .rsplit(',')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }

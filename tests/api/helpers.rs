@@ -163,6 +163,7 @@ pub fn test_config(database_url: String) -> Config {
         cookie_secure: false,
         session_idle: chrono::Duration::seconds(3600),
         session_absolute: chrono::Duration::seconds(12 * 3600),
+        trust_proxy: false,
     }
 }
 

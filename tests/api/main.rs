@@ -7,6 +7,7 @@ mod cli;
 mod data_fixtures;
 mod data_scores_sql;
 mod multi_instance;
+mod proxy;
 mod schema_drift;
 mod security;
 mod staff;
