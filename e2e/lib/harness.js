@@ -1,0 +1,159 @@
+// Test harness: starts the real `pulse` binary on a random loopback port with a fresh SQLite
+// database, seeds it through the documented CLI, and drives Debian's Chromium through
+// playwright-core. Nothing here downloads a browser.
+"use strict";
+const { spawn, execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const net = require("node:net");
+const os = require("node:os");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const PULSE_BIN = process.env.PULSE_BIN || path.join(ROOT, "target", "debug", "pulse");
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const SCREENSHOTS = path.join(ROOT, "artifacts", "screenshots");
+const PASSWORD = "correct horse battery staple";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(baseUrl, child, logs) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`pulse exited with ${child.exitCode}:\n${logs.join("")}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/healthz`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`pulse did not become healthy:\n${logs.join("")}`);
+}
+
+/**
+ * A fresh server with: a staff user, organisation `acme` (API access off unless `apiEnabled`)
+ * with an owner, an admin and a member, and organisation `globex` with API access on.
+ */
+async function startServer({ revealSeconds = 300, apiEnabled = false } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-e2e-"));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: path.join(dir, "pulse.db"),
+    PULSE_BIND: `127.0.0.1:${port}`,
+    PULSE_PASSWORD: PASSWORD,
+    PULSE_REVEAL_SECONDS: String(revealSeconds),
+    RUST_LOG: process.env.RUST_LOG || "warn",
+  };
+  const cli = (...args) => execFileSync(PULSE_BIN, args, { env, stdio: "pipe" });
+  cli("create-org", "--name", "Acme Consulting", "--slug", "acme", ...(apiEnabled ? ["--api-enabled"] : []));
+  cli("create-org", "--name", "Globex", "--slug", "globex", "--api-enabled");
+  cli("create-user", "--email", "staff@pulse.test", "--name", "Sam Staff", "--staff");
+  cli("create-user", "--email", "owner@acme.test", "--name", "Olivia Owner", "--org", "acme", "--role", "owner");
+  cli("create-user", "--email", "admin@acme.test", "--name", "Adam Admin", "--org", "acme", "--role", "admin");
+  cli("create-user", "--email", "member@acme.test", "--name", "Mia Member", "--org", "acme", "--role", "member");
+
+  const logs = [];
+  const child = spawn(PULSE_BIN, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.on("data", (d) => logs.push(d.toString()));
+  child.stderr.on("data", (d) => logs.push(d.toString()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHealth(baseUrl, child, logs);
+  return {
+    baseUrl,
+    logs,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Playwright already gives each launch a fresh temporary profile (--user-data-dir).
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** A new browser context (own cookies) for `baseUrl`, optionally at phone width. */
+async function newPage(browser, baseUrl, { phone = false } = {}) {
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    viewport: phone ? { width: 375, height: 740 } : { width: 1100, height: 800 },
+  });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  page.problems = problems;
+  return page;
+}
+
+async function signIn(page, email) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.getByRole("button", { name: "Sign in" }).click()]);
+}
+
+async function screenshot(page, name) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core inside the page and returns serious/critical violations as readable lines.
+ * Injected through the DevTools protocol, so the page's strict CSP does not block it.
+ */
+async function axeViolations(page) {
+  await page.evaluate(AXE_SOURCE);
+  const results = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }),
+  );
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+module.exports = {
+  PASSWORD,
+  startServer,
+  launchBrowser,
+  newPage,
+  signIn,
+  screenshot,
+  axeViolations,
+};
