@@ -1,2 +1,80 @@
 // Progressive enhancements only: every page works without this file.
 "use strict";
+
+// API authentication screen: local times, Copy, Reveal/Hide and the reveal-window countdown.
+(function () {
+  // <time data-local>: show the viewer's local time; the title keeps the exact UTC time.
+  document.querySelectorAll("time[data-local]").forEach(function (el) {
+    var when = new Date(el.getAttribute("datetime"));
+    if (!isNaN(when.getTime())) {
+      el.textContent = when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    }
+  });
+
+  var status = document.querySelector("[data-copy-status]");
+  function say(message) {
+    if (status) { status.textContent = message; }
+  }
+
+  document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!field) { return; }
+    button.addEventListener("click", function () {
+      function fallback() {
+        // No Clipboard API (or permission refused): select the text for Ctrl+C / Cmd+C.
+        var type = field.type;
+        field.type = "text";
+        field.select();
+        field.type = type;
+        say("Press Ctrl+C (or Cmd+C) to copy the selected token.");
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(function () {
+          say("Copied to the clipboard.");
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = "Copy"; }, 2000);
+        }, fallback);
+      } else {
+        fallback();
+      }
+    });
+  });
+
+  document.querySelectorAll("[data-reveal-target]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-reveal-target"));
+    if (!field) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var shown = field.type === "text";
+      field.type = shown ? "password" : "text";
+      button.textContent = shown ? "Reveal" : "Hide";
+      button.setAttribute("aria-pressed", shown ? "false" : "true");
+    });
+  });
+
+  document.querySelectorAll("[data-countdown-until]").forEach(function (notice) {
+    var left = parseInt(notice.getAttribute("data-seconds-left"), 10);
+    var end = Date.now() + (isNaN(left) ? 0 : left) * 1000;
+    var counter = notice.querySelector("[data-countdown]");
+    function mask() {
+      var field = document.getElementById("api-token");
+      if (field) {
+        field.type = "text";
+        field.value = field.getAttribute("data-masked-value") || "";
+      }
+      document.querySelectorAll("[data-copy-target], [data-reveal-target]").forEach(function (b) {
+        b.hidden = true;
+      });
+      notice.textContent = "The reveal window has passed: the token is now masked and cannot be shown again.";
+    }
+    function tick() {
+      var remaining = Math.max(0, Math.round((end - Date.now()) / 1000));
+      if (remaining === 0) { mask(); return; }
+      var minutes = Math.floor(remaining / 60);
+      var seconds = remaining % 60;
+      if (counter) { counter.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds; }
+      setTimeout(tick, 1000);
+    }
+    tick();
+  });
+})();

@@ -1,5 +1,6 @@
 //! Browser routes: server-rendered pages, one file per resource.
 pub mod account;
+pub mod api_settings;
 pub mod error;
 pub mod health;
 pub mod home;
@@ -40,6 +41,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/orgs/{slug}", web::get().to(orgs::home))
     .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
+    .route(
+        "/orgs/{slug}/settings/api",
+        web::get().to(api_settings::show),
+    )
+    .route(
+        "/orgs/{slug}/settings/api/generate",
+        web::post().to(api_settings::generate),
+    )
+    .route(
+        "/orgs/{slug}/settings/api/regenerate",
+        web::get().to(api_settings::confirm_regenerate),
+    )
+    .route(
+        "/orgs/{slug}/settings/api/regenerate",
+        web::post().to(api_settings::regenerate),
+    )
     .default_service(web::to(not_found));
 }
 

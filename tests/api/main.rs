@@ -11,4 +11,5 @@ mod proxy;
 mod schema_drift;
 mod security;
 mod staff;
+mod token_screen;
 mod tokens;

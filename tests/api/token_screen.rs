@@ -1,0 +1,423 @@
+//! The API authentication screen over real HTTP: generate, reveal window, regenerate, access.
+use diesel::prelude::*;
+use pulse::db::schema::{api_tokens, audit_events};
+use pulse::domain::role::Role;
+
+use crate::helpers::{TestApp, extract_csrf, spawn_app, spawn_app_with};
+
+const SCREEN: &str = "/orgs/acme/settings/api";
+const GENERATE: &str = "/orgs/acme/settings/api/generate";
+const REGENERATE: &str = "/orgs/acme/settings/api/regenerate";
+
+pub async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+fn attr_of(html: &str, css: &str, attr: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(css).unwrap();
+    doc.select(&selector)
+        .next()
+        .and_then(|e| e.value().attr(attr))
+        .map(str::to_owned)
+}
+
+/// The full token shown in the screen's field, if the page shows one.
+pub fn shown_token(html: &str) -> Option<String> {
+    attr_of(html, "#api-token", "value").filter(|v| v.len() == 55 && v.starts_with("pulse_"))
+}
+
+pub async fn whoami_status(app: &TestApp, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(app.url("/api/v1/whoami"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Generates through the screen and returns the token the following page shows.
+pub async fn generate(app: &TestApp, client: &reqwest::Client) -> String {
+    let response = app.post_form(client, GENERATE, SCREEN, &[]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], SCREEN);
+    let (_, html) = page(app, client, SCREEN).await;
+    shown_token(&html).expect("the new token is shown in full")
+}
+
+/// Goes through the confirmation step and regenerates; returns the response to the POST.
+async fn regenerate(app: &TestApp, client: &reqwest::Client, grace: &str) -> reqwest::Response {
+    let (status, confirm) = page(app, client, REGENERATE).await;
+    assert_eq!(status, 200);
+    let current = attr_of(&confirm, r#"input[name="current"]"#, "value").unwrap();
+    let csrf = extract_csrf(&confirm).unwrap();
+    app.post_raw(
+        client,
+        REGENERATE,
+        &[
+            ("csrf_token", &csrf),
+            ("current", &current),
+            ("grace", grace),
+        ],
+    )
+    .await
+}
+
+fn token_rows(app: &TestApp) -> Vec<(String, Option<chrono::NaiveDateTime>)> {
+    app.with_conn(|conn| {
+        api_tokens::table
+            .order(api_tokens::id)
+            .select((api_tokens::digest, api_tokens::superseded_at))
+            .load(conn)
+            .unwrap()
+    })
+}
+
+fn active_count(app: &TestApp) -> usize {
+    token_rows(app).iter().filter(|(_, s)| s.is_none()).count()
+}
+
+async fn acme_with_owner(app: &TestApp) -> reqwest::Client {
+    app.create_org("acme", true);
+    app.member("owner@acme.example", "acme", Role::Owner);
+    app.signed_in("owner@acme.example").await
+}
+
+#[tokio::test]
+async fn generate_reveal_mask_and_regenerate() {
+    let app = spawn_app_with(|c| c.reveal_window = chrono::Duration::seconds(2)).await;
+    let owner = acme_with_owner(&app).await;
+    app.member("admin@acme.example", "acme", Role::Admin);
+    let admin = app.signed_in("admin@acme.example").await;
+
+    let (status, before) = page(&app, &owner, SCREEN).await;
+    assert_eq!(status, 200);
+    assert!(before.contains("Generate token"));
+    assert!(shown_token(&before).is_none());
+
+    let token = generate(&app, &owner).await;
+    assert_eq!(whoami_status(&app, &token).await, 200);
+
+    // Reloading inside the window still shows it to the generator, in the same session...
+    let (_, reload) = page(&app, &owner, SCREEN).await;
+    assert_eq!(shown_token(&reload).as_deref(), Some(token.as_str()));
+    assert!(reload.contains("data-countdown-until"));
+    assert!(reload.contains("by owner"));
+    // ...but not to another admin, nor to the same person in another session.
+    let (_, other) = page(&app, &admin, SCREEN).await;
+    assert!(!other.contains(&token));
+    assert!(other.contains(&format!("{}…", &token[..10])));
+    let second_session = app.signed_in("owner@acme.example").await;
+    let (_, elsewhere) = page(&app, &second_session, SCREEN).await;
+    assert!(!elsewhere.contains(&token));
+
+    // After the window nobody sees it, and the ciphertext is gone from the database.
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let (_, later) = page(&app, &owner, SCREEN).await;
+    assert!(!later.contains(&token));
+    assert!(later.contains(&token[..10]));
+    assert!(later.contains("password protected"));
+    let ciphertexts: Vec<Option<String>> = app.with_conn(|conn| {
+        api_tokens::table
+            .select(api_tokens::reveal_ciphertext)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(ciphertexts, [None]);
+    // The API use above shows as last used.
+    assert!(!later.contains("Never used"));
+
+    let (_, confirm) = page(&app, &owner, REGENERATE).await;
+    assert!(confirm.contains("will stop working"));
+    assert!(confirm.contains(&token[..10]));
+    let response = regenerate(&app, &owner, "none").await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, after) = page(&app, &owner, SCREEN).await;
+    let new_token = shown_token(&after).expect("new token shown");
+    assert_ne!(new_token, token);
+    assert_eq!(whoami_status(&app, &token).await, 401);
+    assert_eq!(whoami_status(&app, &new_token).await, 200);
+    assert_eq!(active_count(&app), 1);
+}
+
+#[tokio::test]
+async fn history_shows_who_did_what_from_where() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    generate(&app, &owner).await;
+    // A reload inside the window is a reveal; the first display after generating is not.
+    page(&app, &owner, SCREEN).await;
+    regenerate(&app, &owner, "1h").await;
+    let (_, html) = page(&app, &owner, SCREEN).await;
+    let history = html.split("id=\"history-heading\"").nth(1).unwrap();
+    for expected in [
+        "Token generated",
+        "Token revealed again",
+        "Token regenerated",
+        "owner",
+        "127.0.0.1",
+        "old token valid for 1 more hour",
+    ] {
+        assert!(history.contains(expected), "history lacks {expected}");
+    }
+    let actions: Vec<String> = app.with_conn(|conn| {
+        audit_events::table
+            .order(audit_events::id)
+            .select(audit_events::action)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(
+        actions,
+        ["token.generated", "token.revealed", "token.regenerated"]
+    );
+}
+
+#[tokio::test]
+async fn a_grace_period_keeps_the_old_token_working_and_says_so() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    let old = generate(&app, &owner).await;
+    let response = regenerate(&app, &owner, "24h").await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, html) = page(&app, &owner, SCREEN).await;
+    let new = shown_token(&html).unwrap();
+    assert_eq!(whoami_status(&app, &old).await, 200);
+    assert_eq!(whoami_status(&app, &new).await, 200);
+    assert!(html.contains("keeps working until"));
+    assert!(html.contains(&old[..10]));
+    assert_eq!(active_count(&app), 1);
+}
+
+#[tokio::test]
+async fn an_unknown_grace_period_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    let token = generate(&app, &owner).await;
+    let response = regenerate(&app, &owner, "forever").await;
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(response.text().await.unwrap().contains("grace period"));
+    assert_eq!(token_rows(&app).len(), 1);
+    assert_eq!(whoami_status(&app, &token).await, 200);
+}
+
+#[tokio::test]
+async fn generating_when_a_token_exists_changes_nothing() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    generate(&app, &owner).await;
+    let before = token_rows(&app);
+    let again = app.post_form(&owner, GENERATE, SCREEN, &[]).await;
+    assert_eq!(again.status().as_u16(), 409);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("already has an API token")
+    );
+    assert_eq!(token_rows(&app), before);
+}
+
+#[tokio::test]
+async fn members_get_403_and_outsiders_404() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    generate(&app, &owner).await;
+    let before = token_rows(&app);
+    app.member("member@acme.example", "acme", Role::Member);
+    app.create_org("other", true);
+    app.member("outsider@other.example", "other", Role::Owner);
+    for (email, expected) in [
+        ("member@acme.example", 403),
+        ("outsider@other.example", 404),
+    ] {
+        let client = app.signed_in(email).await;
+        for path in [SCREEN, REGENERATE] {
+            let (status, html) = page(&app, &client, path).await;
+            assert_eq!(status, expected, "{email} GET {path}");
+            assert!(!html.contains("pulse_"));
+        }
+        // Their own form token from a page they may see, so only authorisation can refuse.
+        let csrf = app.csrf_token(&client, "/").await;
+        for path in [GENERATE, REGENERATE] {
+            let response = app
+                .post_raw(
+                    &client,
+                    path,
+                    &[("csrf_token", &csrf), ("current", "1"), ("grace", "none")],
+                )
+                .await;
+            assert_eq!(response.status().as_u16(), expected, "{email} POST {path}");
+        }
+    }
+    assert_eq!(token_rows(&app), before);
+}
+
+#[tokio::test]
+async fn signed_out_visitors_are_sent_to_sign_in() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let response = crate::helpers::browser()
+        .get(app.url(SCREEN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+}
+
+#[tokio::test]
+async fn with_api_access_disabled_nothing_can_be_generated_and_tokens_get_403() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    let token = generate(&app, &owner).await;
+    app.create_org("closed", false);
+    let owner_user = app.create_user("owner@acme.example", false);
+    app.with_conn(|conn| {
+        pulse::domain::accounts::add_to_organisation(conn, owner_user.id, "closed", Role::Owner)
+            .unwrap()
+    });
+    let (status, html) = page(&app, &owner, "/orgs/closed/settings/api").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("ask Pulse staff to enable API access"));
+    assert!(!html.contains("Generate token"));
+    let response = app
+        .post_form(
+            &owner,
+            "/orgs/closed/settings/api/generate",
+            "/orgs/closed/settings/api",
+            &[],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(response.text().await.unwrap().contains("Ask Pulse staff"));
+    assert_eq!(token_rows(&app).len(), 1, "only acme's token");
+
+    // Switching acme off refuses its existing token with 403 problem+json and hides Regenerate.
+    app.with_conn(|conn| {
+        pulse::domain::organisations::set_api_access(conn, "acme", false, owner_user.id, "::1")
+            .unwrap()
+    });
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/whoami"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let (_, html) = page(&app, &owner, SCREEN).await;
+    assert!(html.contains("existing token is refused"));
+    assert!(!html.contains("Regenerate token"));
+    assert!(html.contains("API access disabled"), "history entry");
+}
+
+#[tokio::test]
+async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    for fields in [vec![], vec![("csrf_token", "forged")]] {
+        let response = app.post_raw(&owner, GENERATE, &fields).await;
+        assert_eq!(response.status().as_u16(), 403);
+    }
+    assert!(token_rows(&app).is_empty());
+    let token = generate(&app, &owner).await;
+    let before = token_rows(&app);
+    let current = app.with_conn(|conn| {
+        api_tokens::table
+            .select(api_tokens::id)
+            .first::<i32>(conn)
+            .unwrap()
+    });
+    let current = current.to_string();
+    for csrf in [None, Some("forged")] {
+        let mut fields = vec![("current", current.as_str()), ("grace", "none")];
+        if let Some(value) = csrf {
+            fields.push(("csrf_token", value));
+        }
+        let response = app.post_raw(&owner, REGENERATE, &fields).await;
+        assert_eq!(response.status().as_u16(), 403);
+    }
+    // A valid token from another origin is refused too.
+    let csrf = app.csrf_token(&owner, SCREEN).await;
+    let cross_site = owner
+        .post(app.url(REGENERATE))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("current", &current),
+            ("grace", "none"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status().as_u16(), 403);
+    assert_eq!(token_rows(&app), before);
+    assert_eq!(whoami_status(&app, &token).await, 200);
+}
+
+#[tokio::test]
+async fn simultaneous_regenerates_leave_exactly_one_active_token() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    app.member("admin@acme.example", "acme", Role::Admin);
+    let admin = app.signed_in("admin@acme.example").await;
+    generate(&app, &owner).await;
+    let (_, confirm) = page(&app, &owner, REGENERATE).await;
+    let current = attr_of(&confirm, r#"input[name="current"]"#, "value").unwrap();
+    let owner_csrf = extract_csrf(&confirm).unwrap();
+    let admin_csrf = app.csrf_token(&admin, REGENERATE).await;
+    let requests = (0..8).map(|i| {
+        let (client, csrf) = if i % 2 == 0 {
+            (&owner, &owner_csrf)
+        } else {
+            (&admin, &admin_csrf)
+        };
+        let current = current.clone();
+        let app = &app;
+        async move {
+            let response = app
+                .post_raw(
+                    client,
+                    REGENERATE,
+                    &[
+                        ("csrf_token", csrf),
+                        ("current", &current),
+                        ("grace", "none"),
+                    ],
+                )
+                .await;
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        }
+    });
+    let outcomes = futures_util::future::join_all(requests).await;
+    let statuses: Vec<u16> = outcomes.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        7,
+        "{statuses:?}"
+    );
+    for (_, body) in outcomes.iter().filter(|(s, _)| *s == 409) {
+        assert!(body.contains("Someone else regenerated the token"));
+    }
+    assert_eq!(active_count(&app), 1);
+    assert_eq!(token_rows(&app).len(), 2);
+}
