@@ -11,5 +11,6 @@ mod proxy;
 mod schema_drift;
 mod security;
 mod staff;
+mod token_leaks;
 mod token_screen;
 mod tokens;

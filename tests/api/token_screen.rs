@@ -49,7 +49,7 @@ pub async fn generate(app: &TestApp, client: &reqwest::Client) -> String {
 }
 
 /// Goes through the confirmation step and regenerates; returns the response to the POST.
-async fn regenerate(app: &TestApp, client: &reqwest::Client, grace: &str) -> reqwest::Response {
+pub async fn regenerate(app: &TestApp, client: &reqwest::Client, grace: &str) -> reqwest::Response {
     let (status, confirm) = page(app, client, REGENERATE).await;
     assert_eq!(status, 200);
     let current = attr_of(&confirm, r#"input[name="current"]"#, "value").unwrap();
