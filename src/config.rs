@@ -18,6 +18,8 @@ pub struct Config {
     /// Behind a load balancer every TCP peer is the balancer: take the client address from the
     /// `X-Forwarded-For` it appends instead, so per-address sign-in throttling still works.
     pub trust_proxy: bool,
+    /// Requests each API token may make per minute (`PULSE_API_RATE_LIMIT`).
+    pub api_rate_limit: u32,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -57,6 +59,12 @@ impl Config {
             session_idle: env_seconds("PULSE_SESSION_IDLE_SECONDS", 2 * 60 * 60)?,
             session_absolute: env_seconds("PULSE_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)?,
             trust_proxy: env_flag("PULSE_TRUST_PROXY").unwrap_or(false),
+            api_rate_limit: {
+                let raw = env_or("PULSE_API_RATE_LIMIT", "600");
+                raw.parse().ok().filter(|n| *n > 0).with_context(|| {
+                    format!("PULSE_API_RATE_LIMIT must be a positive number, got {raw:?}")
+                })?
+            },
             cookie_secure,
             bind,
         })

@@ -8,7 +8,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::api::error::ApiError;
 use crate::domain::token::PlainToken;
-use crate::domain::{api_tokens, now};
+use crate::domain::{api_tokens, now, rate_limit};
 use crate::startup::AppState;
 
 /// Who is calling the API: the organisation whose token authenticated the request, and that
@@ -46,9 +46,18 @@ impl FromRequest for ApiCaller {
             .clone();
         Box::pin(async move {
             let token = token?;
+            let per_minute = state.config.api_rate_limit;
             let caller = state
                 .db
-                .run(move |conn| api_tokens::authenticate(conn, &token, now()))
+                .run(move |conn| {
+                    let at = now();
+                    let caller = api_tokens::authenticate(conn, &token, at)?;
+                    // Only a usable token is counted; refusals cost the caller nothing here.
+                    if let api_tokens::Authentication::Accepted { token_id, .. } = caller {
+                        rate_limit::check_api_token(conn, token_id, per_minute, at)?;
+                    }
+                    Ok::<_, crate::domain::AppError>(caller)
+                })
                 .await?;
             match caller {
                 api_tokens::Authentication::Accepted {

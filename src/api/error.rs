@@ -60,12 +60,15 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem document, the body of every API error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// Always `about:blank`: the status code identifies the problem.
     #[serde(rename = "type")]
     kind: &'a str,
     title: &'a str,
     status: u16,
+    /// What went wrong, e.g. which parameter is invalid.
     detail: String,
 }
 

@@ -2,7 +2,13 @@
 //! problem+json errors (`error::ApiError`). Add endpoints to the scope in `routes`; every handler
 //! takes an `ApiCaller` and scopes its queries to `caller.organisation_id`.
 pub mod bearer;
+pub mod clients;
+pub mod csv;
 pub mod error;
+pub mod feedback;
+pub mod openapi;
+pub mod params;
+pub mod scores;
 pub mod whoami;
 
 use actix_web::web;
@@ -13,6 +19,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .route("/whoami", web::get().to(whoami::show))
+            .route("/feedback", web::get().to(feedback::list))
+            .route("/scores", web::get().to(scores::show))
+            .route("/clients", web::get().to(clients::list))
+            .route("/openapi.json", web::get().to(openapi::show))
             .default_service(web::to(not_found)),
     );
 }

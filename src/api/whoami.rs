@@ -26,6 +26,17 @@ struct TokenInfo {
     prefix: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/whoami",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The organisation (slug, name) and token (prefix) the request authenticates as"),
+        (status = 401, description = "Missing or invalid token", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "API access disabled", body = crate::api::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn show(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let (org, token) = state
         .db

@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod housekeeping;
 pub mod nps;
 pub mod organisations;
+pub mod rate_limit;
 pub mod reveal;
 pub mod role;
 pub mod secret;

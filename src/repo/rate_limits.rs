@@ -39,7 +39,12 @@ pub fn hit(conn: &mut DbConn, bucket: &str, window_start: NaiveDateTime) -> Quer
     row.select(rate_limits::hits).first(conn)
 }
 
-/// Forgets windows that ended before `before`, so the table stays small.
-pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(rate_limits::table.filter(rate_limits::window_start.lt(before))).execute(conn)
+/// Forgets `bucket`'s windows that started before `before`.
+pub fn prune(conn: &mut DbConn, bucket: &str, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        rate_limits::table
+            .filter(rate_limits::bucket.eq(bucket))
+            .filter(rate_limits::window_start.lt(before)),
+    )
+    .execute(conn)
 }

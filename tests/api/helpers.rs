@@ -164,6 +164,7 @@ pub fn test_config(database_url: String) -> Config {
         session_idle: chrono::Duration::seconds(3600),
         session_absolute: chrono::Duration::seconds(12 * 3600),
         trust_proxy: false,
+        api_rate_limit: 600,
     }
 }
 

@@ -1,0 +1,159 @@
+//! CSV output: parses back with a real CSV parser, round-trips awkward text, is formula-safe.
+use chrono::Duration;
+use pulse::repo::feedback::{self, NewFeedback};
+use pulse::repo::{clients, organisations};
+
+use crate::data_fixtures::{add_feedback, api_get, at, token};
+use crate::helpers::spawn_app;
+
+fn records(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+#[tokio::test]
+async fn feedback_csv_round_trips_awkward_text_and_neutralises_formulas() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let token = token(&app, "acme");
+    let awkward = "Said \"great\", then\nleft; naïve café 😀";
+    app.with_conn(|conn| {
+        let org = organisations::find_by_slug(conn, "acme").unwrap().unwrap();
+        let client =
+            clients::find_or_create(conn, org.id, "Müller, Söhne & Co", at("2026-01-01")).unwrap();
+        let row = |comment: &str, name: &str, minutes| NewFeedback {
+            organisation_id: org.id,
+            client_id: client.id,
+            respondent_name: name.into(),
+            respondent_email: "r@example.com".into(),
+            score: 7,
+            comment: Some(comment.into()),
+            survey: "Q1".into(),
+            submitted_at: at("2026-01-02") + Duration::minutes(minutes),
+        };
+        feedback::insert_all(
+            conn,
+            &[
+                row(awkward, "Zoë O'Brien", 2),
+                row("=HYPERLINK(\"http://evil\")", "@admin", 1),
+                row("-2+3", "+plus", 0),
+            ],
+        )
+        .unwrap();
+    });
+
+    for request in [
+        reqwest::Client::new()
+            .get(app.url("/api/v1/feedback?format=csv"))
+            .bearer_auth(&token),
+        reqwest::Client::new()
+            .get(app.url("/api/v1/feedback"))
+            .header("Accept", "text/csv")
+            .bearer_auth(&token),
+    ] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/csv; charset=utf-8"
+        );
+        assert_eq!(
+            response.headers()["content-disposition"],
+            "attachment; filename=\"feedback.csv\""
+        );
+        let (header, rows) = records(&response.text().await.unwrap());
+        assert_eq!(
+            header[..4],
+            ["id", "submitted_at", "client_id", "client_name"]
+        );
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0][col("comment")], awkward);
+        assert_eq!(rows[0][col("respondent_name")], "Zoë O'Brien");
+        assert_eq!(rows[0][col("client_name")], "Müller, Söhne & Co");
+        assert_eq!(rows[0][col("submitted_at")], "2026-01-02T12:02:00Z");
+        assert_eq!(rows[1][col("comment")], "'=HYPERLINK(\"http://evil\")");
+        assert_eq!(rows[1][col("respondent_name")], "'@admin");
+        assert_eq!(rows[2][col("comment")], "'-2+3");
+        assert_eq!(rows[2][col("respondent_name")], "'+plus");
+        assert_eq!(rows[2][col("score")], "7");
+    }
+}
+
+#[tokio::test]
+async fn a_csv_export_streams_more_rows_than_one_chunk() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let token = token(&app, "acme");
+    let base = at("2025-01-01");
+    let rows: Vec<(&str, i32, _)> = (0..2500)
+        .map(|i| ("Globex", i % 11, base + Duration::minutes(i64::from(i / 2))))
+        .collect();
+    add_feedback(&app, "acme", &rows);
+    let body = api_get(&app, &token, "/api/v1/feedback?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (_, records) = records(&body);
+    assert_eq!(records.len(), 2500);
+    let ids: std::collections::HashSet<&String> = records.iter().map(|r| &r[0]).collect();
+    assert_eq!(ids.len(), 2500);
+}
+
+#[tokio::test]
+async fn scores_and_clients_come_as_csv_too() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let token = token(&app, "acme");
+    add_feedback(
+        &app,
+        "acme",
+        &[
+            ("=Evil Corp", 10, at("2026-01-10")),
+            ("=Evil Corp", 0, at("2026-01-11")),
+            ("=Evil Corp", 0, at("2026-02-11")),
+        ],
+    );
+    let response = api_get(&app, &token, "/api/v1/scores?group_by=month&format=csv").await;
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"scores.csv\""
+    );
+    let (header, rows) = records(&response.text().await.unwrap());
+    assert_eq!(
+        header,
+        [
+            "period",
+            "responses",
+            "promoters",
+            "passives",
+            "detractors",
+            "nps"
+        ]
+    );
+    assert_eq!(rows[0], ["2026-01", "2", "1", "0", "1", "0.0"]);
+    assert_eq!(rows[1], ["2026-02", "1", "0", "0", "1", "-100.0"]);
+
+    let (header, rows) = records(
+        &api_get(&app, &token, "/api/v1/clients?format=csv")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(header[1], "name");
+    assert_eq!(rows[0][1], "'=Evil Corp");
+    assert_eq!(rows[0][3], "3");
+    assert_eq!(rows[0][7], "-33.3");
+}

@@ -1,0 +1,123 @@
+//! GET /api/v1/scores and /clients, the OpenAPI document, and the per-token rate limit.
+use crate::data_fixtures::{add_feedback, api_get, at, json, token};
+use crate::helpers::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn scores_overall_and_grouped_with_hand_computed_nps() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let token = token(&app, "acme");
+    add_feedback(
+        &app,
+        "acme",
+        &[
+            ("Globex", 10, at("2026-01-05")),
+            ("Globex", 9, at("2026-01-06")),
+            ("Globex", 2, at("2026-01-07")),
+            ("Initech", 8, at("2026-04-01")),
+            ("Initech", 7, at("2026-05-01")),
+            ("Initech", 6, at("2026-05-02")),
+        ],
+    );
+    let overall = json(api_get(&app, &token, "/api/v1/scores").await).await;
+    // 2 promoters, 2 passives, 2 detractors of 6 → 33.3 − 33.3 = 0.
+    assert_eq!(
+        overall,
+        serde_json::json!({"overall": {"responses": 6, "promoters": 2, "passives": 2,
+                                       "detractors": 2, "nps": 0.0}})
+    );
+
+    let quarters = json(api_get(&app, &token, "/api/v1/scores?group_by=quarter").await).await;
+    let groups = quarters["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["period"], "2026-Q1");
+    // 2 promoters, 1 detractor of 3: 66.7 − 33.3 = 33.3 (1/3 = 33.33…).
+    assert_eq!(groups[0]["nps"], 33.3);
+    assert_eq!(groups[1]["period"], "2026-Q2");
+    assert_eq!(groups[1]["nps"], -33.3);
+
+    let months = json(
+        api_get(
+            &app,
+            &token,
+            "/api/v1/scores?group_by=month&since=2026-04-15",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(months["overall"]["responses"], 2);
+    assert_eq!(months["groups"][0]["period"], "2026-05");
+    assert_eq!(months["groups"][0]["nps"], -50.0);
+
+    let by_client = json(api_get(&app, &token, "/api/v1/scores?group_by=client").await).await;
+    assert_eq!(by_client["groups"][0]["client_name"], "Globex");
+    assert_eq!(by_client["groups"][0]["nps"], 33.3);
+    assert_eq!(by_client["groups"][1]["client_name"], "Initech");
+    assert_eq!(by_client["groups"][1]["nps"], -33.3);
+
+    let clients = json(api_get(&app, &token, "/api/v1/clients").await).await;
+    let data = clients["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2);
+    assert_eq!(data[0]["name"], "Globex");
+    assert_eq!(data[0]["responses"], 3);
+    assert_eq!(data[1]["passives"], 2);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_and_each_answers() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let token = token(&app, "acme");
+    add_feedback(&app, "acme", &[("Globex", 10, at("2026-01-05"))]);
+    // Public, like any API description.
+    let doc = json(reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap()).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for expected in [
+        "/api/v1/feedback",
+        "/api/v1/scores",
+        "/api/v1/clients",
+        "/api/v1/whoami",
+    ] {
+        assert!(paths.iter().any(|p| *p == expected), "{expected} missing");
+    }
+    for path in paths {
+        let operation = &doc["paths"][path]["get"];
+        assert!(operation["responses"]["200"].is_object(), "{path}");
+        let response = api_get(&app, &token, path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        // And without a token, the documented 401.
+        assert!(operation["responses"]["401"].is_object(), "{path}");
+        let anonymous = reqwest::get(app.url(path)).await.unwrap();
+        assert_eq!(anonymous.status(), 401, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn over_the_rate_limit_gets_429_with_retry_after() {
+    let app = spawn_app_with(|config| config.api_rate_limit = 3).await;
+    app.create_org("acme", true);
+    app.create_org("other", true);
+    let other = token(&app, "other");
+    let token = token(&app, "acme");
+    for _ in 0..3 {
+        assert_eq!(api_get(&app, &token, "/api/v1/clients").await.status(), 200);
+    }
+    let limited = api_get(&app, &token, "/api/v1/clients").await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(
+        limited.headers()["content-type"],
+        "application/problem+json"
+    );
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    // The budget is per token: another organisation's token is unaffected.
+    assert_eq!(api_get(&app, &other, "/api/v1/clients").await.status(), 200);
+}
