@@ -146,3 +146,128 @@ async fn sign_in_throttling_counts_failures_on_every_instance() {
         assert_eq!(locked.status().as_u16(), 429);
     }
 }
+
+const SCREEN: &str = "/orgs/acme/settings/api";
+const GENERATE: &str = "/orgs/acme/settings/api/generate";
+const REGENERATE: &str = "/orgs/acme/settings/api/regenerate";
+
+/// The token the screen on `app` shows in full to this browser, if any.
+async fn shown_on(app: &TestApp, client: &reqwest::Client) -> Option<String> {
+    let html = client
+        .get(app.url(SCREEN))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    crate::token_screen::shown_token(&html)
+}
+
+/// Reads the confirmation step (which names the token it replaces) on `app`.
+async fn confirm_regenerate(app: &TestApp, client: &reqwest::Client) -> Vec<(String, String)> {
+    let html = client
+        .get(app.url(REGENERATE))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let field = |name: &str| {
+        let selector = scraper::Selector::parse(&format!(r#"input[name="{name}"]"#)).unwrap();
+        doc.select(&selector)
+            .next()
+            .and_then(|e| e.value().attr("value"))
+            .unwrap_or_else(|| panic!("no {name} on the confirmation step: {html}"))
+            .to_owned()
+    };
+    vec![
+        ("csrf_token".to_owned(), field("csrf_token")),
+        ("current".to_owned(), field("current")),
+        ("grace".to_owned(), "none".to_owned()),
+    ]
+}
+
+async fn post_regenerate(
+    app: &TestApp,
+    client: &reqwest::Client,
+    form: &[(String, String)],
+) -> u16 {
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.post_raw(client, REGENERATE, &fields)
+        .await
+        .status()
+        .as_u16()
+}
+
+fn active_tokens(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use pulse::db::schema::api_tokens;
+    app.with_conn(|conn| {
+        api_tokens::table
+            .filter(api_tokens::superseded_at.is_null())
+            .count()
+            .get_result(conn)
+            .unwrap()
+    })
+}
+
+#[tokio::test]
+async fn tokens_issued_on_one_instance_are_honoured_and_revoked_on_the_other() {
+    use crate::token_screen::whoami_status;
+    use pulse::domain::role::Role;
+
+    let Some(server) = postgres_or_skip("multi-instance tokens") else {
+        return;
+    };
+    let database = PgTestDatabase::create(&server);
+    let instances = start_instances(&database, 2).await;
+    let (a, b) = (&instances[0].app, &instances[1].app);
+    a.create_org("acme", true);
+    a.member("owner@acme.example", "acme", Role::Owner);
+    a.member("admin@acme.example", "acme", Role::Admin);
+    // One browser each; a browser's cookies (session, reveal key) go to both instances, as
+    // behind a load balancer.
+    let owner = a.signed_in("owner@acme.example").await;
+    let admin = b.signed_in("admin@acme.example").await;
+
+    // Generate on A; B shows it to its generator during the reveal window and accepts it.
+    let generated = a.post_form(&owner, GENERATE, SCREEN, &[]).await;
+    assert_eq!(generated.status().as_u16(), 303);
+    let first = shown_on(b, &owner)
+        .await
+        .expect("B reveals the token generated on A");
+    assert_eq!(whoami_status(b, &first).await, 200);
+
+    // Regenerate on A: the very next request to B refuses the old token, accepts the new one.
+    let form = confirm_regenerate(a, &owner).await;
+    assert_eq!(post_regenerate(a, &owner, &form).await, 303);
+    assert_eq!(whoami_status(b, &first).await, 401);
+    let second = shown_on(b, &owner)
+        .await
+        .expect("B reveals the regenerated token");
+    assert_ne!(first, second);
+    assert_eq!(whoami_status(b, &second).await, 200);
+
+    // Both regenerate the same token at the same moment, one on each instance: one wins, the
+    // other is told, and exactly one token is active.
+    for _ in 0..5 {
+        let (on_a, on_b) =
+            tokio::join!(confirm_regenerate(a, &owner), confirm_regenerate(b, &admin));
+        assert_eq!(on_a[1], on_b[1], "both confirm the same current token");
+        let (status_a, status_b) = tokio::join!(
+            post_regenerate(a, &owner, &on_a),
+            post_regenerate(b, &admin, &on_b)
+        );
+        let mut statuses = [status_a, status_b];
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [303, 409],
+            "one regenerate wins, the other gets a conflict"
+        );
+        assert_eq!(active_tokens(a), 1);
+    }
+}
