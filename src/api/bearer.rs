@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::api::error::ApiError;
+use crate::auth::extractors::client_addr;
 use crate::domain::token::PlainToken;
 use crate::domain::{api_tokens, now, rate_limit};
 use crate::startup::AppState;
@@ -40,6 +41,7 @@ impl FromRequest for ApiCaller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
+        let addr = client_addr(req);
         let state = req
             .app_data::<web::Data<AppState>>()
             .expect("AppState is registered")
@@ -51,7 +53,7 @@ impl FromRequest for ApiCaller {
                 .db
                 .run(move |conn| {
                     let at = now();
-                    let caller = api_tokens::authenticate(conn, &token, at)?;
+                    let caller = api_tokens::authenticate(conn, &token, at, &addr)?;
                     // Only a usable token is counted; refusals cost the caller nothing here.
                     if let api_tokens::Authentication::Accepted { token_id, .. } = caller {
                         rate_limit::check_api_token(conn, token_id, per_minute, at)?;

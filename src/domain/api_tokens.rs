@@ -16,11 +16,15 @@ use crate::repo::organisations;
 pub const TOKEN_GENERATED: &str = "token.generated";
 pub const TOKEN_REGENERATED: &str = "token.regenerated";
 pub const TOKEN_REVEALED: &str = "token.revealed";
+/// A token's first API request: recorded once per token, so the history shows who started using
+/// it from where without an audit row per request.
+pub const TOKEN_FIRST_USED: &str = "token.first_used";
 /// What the screen's history shows.
-pub const HISTORY_ACTIONS: [&str; 5] = [
+pub const HISTORY_ACTIONS: [&str; 6] = [
     TOKEN_GENERATED,
     TOKEN_REGENERATED,
     TOKEN_REVEALED,
+    TOKEN_FIRST_USED,
     crate::domain::organisations::API_ACCESS_ENABLED,
     crate::domain::organisations::API_ACCESS_DISABLED,
 ];
@@ -40,11 +44,12 @@ pub enum Authentication {
     ApiDisabled,
 }
 
-/// Verifies a well-formed token against the database and records its use.
+/// Verifies a well-formed token against the database and records its use (by `client_addr`).
 pub fn authenticate(
     conn: &mut DbConn,
     token: &PlainToken,
     now: NaiveDateTime,
+    client_addr: &str,
 ) -> Result<Authentication, AppError> {
     let digest = token.digest();
     let Some((stored, api_enabled)) = api_tokens::find_with_api_access(conn, &digest)? else {
@@ -63,7 +68,21 @@ pub fn authenticate(
         .last_used_at
         .is_none_or(|at| at < now - last_used_interval());
     if stale {
-        api_tokens::touch_last_used(conn, stored.id, now, last_used_interval())?;
+        let touched = api_tokens::touch_last_used(conn, stored.id, now, last_used_interval())?;
+        // The conditional UPDATE lets exactly one concurrent request see the first use.
+        if touched == 1 && stored.last_used_at.is_none() {
+            audit::record(
+                conn,
+                &NewAuditEvent {
+                    organisation_id: Some(stored.organisation_id),
+                    actor_user_id: None,
+                    action: TOKEN_FIRST_USED,
+                    detail: &stored.display_prefix,
+                    client_addr: Some(client_addr),
+                    created_at: now,
+                },
+            )?;
+        }
     }
     Ok(Authentication::Accepted {
         organisation_id: stored.organisation_id,

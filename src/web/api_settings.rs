@@ -105,12 +105,17 @@ impl From<AuditEntry> for HistoryView {
                 tokens::TOKEN_GENERATED => "Token generated",
                 tokens::TOKEN_REGENERATED => "Token regenerated",
                 tokens::TOKEN_REVEALED => "Token revealed again",
+                tokens::TOKEN_FIRST_USED => "Token first used by the API",
                 crate::domain::organisations::API_ACCESS_ENABLED => "API access enabled",
                 crate::domain::organisations::API_ACCESS_DISABLED => "API access disabled",
                 _ => "Other",
             },
             detail: entry.detail,
-            who: entry.actor_name.unwrap_or_else(|| "(deleted user)".into()),
+            who: match (entry.actor_name, entry.action.as_str()) {
+                (Some(name), _) => name,
+                (None, tokens::TOKEN_FIRST_USED) => "API client".into(),
+                (None, _) => "(deleted user)".into(),
+            },
             from: entry.client_addr.unwrap_or_default(),
             at: entry.created_at.into(),
         }

@@ -127,8 +127,9 @@ async fn generate_reveal_mask_and_regenerate() {
             .unwrap()
     });
     assert_eq!(ciphertexts, [None]);
-    // The API use above shows as last used.
+    // The API use above shows as last used, and its first use is in the history.
     assert!(!later.contains("Never used"));
+    assert!(later.contains("Token first used by the API"));
 
     let (_, confirm) = page(&app, &owner, REGENERATE).await;
     assert!(confirm.contains("will stop working"));

@@ -121,6 +121,16 @@ async fn last_used_is_recorded_at_most_once_a_minute() {
     });
     whoami(&app, Some(&bearer)).await;
     assert!(last_used().unwrap() > first);
+    // Only the very first use goes into the audit trail.
+    let first_uses: i64 = app.with_conn(|conn| {
+        use pulse::db::schema::audit_events;
+        audit_events::table
+            .filter(audit_events::action.eq("token.first_used"))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(first_uses, 1);
 }
 
 #[tokio::test]
