@@ -5,6 +5,7 @@ pub mod demo;
 pub mod demo_feedback;
 pub mod error;
 pub mod feedback;
+pub mod feedback_import;
 pub mod housekeeping;
 pub mod nps;
 pub mod organisations;

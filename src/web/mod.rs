@@ -1,7 +1,9 @@
 //! Browser routes: server-rendered pages, one file per resource.
 pub mod account;
+pub mod analytics;
 pub mod api_settings;
 pub mod error;
+pub mod feedback_import;
 pub mod health;
 pub mod home;
 pub mod layout;
@@ -41,6 +43,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/orgs/{slug}", web::get().to(orgs::home))
     .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
+    .route("/orgs/{slug}/analytics", web::get().to(analytics::show))
+    .service(
+        web::resource("/orgs/{slug}/import")
+            .app_data(web::PayloadConfig::new(feedback_import::IMPORT_LIMIT_BYTES))
+            .route(web::get().to(feedback_import::form))
+            .route(web::post().to(feedback_import::submit)),
+    )
     .route(
         "/orgs/{slug}/settings/api",
         web::get().to(api_settings::show),

@@ -9,6 +9,7 @@ mod data_feedback;
 mod data_fixtures;
 mod data_scores_api;
 mod data_scores_sql;
+mod data_web;
 mod multi_instance;
 mod proxy;
 mod schema_drift;

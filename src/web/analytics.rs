@@ -1,0 +1,116 @@
+//! The "Analytics" page: NPS per month over the last year as a server-rendered SVG chart (no
+//! script, no inline style: CSP forbids both) and the category counts behind it as a table.
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{Datelike, Months, NaiveDate};
+
+use crate::auth::extractors::OrgManager;
+use crate::domain::nps::Counts;
+use crate::domain::{AppError, now};
+use crate::repo::feedback::{self, Filter, Period};
+use crate::startup::AppState;
+use crate::web::error::{WebError, render};
+use crate::web::layout::Nav;
+
+const WIDTH: f64 = 640.0;
+const TOP: f64 = 20.0;
+const HEIGHT: f64 = 200.0;
+const LEFT: f64 = 48.0;
+
+/// One month: its label, counts, and where the chart draws it.
+pub struct MonthView {
+    pub label: String,
+    pub counts: Counts,
+    pub nps: Option<String>,
+    pub x: String,
+    pub y: Option<String>,
+    /// Heights of the stacked promoter/passive/detractor bar segments, top to bottom, and their y.
+    pub bars: [(String, String); 3],
+}
+
+#[derive(Template)]
+#[template(path = "orgs/analytics.html")]
+struct AnalyticsPage {
+    nav: Option<Nav>,
+    name: String,
+    slug: String,
+    months: Vec<MonthView>,
+    points: String,
+    overall: Option<String>,
+    responses: i64,
+}
+
+/// y coordinate of an NPS value: 100 at the top, −100 at the bottom.
+fn y_of(nps: f64) -> f64 {
+    TOP + (100.0 - nps) / 200.0 * HEIGHT
+}
+
+fn months_view(rows: Vec<(String, Counts)>, first: NaiveDate) -> Vec<MonthView> {
+    let step = (WIDTH - LEFT) / 12.0;
+    (0..12)
+        .map(|i| {
+            let month = first + Months::new(i);
+            let label = format!("{:04}-{:02}", month.year(), month.month());
+            let counts = rows
+                .iter()
+                .find(|(l, _)| *l == label)
+                .map(|(_, c)| *c)
+                .unwrap_or_default();
+            let x = LEFT + step * (f64::from(i) + 0.5);
+            let total = counts.responses.max(1) as f64;
+            let mut top = TOP;
+            let bars = [counts.promoters, counts.passives, counts.detractors].map(|n| {
+                let h = n as f64 / total * HEIGHT;
+                let seg = (format!("{top:.1}"), format!("{h:.1}"));
+                top += h;
+                seg
+            });
+            MonthView {
+                nps: counts.nps().map(|n| format!("{n:.1}")),
+                y: counts.nps().map(|n| format!("{:.1}", y_of(n))),
+                x: format!("{x:.1}"),
+                label,
+                counts,
+                bars,
+            }
+        })
+        .collect()
+}
+
+pub async fn show(
+    OrgManager(member): OrgManager,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let today = now().date();
+    let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
+        .and_then(|d| d.checked_sub_months(Months::new(11)))
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar overflow")))?;
+    let filter = Filter {
+        since: first.and_hms_opt(0, 0, 0),
+        ..Filter::default()
+    };
+    let org_id = member.org.id;
+    let (rows, overall) = state
+        .db
+        .run(move |conn| {
+            let rows = feedback::by_period(conn, org_id, &filter, Period::Month)?;
+            let overall = feedback::totals(conn, org_id, &filter)?;
+            Ok::<_, AppError>((rows, overall))
+        })
+        .await?;
+    let months = months_view(rows, first);
+    let points = months
+        .iter()
+        .filter_map(|m| m.y.as_ref().map(|y| format!("{},{y}", m.x)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    render(&AnalyticsPage {
+        nav: Some(Nav::from(&member.signed_in)),
+        name: member.org.name,
+        slug: member.org.slug,
+        months,
+        points,
+        overall: overall.nps().map(|n| format!("{n:.1}")),
+        responses: overall.responses,
+    })
+}

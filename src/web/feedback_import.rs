@@ -1,0 +1,84 @@
+//! The "Import feedback" page: owners and admins paste a CSV file; every row is checked and a
+//! file with any bad row imports nothing.
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::extractors::OrgManager;
+use crate::domain::feedback_import::{self, COLUMNS, Outcome, RowError};
+use crate::startup::AppState;
+use crate::web::error::{WebError, render, render_with_status};
+use crate::web::layout::Nav;
+
+/// Imports are bigger than other forms: allow up to this much CSV on this one route.
+pub const IMPORT_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Template)]
+#[template(path = "orgs/import.html")]
+struct ImportPage {
+    nav: Option<Nav>,
+    name: String,
+    slug: String,
+    columns: String,
+    csv: String,
+    imported: Option<usize>,
+    problem: Option<String>,
+    errors: Vec<RowError>,
+}
+
+impl ImportPage {
+    fn new(member: &crate::auth::extractors::OrgMember) -> Self {
+        Self {
+            nav: Some(Nav::from(&member.signed_in)),
+            name: member.org.name.clone(),
+            slug: member.org.slug.clone(),
+            columns: COLUMNS.join(","),
+            csv: String::new(),
+            imported: None,
+            problem: None,
+            errors: Vec::new(),
+        }
+    }
+}
+
+pub async fn form(OrgManager(member): OrgManager) -> Result<HttpResponse, WebError> {
+    render(&ImportPage::new(&member))
+}
+
+#[derive(Deserialize)]
+pub struct ImportForm {
+    csv: String,
+}
+
+pub async fn submit(
+    OrgManager(member): OrgManager,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<ImportForm>,
+) -> Result<HttpResponse, WebError> {
+    let org_id = member.org.id;
+    let text = form.csv.clone();
+    let outcome = state
+        .db
+        .run(move |conn| feedback_import::import(conn, org_id, &text))
+        .await;
+    let mut page = ImportPage::new(&member);
+    match outcome {
+        Ok(Outcome::Imported(count)) => {
+            tracing::info!(org = %member.org.slug, count, "feedback imported");
+            page.imported = Some(count);
+            render(&page)
+        }
+        Ok(Outcome::Rejected(errors)) => {
+            page.csv = form.csv;
+            page.errors = errors;
+            render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(crate::domain::AppError::Invalid(message)) => {
+            page.csv = form.csv;
+            page.problem = Some(message);
+            render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(other) => Err(other.into()),
+    }
+}

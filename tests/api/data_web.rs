@@ -1,0 +1,163 @@
+//! The "Import feedback" and "Analytics" pages (owners and admins).
+use pulse::domain::now;
+use pulse::domain::role::Role;
+use pulse::repo::feedback::{self, Filter};
+
+use crate::data_fixtures::{add_feedback, org_id};
+use crate::helpers::{TestApp, spawn_app};
+
+fn responses(app: &TestApp, slug: &str) -> i64 {
+    let org = org_id(app, slug);
+    app.with_conn(|conn| {
+        feedback::totals(conn, org, &Filter::default())
+            .unwrap()
+            .responses
+    })
+}
+
+const HEADER: &str = "client,respondent_name,respondent_email,score,comment,survey,submitted_at";
+
+#[tokio::test]
+async fn a_valid_file_is_imported_whole() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.member("admin@acme.example", "acme", Role::Admin);
+    let client = app.signed_in("admin@acme.example").await;
+    let csv = format!(
+        "{HEADER}\n\
+         \"Globex, Inc.\",Zoë,zoe@globex.example,10,\"Great, \"\"really\"\"\nthanks\",Q1,2026-01-05T10:00:00Z\n\
+         Initech,Bob,bob@initech.example,3,,Q1,2026-01-06\n"
+    );
+    let response = app
+        .post_form(
+            &client,
+            "/orgs/acme/import",
+            "/orgs/acme/import",
+            &[("csv", &csv)],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Imported 2 responses")
+    );
+    assert_eq!(responses(&app, "acme"), 2);
+    let org = org_id(&app, "acme");
+    let rows =
+        app.with_conn(|conn| feedback::page(conn, org, &Filter::default(), None, 10).unwrap());
+    assert_eq!(rows[1].client_name, "Globex, Inc.");
+    assert_eq!(
+        rows[1].comment.as_deref(),
+        Some("Great, \"really\"\nthanks")
+    );
+    assert_eq!(rows[0].comment, None);
+}
+
+#[tokio::test]
+async fn a_file_with_bad_rows_lists_them_and_imports_nothing() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.member("owner@acme.example", "acme", Role::Owner);
+    let client = app.signed_in("owner@acme.example").await;
+    let future = (now() + chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let csv = format!(
+        "{HEADER}\n\
+         Globex,Ann,ann@globex.example,9,,Q1,2026-01-05\n\
+         Globex,Ben,ben@globex.example,11,,Q1,2026-01-05\n\
+         ,Cy,cy@globex.example,5,,Q1,2026-01-05\n\
+         Globex,Di,not-an-email,5,,Q1,2026-01-05\n\
+         Globex,Ed,ed@globex.example,5,,Q1,last tuesday\n\
+         Globex,Fay,fay@globex.example,5,,Q1,{future}\n"
+    );
+    let response = app
+        .post_form(
+            &client,
+            "/orgs/acme/import",
+            "/orgs/acme/import",
+            &[("csv", &csv)],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    for expected in [
+        "Line 3: score &#34;11&#34; is not a whole number from 0 to 10",
+        "Line 4: client is empty",
+        "Line 5: respondent_email",
+        "Line 6: submitted_at",
+        "Line 7: submitted_at is in the future",
+        "Nothing was imported: 5 row(s)",
+    ] {
+        assert!(html.contains(expected), "missing {expected:?} in {html}");
+    }
+    assert!(!html.contains("Line 2:"));
+    assert_eq!(responses(&app, "acme"), 0);
+
+    let missing_column = app
+        .post_form(
+            &client,
+            "/orgs/acme/import",
+            "/orgs/acme/import",
+            &[("csv", "client,score\nGlobex,9\n")],
+        )
+        .await;
+    assert_eq!(missing_column.status(), 422);
+    assert!(
+        missing_column
+            .text()
+            .await
+            .unwrap()
+            .contains("Line 1: the header row lacks")
+    );
+}
+
+#[tokio::test]
+async fn members_cannot_import_or_see_analytics() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.member("member@acme.example", "acme", Role::Member);
+    let client = app.signed_in("member@acme.example").await;
+    for path in ["/orgs/acme/import", "/orgs/acme/analytics"] {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 403, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn analytics_draws_the_monthly_nps_as_svg() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.member("owner@acme.example", "acme", Role::Owner);
+    let recent = now() - chrono::Duration::days(1);
+    add_feedback(
+        &app,
+        "acme",
+        &[
+            ("Globex", 10, recent),
+            ("Globex", 10, recent),
+            ("Globex", 0, recent),
+        ],
+    );
+    let client = app.signed_in("owner@acme.example").await;
+    let response = client
+        .get(app.url("/orgs/acme/analytics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    let page = scraper::Html::parse_document(&html);
+    let select = |css: &str| scraper::Selector::parse(css).unwrap();
+    assert_eq!(page.select(&select("svg.chart")).count(), 1);
+    // One point for the one month with responses: 2 of 3 promoters, 1 detractor → 33.3.
+    let points: Vec<_> = page.select(&select("circle.nps-point")).collect();
+    assert_eq!(points.len(), 1);
+    assert!(points[0].text().collect::<String>().contains("NPS 33.3"));
+    assert_eq!(page.select(&select("tbody tr")).count(), 12);
+    // CSP: no inline style or script anywhere on the page.
+    assert!(!html.contains("style=") && !html.contains("<style") && !html.contains("<script>"));
+}
