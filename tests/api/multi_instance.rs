@@ -35,6 +35,14 @@ fn free_port() -> u16 {
 /// Starts `count` instances on `database` at once (so they also race each other through
 /// migrations and the creation of the shared cookie key) and waits until each is healthy.
 async fn start_instances(database: &PgTestDatabase, count: usize) -> Vec<Instance> {
+    start_instances_with(database, count, &[]).await
+}
+
+async fn start_instances_with(
+    database: &PgTestDatabase,
+    count: usize,
+    env: &[(&str, &str)],
+) -> Vec<Instance> {
     let mut instances: Vec<Instance> = (0..count)
         .map(|_| {
             let bind = format!("127.0.0.1:{}", free_port());
@@ -43,6 +51,7 @@ async fn start_instances(database: &PgTestDatabase, count: usize) -> Vec<Instanc
                 .env("DATABASE_URL", &database.url)
                 .env("PULSE_BIND", &bind)
                 .env("RUST_LOG", "warn")
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -270,4 +279,68 @@ async fn tokens_issued_on_one_instance_are_honoured_and_revoked_on_the_other() {
         );
         assert_eq!(active_tokens(a), 1);
     }
+}
+
+/// Signs in as the owner of `slug` on `app` and generates its token through the screen.
+async fn generate_token(app: &TestApp, slug: &str) -> String {
+    use pulse::domain::role::Role;
+    let email = format!("owner@{slug}.example");
+    app.member(&email, slug, Role::Owner);
+    let owner = app.signed_in(&email).await;
+    let screen = format!("/orgs/{slug}/settings/api");
+    let generated = app
+        .post_form(&owner, &format!("{screen}/generate"), &screen, &[])
+        .await;
+    assert_eq!(generated.status().as_u16(), 303);
+    let html = owner
+        .get(app.url(&screen))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    crate::token_screen::shown_token(&html).expect("the new token")
+}
+
+#[tokio::test]
+async fn the_api_rate_limit_is_shared_by_all_instances() {
+    use crate::token_screen::whoami_status;
+    const LIMIT: usize = 6;
+
+    let Some(server) = postgres_or_skip("multi-instance rate limit") else {
+        return;
+    };
+    let database = PgTestDatabase::create(&server);
+    let limit = LIMIT.to_string();
+    let instances =
+        start_instances_with(&database, 2, &[("PULSE_API_RATE_LIMIT", limit.as_str())]).await;
+    let (a, b) = (&instances[0].app, &instances[1].app);
+    a.create_org("acme", true);
+    a.create_org("globex", true);
+    let acme = generate_token(a, "acme").await;
+    let globex = generate_token(b, "globex").await;
+    // The limit counts per clock minute: start early in one so the window cannot roll over.
+    let second = chrono::Timelike::second(&chrono::Utc::now());
+    if second > 40 {
+        tokio::time::sleep(Duration::from_secs(u64::from(61 - second))).await;
+    }
+
+    // Alternating instances, the budget is spent once, not once per instance.
+    for i in 0..LIMIT {
+        let app = [a, b][i % 2];
+        assert_eq!(whoami_status(app, &acme).await, 200, "request {i}");
+    }
+    assert_eq!(whoami_status(a, &acme).await, 429);
+    assert_eq!(whoami_status(b, &acme).await, 429);
+
+    // A burst on both at once never gets more than the limit through.
+    let burst = (0..2 * LIMIT).map(|i| whoami_status([a, b][i % 2], &globex));
+    let statuses = futures_util::future::join_all(burst).await;
+    let accepted = statuses.iter().filter(|s| **s == 200).count();
+    assert!((1..=LIMIT).contains(&accepted), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
 }
