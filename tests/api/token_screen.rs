@@ -323,6 +323,26 @@ async fn with_api_access_disabled_nothing_can_be_generated_and_tokens_get_403() 
     assert!(html.contains("existing token is refused"));
     assert!(!html.contains("Regenerate token"));
     assert!(html.contains("API access disabled"), "history entry");
+    // The confirmation step sends people back, and a forged regenerate changes nothing.
+    let confirm = owner.get(app.url(REGENERATE)).send().await.unwrap();
+    assert_eq!(confirm.status().as_u16(), 303);
+    let before = token_rows(&app);
+    let current = app.with_conn(|conn| {
+        api_tokens::table
+            .select(api_tokens::id)
+            .first::<i32>(conn)
+            .unwrap()
+    });
+    let response = app
+        .post_form(
+            &owner,
+            REGENERATE,
+            SCREEN,
+            &[("current", &current.to_string()), ("grace", "none")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(token_rows(&app), before);
 }
 
 #[tokio::test]
