@@ -35,6 +35,9 @@ pub struct ClientList {
     pub data: Vec<ClientItem>,
 }
 
+/// The organisation's clients.
+///
+/// Each with its all-time response count, category counts and NPS.
 #[utoipa::path(
     get,
     path = "/api/v1/clients",

@@ -139,6 +139,9 @@ fn csv_record(row: &FeedbackRow) -> [String; 10] {
     ]
 }
 
+/// Feedback responses, newest first.
+///
+/// Filter by time, client and score; page with `limit` and `cursor`, or stream all as CSV.
 #[utoipa::path(
     get,
     path = "/api/v1/feedback",

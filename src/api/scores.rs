@@ -69,6 +69,9 @@ enum GroupBy {
     Client,
 }
 
+/// NPS and category counts.
+///
+/// Overall, and per month, quarter or client with `group_by`, over an optional time range.
 #[utoipa::path(
     get,
     path = "/api/v1/scores",

@@ -26,6 +26,9 @@ struct TokenInfo {
     prefix: String,
 }
 
+/// The organisation and token a request authenticates as.
+///
+/// Lets a tool check its token without fetching data.
 #[utoipa::path(
     get,
     path = "/api/v1/whoami",

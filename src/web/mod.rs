@@ -1,6 +1,7 @@
 //! Browser routes: server-rendered pages, one file per resource.
 pub mod account;
 pub mod analytics;
+pub mod api_docs;
 pub mod api_settings;
 pub mod error;
 pub mod feedback_import;
@@ -44,6 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/orgs/{slug}", web::get().to(orgs::home))
     .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
     .route("/orgs/{slug}/analytics", web::get().to(analytics::show))
+    .route("/orgs/{slug}/api-docs", web::get().to(api_docs::show))
     .service(
         web::resource("/orgs/{slug}/import")
             .app_data(web::PayloadConfig::new(feedback_import::IMPORT_LIMIT_BYTES))

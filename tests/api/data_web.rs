@@ -161,3 +161,44 @@ async fn analytics_draws_the_monthly_nps_as_svg() {
     // CSP: no inline style or script anywhere on the page.
     assert!(!html.contains("style=") && !html.contains("<style") && !html.contains("<script>"));
 }
+
+#[tokio::test]
+async fn api_docs_list_every_endpoint_with_curl_for_this_server() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.member("owner@acme.example", "acme", Role::Owner);
+    let client = app.signed_in("owner@acme.example").await;
+    let screen = client
+        .get(app.url("/orgs/acme/settings/api"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        screen
+            .text()
+            .await
+            .unwrap()
+            .contains("href=\"/orgs/acme/api-docs\"")
+    );
+    let html = client
+        .get(app.url("/orgs/acme/api-docs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/feedback",
+        "/api/v1/scores",
+        "/api/v1/clients",
+        "/api/v1/whoami",
+    ] {
+        assert!(html.contains(&format!("GET {path}")), "{path} missing");
+        assert!(
+            html.contains(&format!("{}{path}", app.url(""))),
+            "no curl for {path}"
+        );
+    }
+    assert!(html.contains("<code>group_by</code>"));
+}

@@ -1,0 +1,73 @@
+//! Human-readable API documentation for an organisation's members: rendered from the same
+//! generated OpenAPI description the API serves, with `curl` examples that use this server's
+//! own base URL.
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use utoipa::OpenApi;
+use utoipa::openapi::Required;
+
+use crate::api::openapi::ApiDoc;
+use crate::auth::extractors::OrgMember;
+use crate::web::error::{WebError, render};
+use crate::web::layout::Nav;
+
+pub struct ParamView {
+    pub name: String,
+    pub description: String,
+    pub required: bool,
+}
+
+pub struct EndpointView {
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    pub params: Vec<ParamView>,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/api_docs.html")]
+struct ApiDocsPage {
+    nav: Option<Nav>,
+    name: String,
+    slug: String,
+    base_url: String,
+    endpoints: Vec<EndpointView>,
+}
+
+fn endpoints() -> Vec<EndpointView> {
+    ApiDoc::openapi()
+        .paths
+        .paths
+        .into_iter()
+        .filter_map(|(path, item)| {
+            let op = item.get?;
+            Some(EndpointView {
+                path,
+                summary: op.summary.unwrap_or_default(),
+                description: op.description.unwrap_or_default(),
+                params: op
+                    .parameters
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| ParamView {
+                        name: p.name,
+                        description: p.description.unwrap_or_default(),
+                        required: matches!(p.required, Required::True),
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+pub async fn show(member: OrgMember, req: HttpRequest) -> Result<HttpResponse, WebError> {
+    let info = req.connection_info();
+    let base_url = format!("{}://{}", info.scheme(), info.host());
+    render(&ApiDocsPage {
+        nav: Some(Nav::from(&member.signed_in)),
+        name: member.org.name,
+        slug: member.org.slug,
+        base_url,
+        endpoints: endpoints(),
+    })
+}
