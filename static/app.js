@@ -67,13 +67,16 @@
       });
       notice.textContent = "The reveal window has passed: the token is now masked and cannot be shown again.";
     }
+    // Never mask before the server stops revealing (its seconds are rounded up), or a reload
+    // right after the countdown would show the token again.
     function tick() {
-      var remaining = Math.max(0, Math.round((end - Date.now()) / 1000));
-      if (remaining === 0) { mask(); return; }
+      var ms = end - Date.now();
+      if (ms <= 0) { mask(); return; }
+      var remaining = Math.ceil(ms / 1000);
       var minutes = Math.floor(remaining / 60);
       var seconds = remaining % 60;
       if (counter) { counter.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds; }
-      setTimeout(tick, 1000);
+      setTimeout(tick, ms - (remaining - 1) * 1000);
     }
     tick();
   });

@@ -119,7 +119,8 @@ async fn reveal_for(
     Ok(Some(Revealed {
         plaintext: plain.expose().to_owned(),
         until: token.reveal_until.into(),
-        seconds_left: (token.reveal_until - at).num_seconds().max(0),
+        // Rounded up: the page's countdown must not end before the server stops revealing.
+        seconds_left: ((token.reveal_until - at).num_milliseconds().max(0) + 999) / 1000,
         fresh,
     }))
 }

@@ -1,0 +1,232 @@
+// The API authentication screen as owners, admins and members use it: generate, copy,
+// reveal/hide, regenerate through the confirmation step, API disabled by staff.
+"use strict";
+const { describe, before, after, test } = require("node:test");
+const assert = require("node:assert/strict");
+const h = require("../lib/harness");
+const { whoami } = require("../lib/api");
+
+const TOKEN = /^pulse_[0-9A-Za-z]{40,}$/;
+
+async function assertAccessible(page) {
+  assert.deepEqual(await h.axeViolations(page), [], `axe violations on ${page.url()}`);
+}
+
+async function noSidewaysScroll(page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
+}
+
+async function openApiScreen(page) {
+  await page.goto("/orgs/acme");
+  await page.getByRole("link", { name: "Organisation settings" }).click();
+  await page.getByRole("link", { name: "API authentication" }).click();
+  await page.getByRole("heading", { name: "API authentication", level: 1 }).waitFor();
+}
+
+const field = (page) => page.locator("#api-token");
+
+describe("API authentication screen", () => {
+  let server;
+  let browser;
+  let owner;
+  let firstToken;
+  before(async () => {
+    server = await h.startServer();
+    browser = await h.launchBrowser();
+    owner = await h.newPage(browser, server.baseUrl);
+    await h.signIn(owner, "owner@acme.test");
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function setApiAccess(enabled) {
+    const staff = await h.newPage(browser, server.baseUrl);
+    await h.signIn(staff, "staff@pulse.test");
+    await staff.goto("/staff/orgs");
+    const verb = enabled ? "Enable" : "Disable";
+    await staff.getByRole("button", { name: `${verb} API access for Acme Consulting` }).click();
+    const row = staff.getByRole("row").filter({ hasText: "Acme Consulting" });
+    await row.getByText(enabled ? "Enabled" : "Disabled", { exact: true }).waitFor();
+    await h.screenshot(staff, enabled ? "staff-console-enabled" : "staff-console-disabled");
+    await staff.context().close();
+  }
+
+  test("API disabled: the screen says so and offers no Generate", async () => {
+    await openApiScreen(owner);
+    await owner.getByRole("heading", { name: "API access is disabled" }).waitFor();
+    assert.equal(await owner.getByRole("button", { name: /Generate/ }).count(), 0);
+    await h.screenshot(owner, "api-disabled");
+    await assertAccessible(owner);
+  });
+
+  test("before the first token: empty field and one Generate button", async () => {
+    await setApiAccess(true);
+    await openApiScreen(owner);
+    assert.equal(await field(owner).inputValue(), "");
+    assert.equal(await owner.getByRole("button", { name: "Generate token" }).count(), 1);
+    assert.equal(await owner.getByRole("button", { name: "Copy" }).count(), 0);
+    await h.screenshot(owner, "before-first-token");
+    await assertAccessible(owner);
+    assert.deepEqual(owner.problems, []);
+  });
+
+  test("Generate shows the token in full; Copy puts exactly the token on the clipboard", async () => {
+    await owner.getByRole("button", { name: "Generate token" }).click();
+    await owner.getByRole("button", { name: "Copy" }).waitFor();
+    firstToken = await field(owner).inputValue();
+    assert.match(firstToken, TOKEN);
+    assert.ok((await owner.content()).includes(firstToken), "the page HTML carries the new token");
+    await owner.getByText("Generated", { exact: true }).waitFor();
+    await h.screenshot(owner, "just-generated");
+    await assertAccessible(owner);
+
+    await owner.evaluate(() => navigator.clipboard.writeText("something else"));
+    await owner.getByRole("button", { name: "Copy" }).click();
+    await owner.getByText("Copied to the clipboard.").waitFor();
+    assert.equal(await owner.evaluate(() => navigator.clipboard.readText()), firstToken);
+    assert.equal(await whoami(server.baseUrl, firstToken), 200);
+    assert.deepEqual(owner.problems, []);
+  });
+
+  test("Reveal/Hide toggles the field, by mouse and by keyboard, without moving the layout", async () => {
+    const toggle = owner.locator("[data-reveal-target]");
+    const box = await field(owner).boundingBox();
+    assert.equal(await toggle.textContent(), "Hide");
+    assert.equal(await toggle.getAttribute("aria-pressed"), "true");
+    await toggle.click();
+    assert.equal(await field(owner).getAttribute("type"), "password");
+    assert.equal(await toggle.textContent(), "Reveal");
+    assert.equal(await toggle.getAttribute("aria-pressed"), "false");
+    assert.deepEqual(await field(owner).boundingBox(), box);
+    await h.screenshot(owner, "just-generated-hidden");
+
+    // Keyboard: Tab from the field reaches Copy, then the toggle; Enter activates it.
+    await field(owner).focus();
+    await owner.keyboard.press("Tab");
+    assert.ok(await owner.evaluate(() => document.activeElement.hasAttribute("data-copy-target")), "Copy follows the field");
+    await owner.keyboard.press("Tab");
+    assert.equal(await owner.evaluate(() => document.activeElement.textContent), "Reveal");
+    const ring = await owner.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(ring, "none", "focused toggle shows a focus ring");
+    await owner.keyboard.press("Enter");
+    assert.equal(await field(owner).getAttribute("type"), "text");
+    assert.equal(await field(owner).inputValue(), firstToken);
+  });
+
+  test("the screen fits a phone", async () => {
+    await owner.setViewportSize({ width: 375, height: 740 });
+    await h.screenshot(owner, "just-generated-phone");
+    await noSidewaysScroll(owner);
+    await owner.setViewportSize({ width: 1100, height: 800 });
+  });
+
+  test("an admin sees when and by whom the token was generated but cannot reveal it", async () => {
+    const admin = await h.newPage(browser, server.baseUrl);
+    await h.signIn(admin, "admin@acme.test");
+    await openApiScreen(admin);
+    await admin.getByText("Generated", { exact: true }).waitFor();
+    assert.match(await admin.locator(".facts").textContent(), /by Olivia Owner/);
+    const shown = await field(admin).inputValue();
+    assert.ok(firstToken.startsWith(shown.replace(/…$/, "")), `masked value ${shown} is the token's prefix`);
+    assert.ok(shown.length < firstToken.length);
+    assert.ok(!(await admin.content()).includes(firstToken), "the admin's page never contains the token");
+    assert.equal(await admin.getByRole("button", { name: "Copy" }).count(), 0);
+    assert.equal(await admin.locator("[data-reveal-target]").count(), 0);
+    await h.screenshot(admin, "admin-view");
+    await assertAccessible(admin);
+    await admin.context().close();
+  });
+
+  test("a member gets 403 on the screen by URL", async () => {
+    const member = await h.newPage(browser, server.baseUrl);
+    await h.signIn(member, "member@acme.test");
+    const response = await member.goto("/orgs/acme/settings/api");
+    assert.equal(response.status(), 403);
+    await member.context().close();
+  });
+
+  test("regenerate through the confirmation step: the old token stops working at once", async () => {
+    await openApiScreen(owner);
+    await owner.getByRole("link", { name: /Regenerate token/ }).click();
+    await owner.getByRole("heading", { name: "Regenerate the API token?" }).waitFor();
+    const warning = await owner.locator("main").textContent();
+    assert.match(warning, /will stop working/);
+    assert.doesNotMatch(warning, /last used by the API:\s*never/, "it was used by whoami above");
+    await h.screenshot(owner, "regenerate-confirmation");
+    await assertAccessible(owner);
+
+    await owner.getByRole("button", { name: "Regenerate token" }).click();
+    await owner.getByRole("button", { name: "Copy" }).waitFor();
+    const secondToken = await field(owner).inputValue();
+    assert.match(secondToken, TOKEN);
+    assert.notEqual(secondToken, firstToken);
+    assert.equal(await whoami(server.baseUrl, firstToken), 401);
+    assert.equal(await whoami(server.baseUrl, secondToken), 200);
+    await h.screenshot(owner, "regenerated");
+
+    // Cancel on the confirmation step changes nothing.
+    await owner.getByRole("link", { name: /Regenerate token/ }).click();
+    await owner.getByRole("link", { name: "Cancel" }).click();
+    await owner.getByRole("heading", { name: "API authentication", level: 1 }).waitFor();
+    assert.equal(await whoami(server.baseUrl, secondToken), 200);
+
+    // Staff switch API access off: the screen says so and the token is refused.
+    await setApiAccess(false);
+    await owner.reload();
+    await owner.getByRole("heading", { name: "API access is disabled" }).waitFor();
+    assert.equal(await owner.getByRole("link", { name: /Regenerate token/ }).count(), 0);
+    assert.equal(await whoami(server.baseUrl, secondToken), 403);
+    await h.screenshot(owner, "api-disabled-with-token");
+    await assertAccessible(owner);
+    assert.deepEqual(owner.problems, []);
+  });
+});
+
+describe("reveal window", () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await h.startServer({ revealSeconds: 3, apiEnabled: true });
+    browser = await h.launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("the field masks itself when the countdown reaches zero, and stays masked after a reload", async () => {
+    const owner = await h.newPage(browser, server.baseUrl);
+    await h.signIn(owner, "owner@acme.test");
+    await openApiScreen(owner);
+    await owner.getByRole("button", { name: "Generate token" }).click();
+    await owner.getByRole("button", { name: "Copy" }).waitFor();
+    const token = await field(owner).inputValue();
+    assert.match(token, TOKEN);
+    const box = await field(owner).boundingBox();
+
+    // No reload: the page's own countdown masks the field.
+    await owner.waitForFunction(() => !document.getElementById("api-token").value.startsWith("pulse_") ||
+      document.getElementById("api-token").value.endsWith("…"), null, { timeout: 10_000 });
+    const masked = await field(owner).inputValue();
+    assert.ok(masked.endsWith("…") && token.startsWith(masked.slice(0, -1)), `masked value ${masked}`);
+    assert.equal(await owner.getByRole("button", { name: "Copy" }).count(), 0);
+    assert.equal(await owner.locator("[data-reveal-target]:visible").count(), 0);
+    assert.deepEqual(await field(owner).boundingBox(), box, "masking must not move the field");
+    await owner.getByText(/reveal window has passed/).waitFor();
+    await h.screenshot(owner, "masked");
+    await assertAccessible(owner);
+
+    await owner.reload();
+    assert.equal(await field(owner).inputValue(), masked);
+    assert.ok(!(await owner.content()).includes(token), "no page contains the token after the reveal window");
+    await owner.getByText(/password protected/).waitFor();
+    await h.screenshot(owner, "masked-after-reload");
+    await assertAccessible(owner);
+    assert.equal(await whoami(server.baseUrl, token), 200, "masking is display only: the token still works");
+    assert.deepEqual(owner.problems, []);
+    await owner.context().close();
+  });
+});
