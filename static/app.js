@@ -19,6 +19,7 @@
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     var field = document.getElementById(button.getAttribute("data-copy-target"));
     if (!field) { return; }
+    button.hidden = false;
     button.addEventListener("click", function () {
       function fallback() {
         // No Clipboard API (or permission refused): select the text for Ctrl+C / Cmd+C.
@@ -44,12 +45,14 @@
     var field = document.getElementById(button.getAttribute("data-reveal-target"));
     if (!field) { return; }
     button.hidden = false;
-    button.addEventListener("click", function () {
-      var shown = field.type === "text";
-      field.type = shown ? "password" : "text";
-      button.textContent = shown ? "Reveal" : "Hide";
-      button.setAttribute("aria-pressed", shown ? "false" : "true");
-    });
+    function show(visible) {
+      field.type = visible ? "text" : "password";
+      button.textContent = visible ? "Hide" : "Reveal";
+      button.setAttribute("aria-pressed", visible ? "true" : "false");
+    }
+    // Shown in full right after generating; masked until asked for on later visits.
+    if (field.hasAttribute("data-start-hidden")) { show(false); }
+    button.addEventListener("click", function () { show(field.type !== "text"); });
   });
 
   document.querySelectorAll("[data-countdown-until]").forEach(function (notice) {
@@ -62,7 +65,7 @@
         field.type = "text";
         field.value = field.getAttribute("data-masked-value") || "";
       }
-      document.querySelectorAll("[data-copy-target], [data-reveal-target]").forEach(function (b) {
+      document.querySelectorAll("[data-copy-target], [data-reveal-target], [data-hide-on-expiry]").forEach(function (b) {
         b.hidden = true;
       });
       notice.textContent = "The reveal window has passed: the token is now masked and cannot be shown again.";

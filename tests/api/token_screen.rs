@@ -105,6 +105,8 @@ async fn generate_reveal_mask_and_regenerate() {
     let (_, reload) = page(&app, &owner, SCREEN).await;
     assert_eq!(shown_token(&reload).as_deref(), Some(token.as_str()));
     assert!(reload.contains("data-countdown-until"));
+    // On a later visit the field starts masked behind Reveal (the script reads this marker).
+    assert!(reload.contains("data-start-hidden"));
     assert!(reload.contains("by owner"));
     // ...but not to another admin, nor to the same person in another session.
     let (_, other) = page(&app, &admin, SCREEN).await;
@@ -138,6 +140,7 @@ async fn generate_reveal_mask_and_regenerate() {
     assert_eq!(response.status().as_u16(), 303);
     let (_, after) = page(&app, &owner, SCREEN).await;
     let new_token = shown_token(&after).expect("new token shown");
+    assert!(!after.contains("data-start-hidden"), "shown in full at first");
     assert_ne!(new_token, token);
     assert_eq!(whoami_status(&app, &token).await, 401);
     assert_eq!(whoami_status(&app, &new_token).await, 200);
