@@ -73,3 +73,35 @@ async fn totals_and_groups_match_hand_computed_counts() {
         assert_eq!(none.nps(), None);
     });
 }
+
+#[tokio::test]
+async fn seed_demo_adds_a_year_of_feedback_with_client_trends() {
+    use chrono::Duration;
+    use pulse::domain::{demo, now};
+    let app = spawn_app().await;
+    app.with_conn(|conn| demo::seed(conn).unwrap());
+    let org = org_id(&app, "acme");
+    app.with_conn(|conn| {
+        let months = feedback::by_period(conn, org, &Filter::default(), Period::Month).unwrap();
+        assert!(months.len() >= 12, "{months:?}");
+        let clients = clients::list(conn, org).unwrap();
+        assert!(clients.len() >= 3);
+        let mut nps = |name: &str, since: i64, until: i64| {
+            let client = clients.iter().find(|c| c.name == name).unwrap();
+            let filter = Filter {
+                client_id: Some(client.id),
+                since: Some(now() - Duration::days(since)),
+                until: Some(now() - Duration::days(until)),
+                ..Filter::default()
+            };
+            feedback::totals(conn, org, &filter).unwrap().nps().unwrap()
+        };
+        // Globex improves over the year, Initech declines.
+        assert!(nps("Globex Corporation", 365, 270) + 30.0 < nps("Globex Corporation", 90, 0));
+        assert!(nps("Initech", 365, 270) > nps("Initech", 90, 0) + 30.0);
+    });
+    let northwind = org_id(&app, "northwind");
+    let total =
+        app.with_conn(|conn| feedback::totals(conn, northwind, &Filter::default()).unwrap());
+    assert!(total.responses > 100);
+}

@@ -140,7 +140,10 @@ async fn generate_reveal_mask_and_regenerate() {
     assert_eq!(response.status().as_u16(), 303);
     let (_, after) = page(&app, &owner, SCREEN).await;
     let new_token = shown_token(&after).expect("new token shown");
-    assert!(!after.contains("data-start-hidden"), "shown in full at first");
+    assert!(
+        !after.contains("data-start-hidden"),
+        "shown in full at first"
+    );
     assert_ne!(new_token, token);
     assert_eq!(whoami_status(&app, &token).await, 401);
     assert_eq!(whoami_status(&app, &new_token).await, 200);
