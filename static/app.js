@@ -65,7 +65,7 @@
         field.type = "text";
         field.value = field.getAttribute("data-masked-value") || "";
       }
-      document.querySelectorAll("[data-copy-target], [data-reveal-target], [data-hide-on-expiry]").forEach(function (b) {
+      document.querySelectorAll("[data-copy-target], [data-reveal-target]").forEach(function (b) {
         b.hidden = true;
       });
       notice.textContent = "The reveal window has passed: the token is now masked and cannot be shown again.";
