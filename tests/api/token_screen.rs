@@ -448,3 +448,78 @@ async fn simultaneous_regenerates_leave_exactly_one_active_token() {
     assert_eq!(active_count(&app), 1);
     assert_eq!(token_rows(&app).len(), 2);
 }
+
+/// GET the screen presenting exactly `cookies`, as a browser that has (or lacks) each of them.
+async fn page_with_cookies(app: &TestApp, cookies: &[(&str, &str)]) -> String {
+    let header = cookies
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    reqwest::Client::new()
+        .get(app.url(SCREEN))
+        .header("Cookie", header)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn revealing_needs_both_the_generating_session_and_its_short_lived_cookie() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    let response = app.post_form(&owner, GENERATE, SCREEN, &[]).await;
+    let reveal = response
+        .cookies()
+        .find(|c| c.name() == "pulse_reveal")
+        .expect("reveal cookie");
+    assert!(reveal.http_only());
+    assert!(reveal.same_site_strict());
+    assert_eq!(reveal.path(), Some(SCREEN));
+    assert_eq!(reveal.max_age(), Some(std::time::Duration::from_secs(300)));
+    let reveal_key = reveal.value().to_owned();
+    let session = crate::helpers::session_cookie(&response).expect("session cookie");
+    let session_name = pulse::startup::SESSION_COOKIE;
+
+    let both = page_with_cookies(
+        &app,
+        &[(session_name, &session), ("pulse_reveal", &reveal_key)],
+    )
+    .await;
+    let token = shown_token(&both).expect("generator with both halves sees it");
+    let session_only = page_with_cookies(&app, &[(session_name, &session)]).await;
+    assert!(!session_only.contains(&token));
+    assert!(
+        session_only.contains(&token[..10]),
+        "still the owner's page"
+    );
+
+    // The same person signed in elsewhere, presenting the stolen cookie, sees nothing either.
+    let elsewhere = crate::helpers::browser();
+    let login = app
+        .login_as(&elsewhere, "owner@acme.example", crate::helpers::PASSWORD)
+        .await;
+    let other_session = crate::helpers::session_cookie(&login).unwrap();
+    let mixed = page_with_cookies(
+        &app,
+        &[
+            (session_name, &other_session),
+            ("pulse_reveal", &reveal_key),
+        ],
+    )
+    .await;
+    assert!(mixed.contains(&token[..10]));
+    assert!(!mixed.contains(&token));
+    // Neither half is in the database in a usable form: the row holds only a ciphertext.
+    let stored: Option<String> = app.with_conn(|conn| {
+        api_tokens::table
+            .select(api_tokens::reveal_ciphertext)
+            .first(conn)
+            .unwrap()
+    });
+    let stored = stored.expect("ciphertext during the window");
+    assert!(!stored.contains(&token[6..]) && !stored.contains(&reveal_key));
+}
