@@ -7,6 +7,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use crate::auth::extractors::OrgManager;
 use crate::domain::nps::Counts;
 use crate::domain::{AppError, now};
+use crate::repo::clients;
 use crate::repo::feedback::{self, Filter, Period};
 use crate::startup::AppState;
 use crate::web::error::{WebError, render};
@@ -38,6 +39,14 @@ struct AnalyticsPage {
     points: String,
     overall: Option<String>,
     responses: i64,
+    /// (id, name, selected) for the client picker; none selected means all clients.
+    clients: Vec<(i32, String, bool)>,
+    all_selected: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct AnalyticsQuery {
+    client: Option<String>,
 }
 
 /// y coordinate of an NPS value: 100 at the top, −100 at the bottom.
@@ -80,22 +89,33 @@ fn months_view(rows: Vec<(String, Counts)>, first: NaiveDate) -> Vec<MonthView> 
 pub async fn show(
     OrgManager(member): OrgManager,
     state: web::Data<AppState>,
+    query: web::Query<AnalyticsQuery>,
 ) -> Result<HttpResponse, WebError> {
+    let client_id = match query.client.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(
+            raw.parse::<i32>()
+                .map_err(|_| AppError::invalid("The client to show is not valid."))?,
+        ),
+    };
     let today = now().date();
     let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
         .and_then(|d| d.checked_sub_months(Months::new(11)))
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar overflow")))?;
+    // Queries are scoped to this organisation, so another organisation's client id shows nothing.
     let filter = Filter {
         since: first.and_hms_opt(0, 0, 0),
+        client_id,
         ..Filter::default()
     };
     let org_id = member.org.id;
-    let (rows, overall) = state
+    let (rows, overall, clients) = state
         .db
         .run(move |conn| {
             let rows = feedback::by_period(conn, org_id, &filter, Period::Month)?;
             let overall = feedback::totals(conn, org_id, &filter)?;
-            Ok::<_, AppError>((rows, overall))
+            let clients = clients::list(conn, org_id)?;
+            Ok::<_, AppError>((rows, overall, clients))
         })
         .await?;
     let months = months_view(rows, first);
@@ -112,5 +132,10 @@ pub async fn show(
         points,
         overall: overall.nps().map(|n| format!("{n:.1}")),
         responses: overall.responses,
+        all_selected: client_id.is_none(),
+        clients: clients
+            .into_iter()
+            .map(|c| (c.id, c.name, Some(c.id) == client_id))
+            .collect(),
     })
 }

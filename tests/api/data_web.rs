@@ -142,8 +142,8 @@ async fn analytics_draws_the_monthly_nps_as_svg() {
             ("Globex", 0, recent),
         ],
     );
-    let client = app.signed_in("owner@acme.example").await;
-    let response = client
+    let client_http = app.signed_in("owner@acme.example").await;
+    let response = client_http
         .get(app.url("/orgs/acme/analytics"))
         .send()
         .await
@@ -160,6 +160,39 @@ async fn analytics_draws_the_monthly_nps_as_svg() {
     assert_eq!(page.select(&select("tbody tr")).count(), 12);
     // CSP: no inline style or script anywhere on the page.
     assert!(!html.contains("style=") && !html.contains("<style") && !html.contains("<script>"));
+
+    // One client at a time; another organisation's client shows nothing of it.
+    app.create_org("rival", true);
+    add_feedback(&app, "acme", &[("Initech", 0, recent)]);
+    add_feedback(&app, "rival", &[("Hidden", 10, recent)]);
+    let id_of = |slug: &str, name: &str| {
+        let org = org_id(&app, slug);
+        app.with_conn(|conn| {
+            pulse::repo::clients::find_by_name(conn, org, name)
+                .unwrap()
+                .unwrap()
+                .id
+        })
+    };
+    let page_for = |client: i32| {
+        let client_http = client_http.clone();
+        let url = app.url(&format!("/orgs/acme/analytics?client={client}"));
+        async move {
+            client_http
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let initech = page_for(id_of("acme", "Initech")).await;
+    assert!(initech.contains("Last 12 months: 1 responses, NPS <strong>-100.0</strong>"));
+    let hidden = page_for(id_of("rival", "Hidden")).await;
+    assert!(hidden.contains("Last 12 months: 0 responses"));
+    assert!(!hidden.contains("Hidden"));
 }
 
 #[tokio::test]
