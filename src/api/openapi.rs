@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         crate::api::scores::show,
         crate::api::clients::list,
         crate::api::whoami::show,
+        show,
     ),
     modifiers(&BearerAuth)
 )]
@@ -33,6 +34,16 @@ impl Modify for BearerAuth {
     }
 }
 
+/// This description of the API (OpenAPI 3.1).
+///
+/// Needs no token.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")),
+    security(())
+)]
 pub async fn show() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
