@@ -32,6 +32,11 @@
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(field.value).then(function () {
           say("Copied to the clipboard.");
+          // Put the copy in the screen's history (same-origin POST with the form's CSRF token).
+          var audit = document.querySelector("form[data-copy-audit]");
+          if (audit) {
+            fetch(audit.action, { method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(audit)) });
+          }
           button.textContent = "Copied";
           setTimeout(function () { button.textContent = "Copy"; }, 2000);
         }, fallback);

@@ -16,14 +16,16 @@ use crate::repo::organisations;
 pub const TOKEN_GENERATED: &str = "token.generated";
 pub const TOKEN_REGENERATED: &str = "token.regenerated";
 pub const TOKEN_REVEALED: &str = "token.revealed";
+pub const TOKEN_COPIED: &str = "token.copied";
 /// A token's first API request: recorded once per token, so the history shows who started using
 /// it from where without an audit row per request.
 pub const TOKEN_FIRST_USED: &str = "token.first_used";
 /// What the screen's history shows.
-pub const HISTORY_ACTIONS: [&str; 6] = [
+pub const HISTORY_ACTIONS: [&str; 7] = [
     TOKEN_GENERATED,
     TOKEN_REGENERATED,
     TOKEN_REVEALED,
+    TOKEN_COPIED,
     TOKEN_FIRST_USED,
     crate::domain::organisations::API_ACCESS_ENABLED,
     crate::domain::organisations::API_ACCESS_DISABLED,
@@ -304,13 +306,24 @@ pub fn revealable(
 
 /// Records that the generator viewed the token again after the first display.
 pub fn record_reveal(conn: &mut DbConn, token: &ApiToken, issuer: &Issuer) -> Result<(), AppError> {
-    let at = now();
     record_event(
         conn,
         token.organisation_id,
         issuer,
         TOKEN_REVEALED,
         &token.display_prefix,
-        at,
+        now(),
+    )
+}
+
+/// Records that the generator copied the token with the screen's Copy button.
+pub fn record_copy(conn: &mut DbConn, token: &ApiToken, issuer: &Issuer) -> Result<(), AppError> {
+    record_event(
+        conn,
+        token.organisation_id,
+        issuer,
+        TOKEN_COPIED,
+        &token.display_prefix,
+        now(),
     )
 }

@@ -68,6 +68,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/orgs/{slug}/settings/api/regenerate",
         web::post().to(api_settings::regenerate),
     )
+    .route(
+        "/orgs/{slug}/settings/api/copied",
+        web::post().to(api_settings::copied),
+    )
     .default_service(web::to(not_found));
 }
 

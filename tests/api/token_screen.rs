@@ -523,3 +523,37 @@ async fn revealing_needs_both_the_generating_session_and_its_short_lived_cookie(
     let stored = stored.expect("ciphertext during the window");
     assert!(!stored.contains(&token[6..]) && !stored.contains(&reveal_key));
 }
+
+#[tokio::test]
+async fn copies_are_recorded_only_for_whoever_can_see_the_token() {
+    let app = spawn_app().await;
+    let owner = acme_with_owner(&app).await;
+    app.member("admin@acme.example", "acme", Role::Admin);
+    let admin = app.signed_in("admin@acme.example").await;
+    const COPIED: &str = "/orgs/acme/settings/api/copied";
+    // Nothing to copy yet.
+    let none = app.post_form(&owner, COPIED, SCREEN, &[]).await;
+    assert_eq!(none.status().as_u16(), 404);
+    let token = generate(&app, &owner).await;
+    let (_, html) = page(&app, &owner, SCREEN).await;
+    assert!(html.contains("data-copy-audit"));
+    let copied = app.post_form(&owner, COPIED, SCREEN, &[]).await;
+    assert_eq!(copied.status().as_u16(), 204);
+    let refused = app.post_form(&admin, COPIED, SCREEN, &[]).await;
+    assert_eq!(refused.status().as_u16(), 403);
+    let forged = app
+        .post_raw(&owner, COPIED, &[("csrf_token", "forged")])
+        .await;
+    assert_eq!(forged.status().as_u16(), 403);
+    let (_, html) = page(&app, &admin, SCREEN).await;
+    assert!(html.contains("Token copied"));
+    assert!(!html.contains(&token));
+    let copies: i64 = app.with_conn(|conn| {
+        audit_events::table
+            .filter(audit_events::action.eq("token.copied"))
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(copies, 1);
+}

@@ -16,7 +16,7 @@ use crate::auth::extractors::{OrgManager, OrgMember, client_addr};
 use crate::domain::api_tokens::{self as tokens, Grace, Issued, Issuer};
 use crate::domain::reveal::RevealKey;
 use crate::domain::{AppError, now, secret};
-use crate::repo::api_tokens::ApiToken;
+use crate::repo::api_tokens::{self, ApiToken};
 use crate::startup::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
@@ -210,15 +210,16 @@ async fn refused(
     render_screen(req, session, member, state, status, Some(message)).await
 }
 
+/// Forms whose only field is the CSRF token.
 #[derive(Deserialize)]
-pub struct GenerateForm {}
+pub struct NoFields {}
 
 pub async fn generate(
     req: HttpRequest,
     session: Session,
     OrgManager(member): OrgManager,
     state: web::Data<AppState>,
-    CsrfForm(_): CsrfForm<GenerateForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let binding = session_binding(&session)?;
     let (org_id, user_id, addr) = (member.org.id, member.signed_in.user.id, client_addr(&req));
@@ -312,4 +313,42 @@ pub async fn regenerate(
         }
         Err(error) => refused(&req, &session, member, &state, error).await,
     }
+}
+
+/// `POST .../copied`, sent by the Copy button's script: puts the copy in the history. Only the
+/// person who can see the token right now (same checks as revealing) can record one.
+pub async fn copied(
+    req: HttpRequest,
+    session: Session,
+    OrgManager(member): OrgManager,
+    state: web::Data<AppState>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let org_id = member.org.id;
+    let token = state
+        .db
+        .run(move |conn| api_tokens::active_for_organisation(conn, org_id).map_err(AppError::from))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let key = req
+        .cookie(REVEAL_COOKIE)
+        .and_then(|c| RevealKey::from_cookie(c.value()));
+    let binding = session_binding(&session)?;
+    let user_id = member.signed_in.user.id;
+    if tokens::revealable(&token, user_id, &binding, key.as_ref(), now()).is_none() {
+        return Err(AppError::Forbidden.into());
+    }
+    let addr = client_addr(&req);
+    state
+        .db
+        .run(move |conn| {
+            let issuer = Issuer {
+                user_id,
+                session: &binding,
+                client_addr: &addr,
+            };
+            tokens::record_copy(conn, &token, &issuer)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -63,6 +63,7 @@ impl From<AuditEntry> for HistoryView {
                 tokens::TOKEN_GENERATED => "Token generated",
                 tokens::TOKEN_REGENERATED => "Token regenerated",
                 tokens::TOKEN_REVEALED => "Token revealed again",
+                tokens::TOKEN_COPIED => "Token copied",
                 tokens::TOKEN_FIRST_USED => "Token first used by the API",
                 crate::domain::organisations::API_ACCESS_ENABLED => "API access enabled",
                 crate::domain::organisations::API_ACCESS_DISABLED => "API access disabled",
