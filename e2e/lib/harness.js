@@ -43,11 +43,22 @@ async function waitForHealth(baseUrl, child, logs) {
   throw new Error(`pulse did not become healthy:\n${logs.join("")}`);
 }
 
+function seedAccounts(cli, apiEnabled) {
+  cli("create-org", "--name", "Acme Consulting", "--slug", "acme", ...(apiEnabled ? ["--api-enabled"] : []));
+  cli("create-org", "--name", "Globex", "--slug", "globex", "--api-enabled");
+  cli("create-user", "--email", "staff@pulse.test", "--name", "Sam Staff", "--staff");
+  cli("create-user", "--email", "owner@acme.test", "--name", "Olivia Owner", "--org", "acme", "--role", "owner");
+  cli("create-user", "--email", "admin@acme.test", "--name", "Adam Admin", "--org", "acme", "--role", "admin");
+  cli("create-user", "--email", "member@acme.test", "--name", "Mia Member", "--org", "acme", "--role", "member");
+}
+
 /**
  * A fresh server with: a staff user, organisation `acme` (API access off unless `apiEnabled`)
  * with an owner, an admin and a member, and organisation `globex` with API access on.
+ * With `demo`, the database is instead filled by `pulse seed-demo` (accounts `…@acme.example`,
+ * a year of feedback).
  */
-async function startServer({ revealSeconds = 300, apiEnabled = false } = {}) {
+async function startServer({ revealSeconds = 300, apiEnabled = false, demo = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-e2e-"));
   const port = await freePort();
   const env = {
@@ -59,12 +70,11 @@ async function startServer({ revealSeconds = 300, apiEnabled = false } = {}) {
     RUST_LOG: process.env.RUST_LOG || "warn",
   };
   const cli = (...args) => execFileSync(PULSE_BIN, args, { env, stdio: "pipe" });
-  cli("create-org", "--name", "Acme Consulting", "--slug", "acme", ...(apiEnabled ? ["--api-enabled"] : []));
-  cli("create-org", "--name", "Globex", "--slug", "globex", "--api-enabled");
-  cli("create-user", "--email", "staff@pulse.test", "--name", "Sam Staff", "--staff");
-  cli("create-user", "--email", "owner@acme.test", "--name", "Olivia Owner", "--org", "acme", "--role", "owner");
-  cli("create-user", "--email", "admin@acme.test", "--name", "Adam Admin", "--org", "acme", "--role", "admin");
-  cli("create-user", "--email", "member@acme.test", "--name", "Mia Member", "--org", "acme", "--role", "member");
+  if (demo) {
+    cli("seed-demo");
+  } else {
+    seedAccounts(cli, apiEnabled);
+  }
 
   const logs = [];
   const child = spawn(PULSE_BIN, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });

@@ -201,7 +201,9 @@ describe("reveal window", () => {
     const owner = await h.newPage(browser, server.baseUrl);
     await h.signIn(owner, "owner@acme.test");
     await openApiScreen(owner);
-    await owner.getByRole("button", { name: "Generate token" }).click();
+    // By keyboard this time: Enter on the focused Generate button submits.
+    await owner.getByRole("button", { name: "Generate token" }).focus();
+    await owner.keyboard.press("Enter");
     await owner.getByRole("button", { name: "Copy" }).waitFor();
     const token = await field(owner).inputValue();
     assert.match(token, TOKEN);
@@ -216,6 +218,7 @@ describe("reveal window", () => {
     assert.equal(await owner.locator("[data-reveal-target]:visible").count(), 0);
     assert.deepEqual(await field(owner).boundingBox(), box, "masking must not move the field");
     await owner.getByText(/reveal window has passed/).waitFor();
+    assert.equal(await owner.getByText(/Copy it now/).count(), 0, "no invitation to copy a masked token");
     await h.screenshot(owner, "masked");
     await assertAccessible(owner);
 
