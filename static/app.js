@@ -73,6 +73,10 @@
       document.querySelectorAll("[data-copy-target], [data-reveal-target]").forEach(function (b) {
         b.hidden = true;
       });
+      // Notices above the field change their words rather than disappear: the field must not move.
+      document.querySelectorAll("[data-on-expiry]").forEach(function (el) {
+        el.textContent = el.getAttribute("data-on-expiry");
+      });
       notice.textContent = "The reveal window has passed: the token is now masked and cannot be shown again.";
     }
     // Never mask before the server stops revealing (its seconds are rounded up), or a reload
