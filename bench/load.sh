@@ -82,11 +82,11 @@ load() { # load TOKEN BASE...
   printf '%-24s %10.0f req/s   latency avg:%s   non-2xx: %d\n' "$SCENARIO" "$total" "$lat" "$non2xx"
 }
 
-pg_database() { # creates a fresh database, prints its URL
+pg_database() { # creates a fresh database (dropped on exit) and sets url to it
   local name="pulse_bench_$$_$1"
   psql "$PG/postgres" -qc "CREATE DATABASE $name" >/dev/null
   DBS+=("$name")
-  echo "$PG/$name"
+  url="$PG/$name"
 }
 
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per scenario, GET $ENDPOINT ($(nproc) cores)"
@@ -100,7 +100,7 @@ load "$tok" http://127.0.0.1:18101
 kill "${PIDS[@]}"; wait "${PIDS[@]}" 2>/dev/null || true; PIDS=()
 
 SCENARIO="PostgreSQL, 1 instance"
-url=$(pg_database one)
+pg_database one
 DATABASE_URL="$url" "$PULSE_BIN" seed-demo >/dev/null
 serve "$url" 18111
 tok=$(token http://127.0.0.1:18111)
