@@ -1,5 +1,6 @@
 //! The SQLite and PostgreSQL migrations are written separately; this fails as soon as they
-//! describe different schemas (tables, columns, types, nullability, indexes).
+//! describe different schemas (tables, columns, types, nullability, indexes and whether they are
+//! unique or partial).
 use std::collections::BTreeMap;
 
 use diesel::connection::SimpleConnection;
@@ -15,9 +16,9 @@ type Columns = BTreeMap<String, (String, bool)>;
 #[derive(Debug, Default, PartialEq)]
 struct Schema {
     tables: BTreeMap<String, Columns>,
-    /// index name → (table, unique, columns in order); only explicitly created indexes, since
-    /// the backends name the indexes behind PRIMARY KEY/UNIQUE constraints differently.
-    indexes: BTreeMap<String, (String, bool, String)>,
+    /// index name → (table, unique, partial, columns in order); only explicitly created indexes,
+    /// since the backends name the indexes behind PRIMARY KEY/UNIQUE constraints differently.
+    indexes: BTreeMap<String, (String, bool, bool, String)>,
 }
 
 /// Both backends' spellings of one diesel type, reduced to one word.
@@ -60,6 +61,8 @@ struct SqliteIndex {
     is_unique: i32,
     #[diesel(sql_type = Text)]
     origin: String,
+    #[diesel(sql_type = Integer)]
+    partial: i32,
 }
 
 #[derive(QueryableByName)]
@@ -82,6 +85,8 @@ struct PgIndex {
     table_name: String,
     #[diesel(sql_type = Bool)]
     is_unique: bool,
+    #[diesel(sql_type = Bool)]
+    partial: bool,
     #[diesel(sql_type = Text)]
     columns: String,
 }
@@ -114,7 +119,7 @@ fn sqlite_schema(url: &str) -> Schema {
             })
             .collect();
         let indexes: Vec<SqliteIndex> = diesel::sql_query(
-            "SELECT name, \"unique\" AS is_unique, origin FROM pragma_index_list(?)",
+            "SELECT name, \"unique\" AS is_unique, origin, partial FROM pragma_index_list(?)",
         )
         .bind::<Text, _>(&table)
         .load(conn)
@@ -128,7 +133,12 @@ fn sqlite_schema(url: &str) -> Schema {
             let columns: Vec<String> = columns.into_iter().map(|c| c.name).collect();
             schema.indexes.insert(
                 index.name,
-                (table.clone(), index.is_unique == 1, columns.join(",")),
+                (
+                    table.clone(),
+                    index.is_unique == 1,
+                    index.partial == 1,
+                    columns.join(","),
+                ),
             );
         }
         schema.tables.insert(table, columns);
@@ -156,7 +166,7 @@ fn pg_schema(url: &str) -> Schema {
     }
     let indexes: Vec<PgIndex> = diesel::sql_query(
         "SELECT i.relname::text AS index_name, t.relname::text AS table_name, \
-                ix.indisunique AS is_unique, \
+                ix.indisunique AS is_unique, (ix.indpred IS NOT NULL) AS partial, \
                 string_agg(a.attname::text, ',' ORDER BY k.ord) AS columns \
          FROM pg_index ix \
          JOIN pg_class i ON i.oid = ix.indexrelid \
@@ -168,14 +178,15 @@ fn pg_schema(url: &str) -> Schema {
            AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
                            WHERE c.conindid = ix.indexrelid AND c.conrelid = t.oid \
                              AND c.contype IN ('p', 'u', 'x')) \
-         GROUP BY i.relname, t.relname, ix.indisunique",
+         GROUP BY i.relname, t.relname, ix.indisunique, ix.indpred IS NOT NULL",
     )
     .load(conn)
     .unwrap();
     for i in indexes {
-        schema
-            .indexes
-            .insert(i.index_name, (i.table_name, i.is_unique, i.columns));
+        schema.indexes.insert(
+            i.index_name,
+            (i.table_name, i.is_unique, i.partial, i.columns),
+        );
     }
     schema
 }
@@ -210,7 +221,7 @@ fn sqlite_and_postgres_migrations_describe_the_same_schema() {
     }
     assert_eq!(
         sqlite.indexes, pg.indexes,
-        "indexes differ: (table, unique, columns) sqlite left, postgres right"
+        "indexes differ: (table, unique, partial, columns) sqlite left, postgres right"
     );
 
     // The comparison does see a drift: one nullable column too many on one side.
