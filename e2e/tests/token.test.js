@@ -84,8 +84,10 @@ describe("API authentication screen", () => {
     await assertAccessible(owner);
 
     await owner.evaluate(() => navigator.clipboard.writeText("something else"));
+    const audited = owner.waitForResponse((r) => r.url().endsWith("/settings/api/copied"));
     await owner.getByRole("button", { name: "Copy" }).click();
     await owner.getByText("Copied to the clipboard.").waitFor();
+    assert.ok((await audited).ok(), "the copy is recorded in the history");
     assert.equal(await owner.evaluate(() => navigator.clipboard.readText()), firstToken);
     assert.equal(await whoami(server.baseUrl, firstToken), 200);
     assert.deepEqual(owner.problems, []);
@@ -135,6 +137,8 @@ describe("API authentication screen", () => {
     assert.ok(!(await admin.content()).includes(firstToken), "the admin's page never contains the token");
     assert.equal(await admin.getByRole("button", { name: "Copy" }).count(), 0);
     assert.equal(await admin.locator("[data-reveal-target]").count(), 0);
+    const copied = admin.getByRole("row").filter({ hasText: "Token copied" });
+    assert.equal(await copied.filter({ hasText: "Olivia Owner" }).count(), 1, "history shows who copied the token");
     await h.screenshot(admin, "admin-view");
     await assertAccessible(admin);
     await admin.context().close();
