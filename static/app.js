@@ -93,3 +93,21 @@
     tick();
   });
 })();
+
+// Import feedback: a file picker that loads the chosen CSV file into the textarea. Hidden
+// without this script, where pasting still works.
+(function () {
+  document.querySelectorAll("[data-file-into]").forEach(function (wrapper) {
+    var input = wrapper.querySelector("input[type=file]");
+    var target = document.getElementById(wrapper.getAttribute("data-file-into"));
+    if (!input || !target || !window.FileReader) { return; }
+    wrapper.hidden = false;
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) { return; }
+      var reader = new FileReader();
+      reader.onload = function () { target.value = String(reader.result); };
+      reader.readAsText(file, "utf-8");
+    });
+  });
+})();
