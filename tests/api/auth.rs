@@ -170,13 +170,7 @@ async fn org_pages_follow_the_role_matrix() {
             ("/orgs/acme/settings", settings),
             ("/staff/orgs", staff),
         ] {
-            let status = client
-                .get(app.url(path))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16();
+            let status = app.status_of(&client, path).await;
             assert_eq!(status, expected, "{email} GET {path}");
         }
     }
@@ -209,27 +203,9 @@ async fn idle_sessions_expire() {
         crate::helpers::spawn_app_with(|c| c.session_idle = chrono::Duration::seconds(1)).await;
     app.create_user("ann@example.com", false);
     let client = app.signed_in("ann@example.com").await;
-    assert_eq!(
-        client
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(app.status_of(&client, "/").await, 200);
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
-    assert_eq!(
-        client
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_eq!(app.status_of(&client, "/").await, 303);
 }
 
 #[tokio::test]
@@ -239,29 +215,11 @@ async fn sessions_end_at_the_absolute_timeout_even_when_active() {
     app.create_user("ann@example.com", false);
     let client = app.signed_in("ann@example.com").await;
     for _ in 0..3 {
-        assert_eq!(
-            client
-                .get(app.url("/"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
-            200
-        );
+        assert_eq!(app.status_of(&client, "/").await, 200);
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    assert_eq!(
-        client
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_eq!(app.status_of(&client, "/").await, 303);
 }
 
 #[tokio::test]
@@ -313,16 +271,7 @@ async fn changing_the_password_ends_other_sessions() {
         )
         .await;
     assert_eq!(wrong.status().as_u16(), 400);
-    assert_eq!(
-        phone
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(app.status_of(&phone, "/").await, 200);
     let changed = app
         .post_form(
             &laptop,
@@ -335,26 +284,8 @@ async fn changing_the_password_ends_other_sessions() {
         )
         .await;
     assert_eq!(changed.status().as_u16(), 303);
-    assert_eq!(
-        laptop
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
-    assert_eq!(
-        phone
-            .get(app.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        303
-    );
+    assert_eq!(app.status_of(&laptop, "/").await, 200);
+    assert_eq!(app.status_of(&phone, "/").await, 303);
     let old = app.login_as(&browser(), "ann@example.com", PASSWORD).await;
     assert_eq!(old.status().as_u16(), 401);
     let new = app

@@ -253,6 +253,17 @@ impl TestApp {
         user
     }
 
+    /// The status of a GET of `path` by `client`.
+    pub async fn status_of(&self, client: &reqwest::Client, path: &str) -> u16 {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// GETs `path` and returns the value of the first hidden `csrf_token` field on the page.
     pub async fn csrf_token(&self, client: &reqwest::Client, path: &str) -> String {
         let body = client
