@@ -48,10 +48,7 @@ pub struct ClientList {
     responses(
         (status = 200, description = "The organisation's clients", body = ClientList,
          content((ClientList = "application/json"), (String = "text/csv"))),
-        (status = 400, description = "A parameter is invalid", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "API access disabled", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        crate::api::error::DataErrors,
     ),
     security(("bearer" = []))
 )]

@@ -159,10 +159,7 @@ fn csv_record(row: &FeedbackRow) -> [String; 10] {
     responses(
         (status = 200, description = "A page of responses, newest first", body = FeedbackPage,
          content((FeedbackPage = "application/json"), (String = "text/csv"))),
-        (status = 400, description = "A parameter is invalid", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "API access disabled", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        crate::api::error::DataErrors,
     ),
     security(("bearer" = []))
 )]
