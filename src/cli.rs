@@ -1,11 +1,12 @@
-//! The `pulse` command line (DESIGN §6).
+//! The `pulse` command line (the commands are listed in README.md).
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::auth::password::Password;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Database;
 use crate::domain::accounts::{self, NewAccount};
+use crate::domain::password::Password;
 use crate::domain::role::Role;
 use crate::domain::{demo, organisations};
 use crate::startup::Application;
@@ -90,16 +91,15 @@ impl Cli {
         let config = Config::from_env()?;
         match self.command.unwrap_or(Command::Serve { demo: false }) {
             Command::Serve { demo: seed } => {
-                let db = open_database(&config)?;
+                let app = Application::build(config, Clock::system())?;
+                let address = format!("http://{}", app.address());
                 if seed {
-                    print_seed_outcome(demo::seed(&mut *db.conn()?)?, &config);
+                    let outcome = demo::seed(&mut *app.db().conn()?, Clock::system().now())?;
+                    print_seed_outcome(outcome, &address);
                 }
-                let listener = std::net::TcpListener::bind(&config.bind)
-                    .with_context(|| format!("binding {}", config.bind))?;
-                tracing::info!(address = %config.bind, "serving Pulse");
-                Application::build_with(config, db, listener)?
-                    .run_until_stopped()
-                    .await?;
+                // Scripts and tests read this line to learn the port when PULSE_BIND ends in :0.
+                println!("Pulse is listening on {address}");
+                app.run_until_stopped().await?;
             }
             Command::Migrate => {
                 open_database(&config)?;
@@ -111,7 +111,8 @@ impl Cli {
                 api_enabled,
             } => {
                 let db = open_database(&config)?;
-                let org = organisations::create(&mut *db.conn()?, &name, &slug, api_enabled)?;
+                let now = Clock::system().now();
+                let org = organisations::create(&mut *db.conn()?, &name, &slug, api_enabled, now)?;
                 println!(
                     "Created organisation {} ({}), API access {}.",
                     org.name,
@@ -132,6 +133,7 @@ impl Cli {
             } => {
                 let db = open_database(&config)?;
                 let mut conn = db.conn()?;
+                let now = Clock::system().now();
                 let existing = accounts::normalise_email(&email)
                     .ok()
                     .map(|e| crate::repo::users::find_by_email(&mut conn, &e))
@@ -149,6 +151,7 @@ impl Cli {
                                 password: &password,
                                 is_staff: staff,
                             },
+                            now,
                         )?
                     }
                 };
@@ -161,29 +164,27 @@ impl Cli {
                 );
                 if let (Some(slug), Some(role)) = (org, role) {
                     let role = Role::from(role);
-                    accounts::add_to_organisation(&mut conn, user.id, &slug, role)?;
+                    accounts::add_to_organisation(&mut conn, user.id, &slug, role, now)?;
                     println!("Added {} to {} as {}.", user.email, slug, role);
                 }
             }
             Command::SeedDemo => {
                 let db = open_database(&config)?;
-                print_seed_outcome(demo::seed(&mut *db.conn()?)?, &config);
+                let outcome = demo::seed(&mut *db.conn()?, Clock::system().now())?;
+                print_seed_outcome(outcome, &format!("http://{}", config.bind));
             }
         }
         Ok(())
     }
 }
 
-fn print_seed_outcome(outcome: demo::SeedOutcome, config: &Config) {
+fn print_seed_outcome(outcome: demo::SeedOutcome, address: &str) {
     match outcome {
         demo::SeedOutcome::AlreadyPopulated => {
             println!("The database already has users; demo data was not added.");
         }
         demo::SeedOutcome::Seeded { password, accounts } => {
-            println!(
-                "Demo data created. Sign in at http://{}/login with:",
-                config.bind
-            );
+            println!("Demo data created. Sign in at {address}/login with:");
             for (email, what) in accounts {
                 println!("  {email:<28} {what}");
             }

@@ -1,4 +1,4 @@
-//! Configuration from environment variables (DESIGN §6).
+//! Configuration from environment variables (listed in README.md).
 use std::net::SocketAddr;
 
 use anyhow::Context;
@@ -20,6 +20,8 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Requests each API token may make per minute (`PULSE_API_RATE_LIMIT`).
     pub api_rate_limit: u32,
+    /// How often expired sessions, sign-in failures and reveal ciphertexts are swept away.
+    pub housekeeping_every: std::time::Duration,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -65,6 +67,7 @@ impl Config {
                     format!("PULSE_API_RATE_LIMIT must be a positive number, got {raw:?}")
                 })?
             },
+            housekeeping_every: std::time::Duration::from_secs(60),
             cookie_secure,
             bind,
         })

@@ -1,10 +1,13 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod error;
 pub mod repo;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod web;

@@ -1,32 +1,28 @@
-//! Builds the application: binds the listener (port 0 in tests), wires middleware and routes.
-use std::net::TcpListener;
+//! The one way the app starts, for `pulse serve` and the test harness alike: connect to the
+//! database, migrate, bind the listener (port 0 picks a free one), wire middleware and routes.
+use std::net::{SocketAddr, TcpListener};
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use actix_web::cookie::{Key, SameSite, time};
 use actix_web::dev::Server;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{App, HttpServer};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::csrf::FORM_LIMIT_BYTES;
 use crate::auth::session_store::DbSessionStore;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Database;
-use crate::domain::{AppError, housekeeping, secret};
+use crate::domain::{housekeeping, secret};
 use crate::repo::secrets;
-use crate::web as pages;
-
-pub const SESSION_COOKIE: &str = "pulse_session";
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: Database,
-    pub config: Config,
-}
+use crate::state::{AppState, SESSION_COOKIE};
 
 pub struct Application {
-    port: u16,
+    address: SocketAddr,
+    db: Database,
     server: Server,
 }
 
@@ -34,7 +30,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
      img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// Headers for every response; `DefaultHeaders` leaves alone any a handler set itself.
-pub fn security_headers() -> DefaultHeaders {
+fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         .add(("X-Content-Type-Options", "nosniff"))
@@ -45,77 +41,97 @@ pub fn security_headers() -> DefaultHeaders {
 
 /// The key that signs session cookies, shared by every instance through the database.
 fn cookie_key(db: &Database) -> anyhow::Result<Key> {
-    let mut conn = db.conn()?;
+    let mut conn = db.conn().context("connecting for the cookie key")?;
     let stored =
         secrets::get_or_create(&mut conn, "session_cookie_key", &secret::random_base62(86))
-            .map_err(AppError::from)?;
+            .context("reading the session cookie key")?;
     Ok(Key::derive_from(stored.as_bytes()))
 }
 
-/// Every instance sweeps now and then; the deletes are idempotent, so instances need not agree.
-fn spawn_housekeeping(db: Database) {
+/// Every instance sweeps now and then (`Config::housekeeping_every`, so reveal ciphertexts never
+/// outlive their window by more than that); the deletes are idempotent, so instances need not
+/// agree.
+fn spawn_housekeeping(db: Database, clock: Clock, every: std::time::Duration) {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        let mut every = tokio::time::interval(every);
         loop {
             every.tick().await;
-            match db.run(housekeeping::sweep).await {
-                Ok((sessions, failures)) => {
-                    tracing::debug!(
-                        sessions,
-                        failures,
-                        "swept expired sessions and sign-in failures"
-                    )
-                }
-                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            let now = clock.now();
+            match db.run(move |conn| housekeeping::sweep(conn, now)).await {
+                Ok(swept) => tracing::debug!(?swept, "housekeeping"),
+                Err(e) => tracing::warn!(error = ?e, "housekeeping failed"),
             }
         }
     });
 }
 
+fn session_middleware(
+    store: DbSessionStore,
+    key: Key,
+    config: &Config,
+) -> SessionMiddleware<DbSessionStore> {
+    let idle = time::Duration::seconds(config.session_idle.num_seconds());
+    SessionMiddleware::builder(store, key)
+        .cookie_name(SESSION_COOKIE.to_owned())
+        .cookie_secure(config.cookie_secure)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .session_lifecycle(
+            PersistentSession::default()
+                .session_ttl(idle)
+                .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+        )
+        .build()
+}
+
 impl Application {
-    pub fn build(config: Config) -> anyhow::Result<Self> {
+    /// Connects to `config.database_url`, applies pending migrations, binds `config.bind` and
+    /// builds the server. Nothing is served until `run_until_stopped`.
+    pub fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let db = Database::connect(&config.database_url)?;
         db.migrate()?;
-        let listener = TcpListener::bind(&config.bind)?;
-        Self::build_with(config, db, listener)
-    }
-
-    pub fn build_with(config: Config, db: Database, listener: TcpListener) -> anyhow::Result<Self> {
-        let port = listener.local_addr()?.port();
+        let listener =
+            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
-        let store = DbSessionStore::new(db.clone(), config.session_absolute);
-        let idle = time::Duration::seconds(config.session_idle.num_seconds());
-        let secure = config.cookie_secure;
-        spawn_housekeeping(db.clone());
-        let state = actix_web::web::Data::new(AppState { db, config });
+        let store = DbSessionStore::new(db.clone(), clock.clone(), config.session_absolute);
+        spawn_housekeeping(db.clone(), clock.clone(), config.housekeeping_every);
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            config,
+            clock,
+        });
         let server = HttpServer::new(move || {
-            let sessions = SessionMiddleware::builder(store.clone(), key.clone())
-                .cookie_name(SESSION_COOKIE.to_owned())
-                .cookie_secure(secure)
-                .cookie_http_only(true)
-                .cookie_same_site(SameSite::Lax)
-                .session_lifecycle(
-                    PersistentSession::default()
-                        .session_ttl(idle)
-                        .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
-                )
-                .build();
             App::new()
                 .app_data(state.clone())
-                .app_data(actix_web::web::PayloadConfig::new(FORM_LIMIT_BYTES))
+                .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
                 .wrap(security_headers())
-                .wrap(sessions)
+                .wrap(session_middleware(
+                    store.clone(),
+                    key.clone(),
+                    &state.config,
+                ))
                 .wrap(TracingLogger::default())
                 .configure(crate::api::routes)
-                .configure(pages::routes)
+                .configure(crate::web::routes)
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            address,
+            db,
+            server,
+        })
     }
 
-    pub fn port(&self) -> u16 {
-        self.port
+    /// Where the server listens: with port 0 in the configuration, the port the OS chose.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The server's database, e.g. to seed demo data before serving.
+    pub fn db(&self) -> &Database {
+        &self.db
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

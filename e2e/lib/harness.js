@@ -1,10 +1,9 @@
-// Test harness: starts the real `pulse` binary on a random loopback port with a fresh SQLite
+// Test harness: starts the real `pulse` binary on a loopback port the OS picks with a fresh SQLite
 // database, seeds it through the documented CLI, and drives Debian's Chromium through
 // playwright-core. Nothing here downloads a browser.
 "use strict";
 const { spawn, execFileSync } = require("node:child_process");
 const fs = require("node:fs");
-const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
 const { chromium } = require("playwright-core");
@@ -15,32 +14,24 @@ const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const SCREENSHOTS = path.join(ROOT, "artifacts", "screenshots");
 const PASSWORD = "correct horse battery staple";
 
-function freePort() {
+/** Resolves with the address `pulse serve` prints once it listens (it binds port 0). */
+function listeningAddress(child, logs) {
   return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+    const timer = setTimeout(() => reject(new Error(`pulse did not start:\n${logs.join("")}`)), 30_000);
+    let buffered = "";
+    child.stdout.on("data", (d) => {
+      buffered += d.toString();
+      const match = buffered.match(/Pulse is listening on (\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pulse exited with ${code}:\n${logs.join("")}`));
     });
   });
-}
-
-async function waitForHealth(baseUrl, child, logs) {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`pulse exited with ${child.exitCode}:\n${logs.join("")}`);
-    }
-    try {
-      const response = await fetch(`${baseUrl}/healthz`);
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`pulse did not become healthy:\n${logs.join("")}`);
 }
 
 function seedAccounts(cli, apiEnabled) {
@@ -60,11 +51,10 @@ function seedAccounts(cli, apiEnabled) {
  */
 async function startServer({ revealSeconds = 300, apiEnabled = false, demo = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulse-e2e-"));
-  const port = await freePort();
   const env = {
     ...process.env,
     DATABASE_URL: path.join(dir, "pulse.db"),
-    PULSE_BIND: `127.0.0.1:${port}`,
+    PULSE_BIND: "127.0.0.1:0",
     PULSE_PASSWORD: PASSWORD,
     PULSE_REVEAL_SECONDS: String(revealSeconds),
     RUST_LOG: process.env.RUST_LOG || "warn",
@@ -80,8 +70,7 @@ async function startServer({ revealSeconds = 300, apiEnabled = false, demo = fal
   const child = spawn(PULSE_BIN, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout.on("data", (d) => logs.push(d.toString()));
   child.stderr.on("data", (d) => logs.push(d.toString()));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await waitForHealth(baseUrl, child, logs);
+  const baseUrl = await listeningAddress(child, logs);
   return {
     baseUrl,
     logs,

@@ -7,10 +7,10 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::api::error::ApiError;
-use crate::auth::extractors::client_addr;
+use crate::auth::client_addr::ClientAddr;
 use crate::domain::token::PlainToken;
-use crate::domain::{api_tokens, now, rate_limit};
-use crate::startup::AppState;
+use crate::domain::{api_tokens, rate_limit};
+use crate::state::AppState;
 
 /// Who is calling the API: the organisation whose token authenticated the request, and that
 /// token. A handler taking `ApiCaller` only ever runs for a valid, usable token of an organisation
@@ -41,7 +41,7 @@ impl FromRequest for ApiCaller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
-        let addr = client_addr(req);
+        let ClientAddr(addr) = ClientAddr::of(req);
         let state = req
             .app_data::<web::Data<AppState>>()
             .expect("AppState is registered")
@@ -49,29 +49,23 @@ impl FromRequest for ApiCaller {
         Box::pin(async move {
             let token = token?;
             let per_minute = state.config.api_rate_limit;
-            let caller = state
+            let at = state.clock.now();
+            let accepted = state
                 .db
                 .run(move |conn| {
-                    let at = now();
-                    let caller = api_tokens::authenticate(conn, &token, at, &addr)?;
+                    let accepted = api_tokens::authenticate(conn, &token, at, &addr)?;
                     // Only a usable token is counted; refusals cost the caller nothing here.
-                    if let api_tokens::Authentication::Accepted { token_id, .. } = caller {
-                        rate_limit::check_api_token(conn, token_id, per_minute, at)?;
+                    if let Some(caller) = accepted {
+                        rate_limit::check_api_token(conn, caller.token_id, per_minute, at)?;
                     }
-                    Ok::<_, crate::domain::AppError>(caller)
+                    Ok(accepted)
                 })
                 .await?;
-            match caller {
-                api_tokens::Authentication::Accepted {
-                    organisation_id,
-                    token_id,
-                } => Ok(ApiCaller {
-                    organisation_id,
-                    token_id,
-                }),
-                api_tokens::Authentication::Refused => Err(ApiError::InvalidToken),
-                api_tokens::Authentication::ApiDisabled => Err(ApiError::ApiDisabled),
-            }
+            let caller = accepted.ok_or(ApiError::InvalidToken)?;
+            Ok(ApiCaller {
+                organisation_id: caller.organisation_id,
+                token_id: caller.token_id,
+            })
         })
     }
 }

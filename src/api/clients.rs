@@ -1,22 +1,24 @@
 //! `GET /api/v1/clients`: the organisation's clients with their response count and NPS.
-use std::collections::HashMap;
-
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use crate::api::bearer::ApiCaller;
 use crate::api::csv;
 use crate::api::error::ApiError;
-use crate::api::feedback::rfc3339;
-use crate::api::params::Params;
-use crate::api::scores::Score;
-use crate::domain::AppError;
-use crate::domain::nps::Counts;
-use crate::repo::clients;
-use crate::repo::feedback::{self, Filter};
-use crate::startup::AppState;
+use crate::api::format::{Score, rfc3339};
+use crate::api::params;
+use crate::domain::scores;
+use crate::repo::feedback::Filter;
+use crate::state::AppState;
 
-const PARAMS: &[&str] = &["format"];
+/// The parameters of `GET /api/v1/clients`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientsQuery {
+    /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
+    format: Option<String>,
+}
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ClientItem {
@@ -42,9 +44,7 @@ pub struct ClientList {
     get,
     path = "/api/v1/clients",
     tag = "data",
-    params(
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`; `Accept: text/csv` also selects CSV."),
-    ),
+    params(ClientsQuery),
     responses(
         (status = 200, description = "The organisation's clients", body = ClientList,
          content((ClientList = "application/json"), (String = "text/csv"))),
@@ -57,52 +57,36 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = Params::parse(&req, PARAMS)?;
-    let wants_csv = params.wants_csv(&req)?;
+    let query: ClientsQuery = params::query(&req)?;
+    let wants_csv = params::wants_csv(query.format.as_deref(), &req)?;
     let org = caller.organisation_id;
     let data: Vec<ClientItem> = state
         .db
-        .run(move |conn| {
-            let counts: HashMap<i32, Counts> = feedback::by_client(conn, org, &Filter::default())?
-                .into_iter()
-                .collect();
-            let list = clients::list(conn, org)?;
-            Ok::<_, AppError>(
-                list.into_iter()
-                    .map(|c| ClientItem {
-                        score: counts.get(&c.id).copied().unwrap_or_default().into(),
-                        id: c.id,
-                        name: c.name,
-                        created_at: rfc3339(c.created_at),
-                    })
-                    .collect(),
-            )
+        .run(move |conn| scores::by_client(conn, org, &Filter::default()))
+        .await?
+        .into_iter()
+        .map(|(client, counts)| ClientItem {
+            id: client.id,
+            name: client.name,
+            created_at: rfc3339(client.created_at),
+            score: counts.into(),
         })
-        .await?;
+        .collect();
     if !wants_csv {
         return Ok(HttpResponse::Ok().json(ClientList { data }));
     }
-    let header = [
-        "id",
-        "name",
-        "created_at",
-        "responses",
-        "promoters",
-        "passives",
-        "detractors",
-        "nps",
-    ];
+    let header: Vec<&str> = ["id", "name", "created_at"]
+        .into_iter()
+        .chain(Score::CSV_HEADER)
+        .collect();
     let rows = data.iter().map(|c| {
-        [
+        let mut row = vec![
             c.id.to_string(),
             csv::text(&c.name).into_owned(),
             c.created_at.clone(),
-            c.score.responses.to_string(),
-            c.score.promoters.to_string(),
-            c.score.passives.to_string(),
-            c.score.detractors.to_string(),
-            c.score.nps.map(|n| format!("{n:.1}")).unwrap_or_default(),
-        ]
+        ];
+        row.extend(c.score.csv_cells());
+        row
     });
     Ok(csv::whole("clients.csv", csv::encode(Some(&header), rows)?))
 }

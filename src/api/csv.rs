@@ -6,8 +6,10 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use futures_util::Stream;
 
+use anyhow::Context;
+
 use crate::api::error::ApiError;
-use crate::domain::AppError;
+use crate::error::AppError;
 
 pub const TEXT_CSV: &str = "text/csv; charset=utf-8";
 
@@ -29,16 +31,23 @@ where
     I::Item: AsRef<[u8]>,
 {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
-    let failed = |e: ::csv::Error| ApiError::Internal(AppError::Internal(e.into()));
     if let Some(header) = header {
-        writer.write_record(header).map_err(failed)?;
+        writer
+            .write_record(header)
+            .context("writing a CSV header")
+            .map_err(AppError::from)?;
     }
     for record in records {
-        writer.write_record(record).map_err(failed)?;
+        writer
+            .write_record(record)
+            .context("writing a CSV record")
+            .map_err(AppError::from)?;
     }
     let bytes = writer
         .into_inner()
-        .map_err(|e| ApiError::Internal(AppError::Internal(anyhow::anyhow!("{e}"))))?;
+        .map_err(|e| e.into_error())
+        .context("flushing CSV")
+        .map_err(AppError::from)?;
     Ok(Bytes::from(bytes))
 }
 

@@ -5,13 +5,12 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::domain::AppError;
+use crate::error::AppError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// What an API request can fail with. Handlers return `Result<_, ApiError>`; `?` on an
-/// `AppError` (e.g. from `db.run`) maps it: NotFound → 404, Invalid → 400, TooManyAttempts → 429,
-/// anything internal → 500.
+/// What an API request can fail with: a bearer-token failure, or an application error whose
+/// status follows the rule in `src/error.rs`.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No `Authorization: Bearer` credentials: 401 with a bare `WWW-Authenticate: Bearer`.
@@ -21,43 +20,8 @@ pub enum ApiError {
     /// `error="invalid_token"`. Deliberately does not say which.
     #[error("The token is malformed, unknown, revoked or expired.")]
     InvalidToken,
-    /// The token is valid but staff have switched the organisation's API access off: 403.
-    #[error("API access is disabled for this organisation. Ask Pulse staff to enable it.")]
-    ApiDisabled,
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("There is nothing at this address.")]
-    NotFound,
-    /// 429 with `Retry-After`.
-    #[error("Too many requests; retry in {retry_after_secs} seconds.")]
-    RateLimited { retry_after_secs: u64 },
-    #[error("internal error")]
-    Internal(#[source] AppError),
-}
-
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::NotFound => ApiError::NotFound,
-            AppError::Invalid(message) => ApiError::BadRequest(message),
-            AppError::TooManyAttempts { retry_after_secs } => {
-                ApiError::RateLimited { retry_after_secs }
-            }
-            other => ApiError::Internal(other),
-        }
-    }
-}
-
-impl From<r2d2::Error> for ApiError {
-    fn from(e: r2d2::Error) -> Self {
-        ApiError::Internal(e.into())
-    }
-}
-
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        ApiError::Internal(e.into())
-    }
+    #[error(transparent)]
+    App(#[from] AppError),
 }
 
 /// An RFC 9457 problem document, the body of every API error.
@@ -105,18 +69,14 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::MissingToken | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
-            ApiError::ApiDisabled => StatusCode::FORBIDDEN,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::App(e) => e.status(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let detail = match self {
-            ApiError::Internal(cause) => {
+            ApiError::App(AppError::Internal(cause)) => {
                 tracing::error!(error = ?cause, "API request failed");
                 "The server could not complete the request.".to_owned()
             }
@@ -141,10 +101,11 @@ impl ResponseError for ApiError {
                     r#"Bearer realm="pulse", error="invalid_token""#,
                 ));
             }
-            ApiError::RateLimited { retry_after_secs } => {
-                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            ApiError::App(e) => {
+                if let Some(seconds) = e.retry_after() {
+                    response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+                }
             }
-            _ => {}
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }

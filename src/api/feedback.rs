@@ -3,29 +3,45 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, NaiveDateTime, SecondsFormat};
+use chrono::DateTime;
 use futures_util::stream;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use crate::api::bearer::ApiCaller;
 use crate::api::csv;
 use crate::api::error::ApiError;
-use crate::api::params::{Params, bad};
-use crate::domain::AppError;
-use crate::domain::nps::Category;
+use crate::api::format::{category, rfc3339};
+use crate::api::params::{self, RawFilter, bad};
 use crate::repo::feedback::{self, Cursor, FeedbackRow, Filter};
-use crate::startup::AppState;
+use crate::state::AppState;
 
-const PARAMS: &[&str] = &[
-    "since",
-    "until",
-    "client",
-    "min_score",
-    "max_score",
-    "limit",
-    "cursor",
-    "format",
-];
+/// The parameters of `GET /api/v1/feedback`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedbackQuery {
+    /// Only responses submitted at or after this RFC 3339 time or date (midnight UTC).
+    since: Option<String>,
+    /// Only responses submitted before this RFC 3339 time or date.
+    until: Option<String>,
+    /// Only this client's responses (client id).
+    #[param(value_type = Option<i32>)]
+    client: Option<String>,
+    /// Lowest score, 0–10.
+    #[param(value_type = Option<i32>)]
+    min_score: Option<String>,
+    /// Highest score, 0–10.
+    #[param(value_type = Option<i32>)]
+    max_score: Option<String>,
+    /// Page size, 1–1000 (default 100). Ignored for CSV, which streams every matching row.
+    #[param(value_type = Option<i32>)]
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
+    format: Option<String>,
+}
+
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
 /// Rows fetched per database round trip while streaming CSV: bounded memory for any export.
@@ -56,18 +72,6 @@ pub struct FeedbackPage {
     pub data: Vec<FeedbackItem>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
-}
-
-pub fn rfc3339(at: NaiveDateTime) -> String {
-    at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn category(score: i32) -> &'static str {
-    match Category::of(score) {
-        Category::Promoter => "promoter",
-        Category::Passive => "passive",
-        Category::Detractor => "detractor",
-    }
 }
 
 impl From<FeedbackRow> for FeedbackItem {
@@ -146,16 +150,7 @@ fn csv_record(row: &FeedbackRow) -> [String; 10] {
     get,
     path = "/api/v1/feedback",
     tag = "data",
-    params(
-        ("since" = Option<String>, Query, description = "Only responses submitted at or after this RFC 3339 time or date (midnight UTC)."),
-        ("until" = Option<String>, Query, description = "Only responses submitted before this RFC 3339 time or date."),
-        ("client" = Option<i32>, Query, description = "Only this client's responses (client id)."),
-        ("min_score" = Option<i32>, Query, description = "Lowest score, 0–10."),
-        ("max_score" = Option<i32>, Query, description = "Highest score, 0–10."),
-        ("limit" = Option<i32>, Query, description = "Page size, 1–1000 (default 100). Ignored for CSV, which streams every matching row."),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
-        ("format" = Option<String>, Query, description = "`json` (default) or `csv`; `Accept: text/csv` also selects CSV."),
-    ),
+    params(FeedbackQuery),
     responses(
         (status = 200, description = "A page of responses, newest first", body = FeedbackPage,
          content((FeedbackPage = "application/json"), (String = "text/csv"))),
@@ -168,12 +163,20 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = Params::parse(&req, PARAMS)?;
-    let filter = params.filter()?;
-    let limit = params.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
-    let cursor = params.get("cursor").map(decode_cursor).transpose()?;
+    let query: FeedbackQuery = params::query(&req)?;
+    let filter = RawFilter {
+        since: query.since.as_deref(),
+        until: query.until.as_deref(),
+        client: query.client.as_deref(),
+        min_score: query.min_score.as_deref(),
+        max_score: query.max_score.as_deref(),
+    }
+    .parse()?;
+    let limit =
+        params::int("limit", query.limit.as_deref(), 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
+    let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let org = caller.organisation_id;
-    if params.wants_csv(&req)? {
+    if params::wants_csv(query.format.as_deref(), &req)? {
         return Ok(csv::streamed(
             "feedback.csv",
             export(state, org, filter, cursor),
@@ -181,7 +184,7 @@ pub async fn list(
     }
     let mut rows = state
         .db
-        .run(move |conn| Ok::<_, AppError>(feedback::page(conn, org, &filter, cursor, limit + 1)?))
+        .run(move |conn| Ok(feedback::page(conn, org, &filter, cursor, limit + 1)?))
         .await?;
     // One row beyond the page tells whether another page exists.
     let next_cursor = if rows.len() as i64 > limit {
@@ -214,9 +217,7 @@ fn export(
             }
             let rows = state
                 .db
-                .run(move |conn| {
-                    Ok::<_, AppError>(feedback::page(conn, org, &filter, cursor, CSV_CHUNK)?)
-                })
+                .run(move |conn| Ok(feedback::page(conn, org, &filter, cursor, CSV_CHUNK)?))
                 .await?;
             let finished = (rows.len() as i64) < CSV_CHUNK;
             let next = rows.last().map(|r| (r.submitted_at, r.id)).or(cursor);

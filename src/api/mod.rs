@@ -6,6 +6,7 @@ pub mod clients;
 pub mod csv;
 pub mod error;
 pub mod feedback;
+pub mod format;
 pub mod openapi;
 pub mod params;
 pub mod scores;
@@ -13,6 +14,7 @@ pub mod whoami;
 
 use actix_web::web;
 
+use crate::error::AppError;
 use error::ApiError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -28,5 +30,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
+    Err(AppError::NotFound.into())
 }

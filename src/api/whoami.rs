@@ -5,9 +5,9 @@ use serde::Serialize;
 
 use crate::api::bearer::ApiCaller;
 use crate::api::error::ApiError;
-use crate::domain::AppError;
+use crate::error::AppError;
 use crate::repo::{api_tokens, organisations};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Serialize)]
 struct WhoAmI {

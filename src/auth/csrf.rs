@@ -9,23 +9,28 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
+use crate::auth::error::AuthError;
+use crate::auth::session_store::remember;
 use crate::domain::secret;
-use crate::web::error::WebError;
+use crate::error::AppError;
 
 const SESSION_KEY: &str = "csrf_token";
 /// Forms here are small; anything larger is refused before parsing.
 pub const FORM_LIMIT_BYTES: usize = 16 * 1024;
 
 /// The session's form token, created on first use.
-pub fn token(session: &Session) -> Result<String, WebError> {
+pub fn token(session: &Session) -> Result<String, AppError> {
     if let Ok(Some(existing)) = session.get::<String>(SESSION_KEY) {
         return Ok(existing);
     }
     let fresh = secret::random_base62(43);
-    session
-        .insert(SESSION_KEY, &fresh)
-        .map_err(|e| crate::domain::AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    remember(session, SESSION_KEY, &fresh)?;
     Ok(fresh)
+}
+
+/// Forgets the session's form token, so that the next page gets a fresh one (at sign-in).
+pub fn forget(session: &Session) {
+    session.remove(SESSION_KEY);
 }
 
 /// A url-encoded form whose CSRF token and origin have been checked.
@@ -50,8 +55,8 @@ fn same_origin(req: &HttpRequest) -> bool {
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
-    type Error = WebError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+    type Error = AuthError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AuthError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
@@ -61,16 +66,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 if e.as_response_error().status_code()
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
                 {
-                    WebError::PayloadTooLarge
+                    AuthError::PayloadTooLarge
                 } else {
-                    WebError::BadRequest("The form could not be read.".into())
+                    AppError::invalid("The form could not be read.").into()
                 }
             })?;
             if !same_origin(&req) {
-                return Err(WebError::CsrfRejected);
+                return Err(AuthError::CsrfRejected);
             }
             let submitted: TokenField = serde_urlencoded::from_bytes(&body)
-                .map_err(|_| WebError::BadRequest("The form is malformed.".into()))?;
+                .map_err(|_| AppError::invalid("The form is malformed."))?;
             let session = req.get_session();
             let expected = session.get::<String>(SESSION_KEY).ok().flatten();
             let valid = match (submitted.csrf_token, expected) {
@@ -80,10 +85,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 _ => false,
             };
             if !valid {
-                return Err(WebError::CsrfRejected);
+                return Err(AuthError::CsrfRejected);
             }
             let form = serde_urlencoded::from_bytes(&body).map_err(|e| {
-                WebError::BadRequest(format!("The form is incomplete or malformed: {e}."))
+                AppError::invalid(format!("The form is incomplete or malformed: {e}."))
             })?;
             Ok(CsrfForm(form))
         })

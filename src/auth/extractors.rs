@@ -1,22 +1,25 @@
 //! Authorisation lives here: a handler that takes `Staff` or `OrgManager` cannot forget the check.
+//! Each guard is built on the one before: `SignedIn` → `Staff`, `SignedIn` → `OrgMember` →
+//! `OrgManager`.
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
+use anyhow::Context;
 
 use crate::auth::csrf;
+use crate::auth::error::AuthError;
 use crate::auth::session_store::USER_ID_KEY;
-use crate::domain::AppError;
 use crate::domain::role::Role;
+use crate::error::AppError;
 use crate::repo::organisations::Organisation;
 use crate::repo::users::User;
 use crate::repo::{memberships, organisations, users};
-use crate::startup::AppState;
-use crate::web::error::WebError;
+use crate::state::AppState;
 
-type Extracting<T> = Pin<Box<dyn Future<Output = Result<T, WebError>>>>;
+type Extracting<T> = Pin<Box<dyn Future<Output = Result<T, AuthError>>>>;
 
 /// A signed-in user, with the session's form token for the page's forms.
 pub struct SignedIn {
@@ -31,7 +34,7 @@ fn state(req: &HttpRequest) -> web::Data<AppState> {
 }
 
 impl FromRequest for SignedIn {
-    type Error = WebError;
+    type Error = AuthError;
     type Future = Extracting<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -44,15 +47,15 @@ impl FromRequest for SignedIn {
                 .map_or("/", |p| p.as_str())
                 .to_owned();
             let Some(user_id) = session.get::<i32>(USER_ID_KEY).ok().flatten() else {
-                return Err(WebError::SignInRequired { next });
+                return Err(AuthError::SignInRequired { next });
             };
             let user = state(&req)
                 .db
-                .run(move |conn| users::find(conn, user_id).map_err(AppError::from))
+                .run(move |conn| Ok(users::find(conn, user_id)?))
                 .await?;
             let Some(user) = user else {
                 session.purge();
-                return Err(WebError::SignInRequired { next });
+                return Err(AuthError::SignInRequired { next });
             };
             let csrf_token = csrf::token(&session)?;
             Ok(SignedIn { user, csrf_token })
@@ -64,7 +67,7 @@ impl FromRequest for SignedIn {
 pub struct Staff(pub SignedIn);
 
 impl FromRequest for Staff {
-    type Error = WebError;
+    type Error = AuthError;
     type Future = Extracting<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
@@ -88,7 +91,7 @@ pub struct OrgMember {
 }
 
 impl FromRequest for OrgMember {
-    type Error = WebError;
+    type Error = AuthError;
     type Future = Extracting<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
@@ -105,12 +108,14 @@ impl FromRequest for OrgMember {
                         organisations::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?;
                     let role =
                         memberships::role_of(conn, user_id, org.id)?.ok_or(AppError::NotFound)?;
-                    Ok::<_, AppError>((org, role))
+                    Ok((org, role))
                 })
                 .await?;
             let role = role
                 .parse()
-                .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+                .map_err(anyhow::Error::msg)
+                .context("stored membership role")
+                .map_err(AppError::from)?;
             Ok(OrgMember {
                 signed_in,
                 org,
@@ -124,7 +129,7 @@ impl FromRequest for OrgMember {
 pub struct OrgManager(pub OrgMember);
 
 impl FromRequest for OrgManager {
-    type Error = WebError;
+    type Error = AuthError;
     type Future = Extracting<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
@@ -137,30 +142,4 @@ impl FromRequest for OrgManager {
             Ok(OrgManager(member))
         })
     }
-}
-
-/// The address a request came from, for throttling and the audit trail.
-pub fn client_addr(req: &HttpRequest) -> String {
-    let behind_proxy = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|state| state.config.trust_proxy);
-    behind_proxy
-        .then(|| forwarded_for(req))
-        .flatten()
-        .or_else(|| req.peer_addr().map(|a| a.ip()))
-        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
-}
-
-/// The last `X-Forwarded-For` entry: the one our own proxy appended. Earlier entries come from
-/// the client and could be forged to dodge throttling.
-fn forwarded_for(req: &HttpRequest) -> Option<std::net::IpAddr> {
-    let header = req.headers().get_all("x-forwarded-for").last()?;
-    header
-        .to_str()
-        .ok()?
-        .rsplit(',')
-        .next()?
-        .trim()
-        .parse()
-        .ok()
 }

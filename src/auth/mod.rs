@@ -1,5 +1,7 @@
-//! Who is asking: passwords, server-side sessions, CSRF and the extractors that authorise.
+//! Who is asking: the client's address, server-side sessions, CSRF, and the extractors that
+//! authorise browser requests. Failures are `AuthError`s; the web layer decides how they look.
+pub mod client_addr;
 pub mod csrf;
+pub mod error;
 pub mod extractors;
-pub mod password;
 pub mod session_store;

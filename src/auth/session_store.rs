@@ -3,29 +3,49 @@
 //! cookie's key, so a copy of the database does not let anyone ride a live session.
 use std::collections::HashMap;
 
+use actix_session::Session;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
 use chrono::{Duration, NaiveDateTime};
 
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::clock::Clock;
 use crate::db::Database;
-use crate::domain::{AppError, now, secret};
+use crate::domain::secret;
+use crate::error::AppError;
 use crate::repo::sessions;
 
 /// Key in the session state holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
 
+/// Stores `value` under `key` in the session's state.
+pub fn remember<T: Serialize>(session: &Session, key: &str, value: &T) -> Result<(), AppError> {
+    session
+        .insert(key, value)
+        .with_context(|| format!("storing {key} in the session"))?;
+    Ok(())
+}
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Database,
+    clock: Clock,
     absolute_lifetime: Duration,
 }
 
 impl DbSessionStore {
-    pub fn new(db: Database, absolute_lifetime: Duration) -> Self {
+    pub fn new(db: Database, clock: Clock, absolute_lifetime: Duration) -> Self {
         Self {
             db,
+            clock,
             absolute_lifetime,
         }
+    }
+
+    fn expiry(&self, ttl: &CookieDuration) -> NaiveDateTime {
+        self.clock.now() + Duration::seconds(ttl.whole_seconds())
     }
 }
 
@@ -33,10 +53,6 @@ type State = HashMap<String, String>;
 
 fn row_id(key: &SessionKey) -> String {
     secret::sha256_hex(key.as_ref().as_bytes())
-}
-
-fn expiry(ttl: &CookieDuration) -> NaiveDateTime {
-    now() + Duration::seconds(ttl.whole_seconds())
 }
 
 fn user_id_of(state: &State) -> Option<i32> {
@@ -50,14 +66,13 @@ fn new_key() -> SessionKey {
 impl SessionStore for DbSessionStore {
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         let id = row_id(session_key);
-        let created_after = now() - self.absolute_lifetime;
+        let now = self.clock.now();
+        let created_after = now - self.absolute_lifetime;
         let raw = self
             .db
-            .run(move |conn| {
-                sessions::load(conn, &id, now(), created_after).map_err(AppError::from)
-            })
+            .run(move |conn| Ok(sessions::load(conn, &id, now, created_after)?))
             .await
-            .map_err(|e| LoadError::Other(anyhow::anyhow!(e)))?;
+            .map_err(|e| LoadError::Other(e.into()))?;
         raw.map(|json| serde_json::from_str(&json))
             .transpose()
             .map_err(|e| LoadError::Deserialization(e.into()))
@@ -67,15 +82,17 @@ impl SessionStore for DbSessionStore {
         let json = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let key = new_key();
         let id = row_id(&key);
-        let expires_at = expiry(ttl);
+        let expires_at = self.expiry(ttl);
         let user_id = user_id_of(&state);
+        let now = self.clock.now();
         self.db
             .run(move |conn| {
-                sessions::insert(conn, &id, user_id, &json, now(), expires_at)
-                    .map_err(AppError::from)
+                Ok(sessions::insert(
+                    conn, &id, user_id, &json, now, expires_at,
+                )?)
             })
             .await
-            .map_err(|e| SaveError::Other(anyhow::anyhow!(e)))?;
+            .map_err(|e| SaveError::Other(e.into()))?;
         Ok(key)
     }
 
@@ -88,16 +105,18 @@ impl SessionStore for DbSessionStore {
         let json =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let id = row_id(&session_key);
-        let expires_at = expiry(ttl);
+        let expires_at = self.expiry(ttl);
         let user_id = user_id_of(&state);
+        let now = self.clock.now();
         let updated = self
             .db
             .run(move |conn| {
-                sessions::update_state(conn, &id, user_id, &json, now(), expires_at)
-                    .map_err(AppError::from)
+                Ok(sessions::update_state(
+                    conn, &id, user_id, &json, now, expires_at,
+                )?)
             })
             .await
-            .map_err(|e| UpdateError::Other(anyhow::anyhow!(e)))?;
+            .map_err(|e| UpdateError::Other(e.into()))?;
         if updated == 1 {
             return Ok(session_key);
         }
@@ -114,9 +133,9 @@ impl SessionStore for DbSessionStore {
         ttl: &CookieDuration,
     ) -> anyhow::Result<()> {
         let id = row_id(session_key);
-        let expires_at = expiry(ttl);
+        let expires_at = self.expiry(ttl);
         self.db
-            .run(move |conn| sessions::touch(conn, &id, expires_at).map_err(AppError::from))
+            .run(move |conn| Ok(sessions::touch(conn, &id, expires_at)?))
             .await?;
         Ok(())
     }
@@ -124,7 +143,7 @@ impl SessionStore for DbSessionStore {
     async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
         let id = row_id(session_key);
         self.db
-            .run(move |conn| sessions::delete(conn, &id).map_err(AppError::from))
+            .run(move |conn| Ok(sessions::delete(conn, &id)?))
             .await?;
         Ok(())
     }

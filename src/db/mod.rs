@@ -3,9 +3,12 @@
 pub mod schema;
 
 use actix_web::web;
+use anyhow::Context;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -102,21 +105,15 @@ impl Database {
     }
 
     pub fn migrate(&self) -> anyhow::Result<()> {
-        let mut conn = self.conn()?;
-        let failed = |e| anyhow::anyhow!("migration failed: {e}");
+        let mut conn = self.conn().context("connecting to migrate")?;
         let applied: Vec<String> = match &mut *conn {
-            DbConn::Sqlite(c) => c
-                .run_pending_migrations(SQLITE_MIGRATIONS)
-                .map(|versions| versions.iter().map(ToString::to_string).collect())
-                .map_err(failed)?,
+            DbConn::Sqlite(c) => applied_versions(c.run_pending_migrations(SQLITE_MIGRATIONS))?,
             DbConn::Postgres(c) => {
                 // Several instances may start at once; only one may migrate at a time.
                 c.batch_execute("SELECT pg_advisory_lock(7355608)")?;
-                let result = c
-                    .run_pending_migrations(POSTGRES_MIGRATIONS)
-                    .map(|versions| versions.iter().map(ToString::to_string).collect());
+                let result = applied_versions(c.run_pending_migrations(POSTGRES_MIGRATIONS));
                 c.batch_execute("SELECT pg_advisory_unlock(7355608)")?;
-                result.map_err(failed)?
+                result?
             }
         };
         for migration in applied {
@@ -126,18 +123,28 @@ impl Database {
     }
 
     /// Runs `work` with a pooled connection on actix's blocking thread pool, so that diesel's
-    /// synchronous calls never stall the async workers.
-    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    /// synchronous calls never stall the async workers. A pool or worker failure becomes
+    /// `AppError::Internal` here, with its cause.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
-        E: From<r2d2::Error> + From<actix_web::error::BlockingError> + Send + 'static,
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.get().context("database connection pool")?;
             work(&mut conn)
         })
-        .await?
+        .await
+        .context("blocking worker pool")?
     }
+}
+
+type MigrationResult<'a> = diesel::migration::Result<Vec<diesel::migration::MigrationVersion<'a>>>;
+
+fn applied_versions(result: MigrationResult) -> anyhow::Result<Vec<String>> {
+    result
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(anyhow::Error::from_boxed)
+        .context("migration failed")
 }

@@ -1,12 +1,12 @@
 //! Accounts: creating users, adding them to organisations, and signing in with throttling.
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
 
-use crate::auth::password::{self, MIN_PASSWORD_CHARS, Password};
 use crate::db::DbConn;
+use crate::domain::password::{self, MIN_PASSWORD_CHARS, Password};
 use crate::domain::role::Role;
 use crate::domain::slug::parse_name;
-use crate::domain::{AppError, now};
+use crate::error::AppError;
 use crate::repo::users::{NewUser, User};
 use crate::repo::{login_failures, memberships, organisations, sessions, users};
 
@@ -42,6 +42,7 @@ pub struct NewAccount<'a> {
 pub fn create_or_find_user(
     conn: &mut DbConn,
     account: &NewAccount,
+    at: NaiveDateTime,
 ) -> Result<(User, bool), AppError> {
     let email = normalise_email(account.email)?;
     if let Some(existing) = users::find_by_email(conn, &email)? {
@@ -57,7 +58,7 @@ pub fn create_or_find_user(
             name: &name,
             password_hash: &password_hash,
             is_staff: i32::from(account.is_staff),
-            created_at: now(),
+            created_at: at,
         },
     )?;
     Ok((user, true))
@@ -68,11 +69,12 @@ pub fn add_to_organisation(
     user_id: i32,
     slug: &str,
     role: Role,
+    at: NaiveDateTime,
 ) -> Result<(), AppError> {
     let org = organisations::find_by_slug(conn, slug)?.ok_or_else(|| {
         AppError::invalid(format!("There is no organisation with slug {slug:?}."))
     })?;
-    memberships::upsert(conn, user_id, org.id, role.as_str(), now())?;
+    memberships::upsert(conn, user_id, org.id, role.as_str(), at)?;
     Ok(())
 }
 
@@ -114,12 +116,17 @@ fn address_key(addr: &str) -> String {
     format!("address:{addr}")
 }
 
-fn check_throttle(conn: &mut DbConn, key: &str, limit: i64) -> Result<(), AppError> {
+fn check_throttle(
+    conn: &mut DbConn,
+    key: &str,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let (failures, oldest) = login_failures::count_since(conn, key, now() - window)?;
+    let (failures, oldest) = login_failures::count_since(conn, key, now - window)?;
     if failures >= limit {
-        let lifts_at = oldest.unwrap_or_else(now) + window;
-        let retry_after_secs = (lifts_at - now()).num_seconds().max(1) as u64;
+        let lifts_at = oldest.unwrap_or(now) + window;
+        let retry_after_secs = (lifts_at - now).num_seconds().max(1) as u64;
         return Err(AppError::TooManyAttempts { retry_after_secs });
     }
     Ok(())
@@ -132,18 +139,19 @@ pub fn authenticate(
     raw_email: &str,
     password: &Password,
     addr: &str,
+    now: NaiveDateTime,
 ) -> Result<User, AppError> {
     let wrong = || AppError::invalid("The email or password is incorrect.");
     let email = raw_email.trim().to_lowercase();
-    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS)?;
-    check_throttle(conn, &account_key(&email), MAX_FAILURES_PER_ACCOUNT)?;
+    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS, now)?;
+    check_throttle(conn, &account_key(&email), MAX_FAILURES_PER_ACCOUNT, now)?;
     let user = users::find_by_email(conn, &email)?;
     if password::verify(password, user.as_ref().map(|u| u.password_hash.as_str())) {
         login_failures::clear(conn, &account_key(&email))?;
         return user.ok_or_else(wrong);
     }
-    login_failures::record(conn, &account_key(&email), now())?;
-    login_failures::record(conn, &address_key(addr), now())?;
+    login_failures::record(conn, &account_key(&email), now)?;
+    login_failures::record(conn, &address_key(addr), now)?;
     Err(wrong())
 }
 

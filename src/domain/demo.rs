@@ -1,11 +1,13 @@
 //! Demo data so a newcomer can sign in and look around straight away.
-use crate::auth::password::Password;
+use chrono::NaiveDateTime;
 use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::accounts::{self, NewAccount};
+use crate::domain::password::Password;
 use crate::domain::role::Role;
-use crate::domain::{AppError, demo_feedback, now, organisations, secret};
+use crate::domain::{demo_feedback, organisations, secret};
+use crate::error::AppError;
 use crate::repo::users;
 
 pub enum SeedOutcome {
@@ -58,7 +60,7 @@ const ACCOUNTS: [DemoAccount; 5] = [
 ];
 
 /// Seeds an empty database. The password is `PULSE_PASSWORD` if set, else generated.
-pub fn seed(conn: &mut DbConn) -> Result<SeedOutcome, AppError> {
+pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> Result<SeedOutcome, AppError> {
     if users::count(conn)? > 0 {
         return Ok(SeedOutcome::AlreadyPopulated);
     }
@@ -66,10 +68,10 @@ pub fn seed(conn: &mut DbConn) -> Result<SeedOutcome, AppError> {
         std::env::var("PULSE_PASSWORD").unwrap_or_else(|_| secret::random_base62(16)),
     );
     conn.transaction(|conn| {
-        let acme = organisations::create(conn, "Acme Consulting", "acme", true)?;
-        let northwind = organisations::create(conn, "Northwind Advisory", "northwind", false)?;
+        let acme = organisations::create(conn, "Acme Consulting", "acme", true, now)?;
+        let northwind = organisations::create(conn, "Northwind Advisory", "northwind", false, now)?;
         for org in [&acme, &northwind] {
-            demo_feedback::seed(conn, org.id, &org.slug, now())?;
+            demo_feedback::seed(conn, org.id, &org.slug, now)?;
         }
         for (email, name, membership, _) in ACCOUNTS {
             let (user, _) = accounts::create_or_find_user(
@@ -80,9 +82,10 @@ pub fn seed(conn: &mut DbConn) -> Result<SeedOutcome, AppError> {
                     password: &password,
                     is_staff: membership.is_none(),
                 },
+                now,
             )?;
             if let Some((slug, role)) = membership {
-                accounts::add_to_organisation(conn, user.id, slug, role)?;
+                accounts::add_to_organisation(conn, user.id, slug, role, now)?;
             }
         }
         Ok::<_, AppError>(())

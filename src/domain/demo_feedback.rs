@@ -6,9 +6,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::db::DbConn;
-use crate::domain::AppError;
 use crate::domain::feedback::whole_seconds;
 use crate::domain::nps::Category;
+use crate::error::AppError;
 use crate::repo::clients;
 use crate::repo::feedback::{self, NewFeedback};
 

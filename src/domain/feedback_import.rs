@@ -2,11 +2,12 @@
 //! nothing, so a fixed file can simply be uploaded again.
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::feedback::{parse_instant, whole_seconds};
-use crate::domain::{AppError, now};
+use crate::error::AppError;
 use crate::repo::clients;
 use crate::repo::feedback::{self, NewFeedback};
 
@@ -40,7 +41,11 @@ pub enum Outcome {
     Rejected(Vec<RowError>),
 }
 
-fn check_row(record: &csv::StringRecord, index: &HashMap<&str, usize>) -> Result<Row, String> {
+fn check_row(
+    record: &csv::StringRecord,
+    index: &HashMap<&str, usize>,
+    now: NaiveDateTime,
+) -> Result<Row, String> {
     let field = |name: &str| record.get(index[name]).unwrap_or("").trim();
     let text = |name: &str, required: bool| -> Result<String, String> {
         let value = field(name);
@@ -78,7 +83,7 @@ fn check_row(record: &csv::StringRecord, index: &HashMap<&str, usize>) -> Result
             field("submitted_at")
         )
     })?;
-    if submitted_at > now() {
+    if submitted_at > now {
         return Err("submitted_at is in the future".into());
     }
     Ok(Row {
@@ -97,7 +102,12 @@ fn check_row(record: &csv::StringRecord, index: &HashMap<&str, usize>) -> Result
 }
 
 /// Checks every row of `csv_text`; imports all of them into `org_id` in one transaction, or none.
-pub fn import(conn: &mut DbConn, org_id: i32, csv_text: &str) -> Result<Outcome, AppError> {
+pub fn import(
+    conn: &mut DbConn,
+    org_id: i32,
+    csv_text: &str,
+    now: NaiveDateTime,
+) -> Result<Outcome, AppError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(csv_text.as_bytes());
@@ -126,7 +136,7 @@ pub fn import(conn: &mut DbConn, org_id: i32, csv_text: &str) -> Result<Outcome,
         match result {
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line());
-                match check_row(&record, &index) {
+                match check_row(&record, &index, now) {
                     Ok(row) => rows.push(row),
                     Err(reason) => errors.push(RowError { line, reason }),
                 }
@@ -146,7 +156,6 @@ pub fn import(conn: &mut DbConn, org_id: i32, csv_text: &str) -> Result<Outcome,
         return Ok(Outcome::Rejected(errors));
     }
     conn.transaction(|conn| {
-        let at = now();
         let mut ids: HashMap<String, i32> = HashMap::new();
         let mut new = Vec::with_capacity(rows.len());
         for Row {
@@ -157,7 +166,7 @@ pub fn import(conn: &mut DbConn, org_id: i32, csv_text: &str) -> Result<Outcome,
             let id = match ids.get(&client) {
                 Some(id) => *id,
                 None => {
-                    let id = clients::find_or_create(conn, org_id, &client, at)?.id;
+                    let id = clients::find_or_create(conn, org_id, &client, now)?.id;
                     ids.insert(client, id);
                     id
                 }

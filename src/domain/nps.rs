@@ -1,10 +1,12 @@
-//! Net Promoter Score arithmetic (DESIGN §3).
+//! Net Promoter Score arithmetic.
 //!
 //! Scores 9–10 are promoters, 7–8 passives, 0–6 detractors. NPS = % promoters − % detractors,
 //! a number from −100 to 100. It is reported to one decimal place, rounded half away from zero
 //! (so 12.25 → 12.3 and −12.25 → −12.3), computed in integers so no float error can tip a tie.
 //! With no responses there is no score: `None`, rendered as JSON `null` and an empty CSV cell.
 use serde::Serialize;
+
+use crate::repo::feedback::Tally;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Category {
@@ -34,7 +36,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn from_categories(promoters: i64, passives: i64, detractors: i64) -> Self {
+    pub fn from_categories((promoters, passives, detractors): Tally) -> Self {
         Self {
             responses: promoters + passives + detractors,
             promoters,
@@ -84,19 +86,19 @@ mod tests {
     #[test]
     fn rounding_is_half_away_from_zero() {
         // 1 promoter of 8 = 12.5 % exactly → 12.5; 1 of 16 = 6.25 → 6.3; −6.25 → −6.3.
-        assert_eq!(Counts::from_categories(1, 7, 0).nps(), Some(12.5));
-        assert_eq!(Counts::from_categories(1, 15, 0).nps(), Some(6.3));
-        assert_eq!(Counts::from_categories(0, 15, 1).nps(), Some(-6.3));
+        assert_eq!(Counts::from_categories((1, 7, 0)).nps(), Some(12.5));
+        assert_eq!(Counts::from_categories((1, 15, 0)).nps(), Some(6.3));
+        assert_eq!(Counts::from_categories((0, 15, 1)).nps(), Some(-6.3));
         // 1 of 3 = 33.333… → 33.3; 2 of 3 = 66.666… → 66.7.
-        assert_eq!(Counts::from_categories(1, 2, 0).nps(), Some(33.3));
-        assert_eq!(Counts::from_categories(2, 1, 0).nps(), Some(66.7));
+        assert_eq!(Counts::from_categories((1, 2, 0)).nps(), Some(33.3));
+        assert_eq!(Counts::from_categories((2, 1, 0)).nps(), Some(66.7));
     }
 
     #[test]
     fn extremes_and_empty() {
         assert_eq!(Counts::default().nps(), None);
-        assert_eq!(Counts::from_categories(5, 0, 0).nps(), Some(100.0));
-        assert_eq!(Counts::from_categories(0, 0, 5).nps(), Some(-100.0));
-        assert_eq!(Counts::from_categories(0, 4, 0).nps(), Some(0.0));
+        assert_eq!(Counts::from_categories((5, 0, 0)).nps(), Some(100.0));
+        assert_eq!(Counts::from_categories((0, 0, 5)).nps(), Some(-100.0));
+        assert_eq!(Counts::from_categories((0, 4, 0)).nps(), Some(0.0));
     }
 }

@@ -1,9 +1,10 @@
 //! Organisations and the staff switch for their API access.
+use chrono::NaiveDateTime;
 use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::slug::{parse_name, parse_slug};
-use crate::domain::{AppError, now};
+use crate::error::AppError;
 use crate::repo::audit::{self, NewAuditEvent};
 use crate::repo::organisations::{self, NewOrganisation, Organisation};
 
@@ -15,6 +16,7 @@ pub fn create(
     raw_name: &str,
     raw_slug: &str,
     api_enabled: bool,
+    at: NaiveDateTime,
 ) -> Result<Organisation, AppError> {
     let name = parse_name(raw_name, "organisation name")?;
     let slug = parse_slug(raw_slug)?;
@@ -29,7 +31,7 @@ pub fn create(
             name: &name,
             slug: &slug,
             api_enabled: i32::from(api_enabled),
-            created_at: now(),
+            created_at: at,
         },
     )?)
 }
@@ -41,10 +43,10 @@ pub fn set_api_access(
     enabled: bool,
     staff_user_id: i32,
     client_addr: &str,
+    at: NaiveDateTime,
 ) -> Result<Organisation, AppError> {
     conn.transaction(|conn| {
         let org = organisations::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
-        let at = now();
         organisations::set_api_enabled(conn, org.id, enabled, staff_user_id, at)?;
         audit::record(
             conn,

@@ -3,7 +3,7 @@
 use chrono::{Duration, NaiveDateTime, Timelike};
 
 use crate::db::DbConn;
-use crate::domain::AppError;
+use crate::error::AppError;
 use crate::repo::rate_limits;
 
 /// Counts a request of `token_id` at `at`; `TooManyAttempts` with the seconds until the window

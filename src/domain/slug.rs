@@ -1,4 +1,4 @@
-use crate::domain::AppError;
+use crate::error::AppError;
 
 /// An organisation's URL name: 2–40 lower-case letters, digits and inner hyphens.
 pub fn parse_slug(raw: &str) -> Result<String, AppError> {

@@ -5,7 +5,6 @@ use diesel::sql_types::{BigInt, Text};
 
 use crate::db::DbConn;
 use crate::db::schema::{clients, feedback};
-use crate::domain::nps::Counts;
 
 #[derive(Insertable, Clone, Debug)]
 #[diesel(table_name = feedback)]
@@ -137,12 +136,11 @@ const PASSIVES: &str =
 const DETRACTORS: &str =
     "CAST(COALESCE(SUM(CASE WHEN feedback.score <= 6 THEN 1 ELSE 0 END), 0) AS BIGINT)";
 
-fn counts((promoters, passives, detractors): (i64, i64, i64)) -> Counts {
-    Counts::from_categories(promoters, passives, detractors)
-}
+/// Responses per category: (promoters, passives, detractors).
+pub type Tally = (i64, i64, i64);
 
 /// Category counts over every matching response, computed by the database.
-pub fn totals(conn: &mut DbConn, org_id: i32, filter: &Filter) -> QueryResult<Counts> {
+pub fn totals(conn: &mut DbConn, org_id: i32, filter: &Filter) -> QueryResult<Tally> {
     let base = feedback::table
         .select((
             sql::<BigInt>(PROMOTERS),
@@ -150,7 +148,7 @@ pub fn totals(conn: &mut DbConn, org_id: i32, filter: &Filter) -> QueryResult<Co
             sql::<BigInt>(DETRACTORS),
         ))
         .into_boxed();
-    scoped!(base, org_id, filter).first(conn).map(counts)
+    scoped!(base, org_id, filter).first(conn)
 }
 
 /// The period label of a row as SQL, e.g. `2026-03` or `2026-Q1`: each dialect has its own
@@ -173,7 +171,7 @@ pub fn by_period(
     org_id: i32,
     filter: &Filter,
     period: Period,
-) -> QueryResult<Vec<(String, Counts)>> {
+) -> QueryResult<Vec<(String, Tally)>> {
     let label = period_sql(conn, period);
     let base = feedback::table
         .group_by(sql::<Text>(label))
@@ -187,8 +185,7 @@ pub fn by_period(
         ))
         .order(sql::<Text>(label))
         .into_boxed();
-    let rows: Vec<(String, (i64, i64, i64))> = scoped!(base, org_id, filter).load(conn)?;
-    Ok(rows.into_iter().map(|(p, c)| (p, counts(c))).collect())
+    scoped!(base, org_id, filter).load(conn)
 }
 
 /// Category counts per client id that has matching responses.
@@ -196,7 +193,7 @@ pub fn by_client(
     conn: &mut DbConn,
     org_id: i32,
     filter: &Filter,
-) -> QueryResult<Vec<(i32, Counts)>> {
+) -> QueryResult<Vec<(i32, Tally)>> {
     let base = feedback::table
         .group_by(feedback::client_id)
         .select((
@@ -208,6 +205,5 @@ pub fn by_client(
             ),
         ))
         .into_boxed();
-    let rows: Vec<(i32, (i64, i64, i64))> = scoped!(base, org_id, filter).load(conn)?;
-    Ok(rows.into_iter().map(|(id, c)| (id, counts(c))).collect())
+    scoped!(base, org_id, filter).load(conn)
 }

@@ -6,10 +6,11 @@ use serde::Deserialize;
 
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::SignedIn;
-use crate::auth::password::Password;
-use crate::auth::session_store::USER_ID_KEY;
-use crate::domain::{AppError, accounts};
-use crate::startup::AppState;
+use crate::auth::session_store::{USER_ID_KEY, remember};
+use crate::domain::accounts;
+use crate::domain::password::Password;
+use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
 
@@ -63,9 +64,7 @@ pub async fn change(
         Ok(()) => {
             // Every session row is gone, this one included; carry on in a fresh one.
             session.renew();
-            session
-                .insert(USER_ID_KEY, user_id)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+            remember(&session, USER_ID_KEY, &user_id)?;
             tracing::info!(user_id, "password changed; other sessions ended");
             Ok(see_other("/"))
         }

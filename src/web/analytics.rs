@@ -1,15 +1,17 @@
 //! The "Analytics" page: NPS per month over the last year as a server-rendered SVG chart (no
 //! script, no inline style: CSP forbids both) and the category counts behind it as a table.
 use actix_web::{HttpResponse, web};
+use anyhow::Context;
 use askama::Template;
 use chrono::{Datelike, Months, NaiveDate};
 
 use crate::auth::extractors::OrgManager;
 use crate::domain::nps::Counts;
-use crate::domain::{AppError, now};
+use crate::domain::scores;
+use crate::error::AppError;
 use crate::repo::clients;
-use crate::repo::feedback::{self, Filter, Period};
-use crate::startup::AppState;
+use crate::repo::feedback::{Filter, Period};
+use crate::state::AppState;
 use crate::web::error::{WebError, render};
 use crate::web::layout::Nav;
 
@@ -98,10 +100,11 @@ pub async fn show(
                 .map_err(|_| AppError::invalid("The client to show is not valid."))?,
         ),
     };
-    let today = now().date();
+    let today = state.clock.now().date();
     let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
         .and_then(|d| d.checked_sub_months(Months::new(11)))
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar overflow")))?;
+        .context("the first month of the chart")
+        .map_err(AppError::from)?;
     // Queries are scoped to this organisation, so another organisation's client id shows nothing.
     let filter = Filter {
         since: first.and_hms_opt(0, 0, 0),
@@ -112,10 +115,10 @@ pub async fn show(
     let (rows, overall, clients) = state
         .db
         .run(move |conn| {
-            let rows = feedback::by_period(conn, org_id, &filter, Period::Month)?;
-            let overall = feedback::totals(conn, org_id, &filter)?;
+            let rows = scores::by_period(conn, org_id, &filter, Period::Month)?;
+            let overall = scores::totals(conn, org_id, &filter)?;
             let clients = clients::list(conn, org_id)?;
-            Ok::<_, AppError>((rows, overall, clients))
+            Ok((rows, overall, clients))
         })
         .await?;
     let months = months_view(rows, first);

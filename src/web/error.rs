@@ -1,40 +1,31 @@
+//! How failures look in a browser: an HTML error page with the status `AppError::status` gives
+//! (the rule is in `src/error.rs`), or the redirect to the sign-in page. Internal causes go to the
+//! log only.
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError};
+use anyhow::Context;
 use askama::Template;
 
-use crate::domain::AppError;
+use crate::auth::error::AuthError;
+use crate::error::AppError;
 
-/// Errors of browser routes, rendered as an HTML page. Internal causes go to the log only.
+/// Errors of browser routes. `From<AuthError>` unwraps an auth failure that is really an
+/// application error, so each failure has one shape.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error(transparent)]
     App(#[from] AppError),
-    #[error("sign-in required")]
-    SignInRequired { next: String },
-    #[error("the form has expired or did not come from this site")]
-    CsrfRejected,
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("the request body is too large")]
-    PayloadTooLarge,
+    #[error(transparent)]
+    Auth(AuthError),
 }
 
-impl From<diesel::result::Error> for WebError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::App(e.into())
-    }
-}
-
-impl From<r2d2::Error> for WebError {
-    fn from(e: r2d2::Error) -> Self {
-        Self::App(e.into())
-    }
-}
-
-impl From<actix_web::error::BlockingError> for WebError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        Self::App(e.into())
+impl From<AuthError> for WebError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::App(app) => WebError::App(app),
+            other => WebError::Auth(other),
+        }
     }
 }
 
@@ -46,69 +37,100 @@ struct ErrorPage<'a> {
     message: String,
 }
 
+fn title_of(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 | 413 => "Request not accepted",
+        403 => "Not allowed",
+        404 => "Not found",
+        409 => "Changed meanwhile",
+        429 => "Too many attempts",
+        _ => "Something went wrong",
+    }
+}
+
+fn error_page(
+    status: StatusCode,
+    title: &str,
+    message: String,
+    retry_after: Option<u64>,
+) -> HttpResponse {
+    let page = ErrorPage {
+        status: status.as_u16(),
+        title,
+        message,
+    };
+    let mut response = HttpResponse::build(status);
+    response.content_type(ContentType::html());
+    if let Some(seconds) = retry_after {
+        response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+    }
+    match page.render() {
+        Ok(body) => response.body(body),
+        Err(_) => response.body(page.message),
+    }
+}
+
+fn app_response(e: &AppError) -> HttpResponse {
+    let message = if let AppError::Internal(cause) = e {
+        tracing::error!(error = ?cause, "request failed");
+        "The server could not complete the request. Please try again.".to_owned()
+    } else {
+        e.to_string()
+    };
+    error_page(e.status(), title_of(e.status()), message, e.retry_after())
+}
+
+fn auth_status(e: &AuthError) -> StatusCode {
+    match e {
+        AuthError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+        AuthError::CsrfRejected => StatusCode::FORBIDDEN,
+        AuthError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        AuthError::App(app) => app.status(),
+    }
+}
+
+fn auth_response(e: &AuthError) -> HttpResponse {
+    match e {
+        AuthError::SignInRequired { next } => {
+            see_other(&format!("/login?next={}", percent_encode(next)))
+        }
+        AuthError::CsrfRejected => {
+            error_page(StatusCode::FORBIDDEN, "Form expired", e.to_string(), None)
+        }
+        AuthError::PayloadTooLarge => error_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            title_of(StatusCode::PAYLOAD_TOO_LARGE),
+            e.to_string(),
+            None,
+        ),
+        AuthError::App(app) => app_response(app),
+    }
+}
+
 impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
-            WebError::SignInRequired { .. } => StatusCode::SEE_OTHER,
-            WebError::CsrfRejected => StatusCode::FORBIDDEN,
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            WebError::App(app) => match app {
-                AppError::NotFound => StatusCode::NOT_FOUND,
-                AppError::Forbidden => StatusCode::FORBIDDEN,
-                AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-                AppError::Conflict(_) => StatusCode::CONFLICT,
-                AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            WebError::App(e) => e.status(),
+            WebError::Auth(e) => auth_status(e),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let WebError::SignInRequired { next } = self {
-            let location = format!("/login?next={}", percent_encode(next));
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, location))
-                .finish();
+        match self {
+            WebError::App(e) => app_response(e),
+            WebError::Auth(e) => auth_response(e),
         }
-        let status = self.status_code();
-        let (title, message) = match self {
-            WebError::App(AppError::NotFound) => (
-                "Not found",
-                "There is nothing here, or you do not have access to it.".to_owned(),
-            ),
-            WebError::App(AppError::Forbidden) => (
-                "Not allowed",
-                "Your role in this organisation does not give access to this page.".to_owned(),
-            ),
-            WebError::CsrfRejected => (
-                "Form expired",
-                "The form has expired or did not come from this site. Go back, reload the page and try again."
-                    .to_owned(),
-            ),
-            _ if status.is_server_error() => {
-                tracing::error!(error = ?self, "request failed");
-                (
-                    "Something went wrong",
-                    "The server could not complete the request. Please try again.".to_owned(),
-                )
-            }
-            other => ("Request not accepted", other.to_string()),
-        };
-        let page = ErrorPage {
-            status: status.as_u16(),
-            title,
-            message,
-        };
-        let mut response = HttpResponse::build(status);
-        response.content_type(ContentType::html());
-        if let WebError::App(AppError::TooManyAttempts { retry_after_secs }) = self {
-            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-        }
-        match page.render() {
-            Ok(body) => response.body(body),
-            Err(_) => response.body(page.message),
-        }
+    }
+}
+
+/// The extractors of `auth` fail with `AuthError`; this is how a browser sees that.
+impl ResponseError for AuthError {
+    fn status_code(&self) -> StatusCode {
+        auth_status(self)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        auth_response(self)
     }
 }
 
@@ -129,7 +151,8 @@ pub fn render_with_status<T: Template>(
 ) -> Result<HttpResponse, WebError> {
     let body = page
         .render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+        .context("rendering a template")
+        .map_err(AppError::from)?;
     Ok(HttpResponse::build(status)
         .content_type(ContentType::html())
         .body(body))

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::OrgManager;
 use crate::domain::feedback_import::{self, COLUMNS, Outcome, RowError};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::error::{WebError, render, render_with_status};
 use crate::web::layout::Nav;
 
@@ -56,11 +56,11 @@ pub async fn submit(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<ImportForm>,
 ) -> Result<HttpResponse, WebError> {
-    let org_id = member.org.id;
+    let (org_id, now) = (member.org.id, state.clock.now());
     let text = form.csv.clone();
     let outcome = state
         .db
-        .run(move |conn| feedback_import::import(conn, org_id, &text))
+        .run(move |conn| feedback_import::import(conn, org_id, &text, now))
         .await;
     let mut page = ImportPage::new(&member);
     match outcome {
@@ -74,7 +74,7 @@ pub async fn submit(
             page.errors = errors;
             render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(crate::domain::AppError::Invalid(message)) => {
+        Err(crate::error::AppError::Invalid(message)) => {
             page.csv = form.csv;
             page.problem = Some(message);
             render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)

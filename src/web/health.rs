@@ -1,14 +1,13 @@
 use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
 
-use crate::domain::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Liveness plus a round trip to the database.
 pub async fn check(state: web::Data<AppState>) -> HttpResponse {
     let database = state
         .db
-        .run(|conn| conn.batch_execute("SELECT 1").map_err(AppError::from))
+        .run(|conn| Ok(conn.batch_execute("SELECT 1")?))
         .await;
     match database {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": "ok"})),

@@ -2,9 +2,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::auth::extractors::SignedIn;
-use crate::domain::AppError;
 use crate::repo::memberships;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::error::{WebError, render};
 use crate::web::layout::Nav;
 
@@ -28,7 +27,7 @@ pub async fn show(
     let user_id = signed_in.user.id;
     let orgs = state
         .db
-        .run(move |conn| memberships::organisations_of(conn, user_id).map_err(AppError::from))
+        .run(move |conn| Ok(memberships::organisations_of(conn, user_id)?))
         .await?
         .into_iter()
         .map(|(org, role)| OrgLink {

@@ -1,15 +1,16 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::{self, CsrfForm};
-use crate::auth::extractors::client_addr;
-use crate::auth::password::Password;
-use crate::auth::session_store::USER_ID_KEY;
-use crate::domain::{AppError, accounts};
-use crate::startup::AppState;
+use crate::auth::session_store::{USER_ID_KEY, remember};
+use crate::domain::accounts;
+use crate::domain::password::Password;
+use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
 
@@ -60,27 +61,25 @@ pub struct LoginForm {
 }
 
 pub async fn submit(
-    req: HttpRequest,
+    ClientAddr(addr): ClientAddr,
     session: Session,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
-    let addr = client_addr(&req);
     let email = form.email.clone();
     let password = Password::new(form.password);
+    let now = state.clock.now();
     let outcome = state
         .db
-        .run(move |conn| accounts::authenticate(conn, &email, &password, &addr))
+        .run(move |conn| accounts::authenticate(conn, &email, &password, &addr, now))
         .await;
     let next = safe_next(form.next.as_deref());
     match outcome {
         Ok(user) => {
             // A fresh session id at sign-in defeats session fixation.
             session.renew();
-            session
-                .insert(USER_ID_KEY, user.id)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
-            session.remove("csrf_token");
+            remember(&session, USER_ID_KEY, &user.id)?;
+            csrf::forget(&session);
             tracing::info!(user_id = user.id, "signed in");
             Ok(see_other(&next))
         }

@@ -11,12 +11,13 @@ pub mod layout;
 pub mod login;
 pub mod orgs;
 pub mod staff;
+pub mod time;
 
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
 
-use crate::domain::AppError;
+use crate::error::AppError;
 use error::WebError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -2,9 +2,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::auth::extractors::{OrgManager, OrgMember};
-use crate::domain::AppError;
 use crate::repo::memberships;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::error::{WebError, render};
 use crate::web::layout::Nav;
 
@@ -23,7 +22,7 @@ pub async fn home(member: OrgMember, state: web::Data<AppState>) -> Result<HttpR
     let org_id = member.org.id;
     let members = state
         .db
-        .run(move |conn| memberships::members_of(conn, org_id).map_err(AppError::from))
+        .run(move |conn| Ok(memberships::members_of(conn, org_id)?))
         .await?;
     render(&OrgHomePage {
         nav: Some(Nav::from(&member.signed_in)),

@@ -1,14 +1,16 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::CsrfForm;
-use crate::auth::extractors::{Staff, client_addr};
-use crate::domain::{AppError, organisations};
+use crate::auth::extractors::Staff;
+use crate::domain::organisations;
+use crate::error::AppError;
 use crate::repo::organisations as org_repo;
 use crate::repo::organisations::Organisation;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
 
@@ -31,10 +33,7 @@ async fn render_list(
     name: String,
     slug: String,
 ) -> Result<HttpResponse, WebError> {
-    let orgs = state
-        .db
-        .run(|conn| org_repo::list(conn).map_err(AppError::from))
-        .await?;
+    let orgs = state.db.run(|conn| Ok(org_repo::list(conn)?)).await?;
     render_with_status(
         &StaffOrgsPage {
             nav: Some(Nav::from(&staff.0)),
@@ -75,9 +74,10 @@ pub async fn create(
 ) -> Result<HttpResponse, WebError> {
     let (name, slug) = (form.name.clone(), form.slug.clone());
     let api_enabled = form.api_enabled.is_some();
+    let now = state.clock.now();
     let created = state
         .db
-        .run(move |conn| organisations::create(conn, &name, &slug, api_enabled))
+        .run(move |conn| organisations::create(conn, &name, &slug, api_enabled, now))
         .await;
     match created {
         Ok(_) => Ok(see_other("/staff/orgs")),
@@ -102,7 +102,7 @@ pub struct ApiAccessForm {
 }
 
 pub async fn set_api_access(
-    req: HttpRequest,
+    ClientAddr(addr): ClientAddr,
     staff: Staff,
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -112,17 +112,14 @@ pub async fn set_api_access(
         "true" | "on" | "1" => true,
         "false" | "off" | "0" => false,
         _ => {
-            return Err(WebError::BadRequest(
-                "The field enabled must be true or false.".into(),
-            ));
+            return Err(AppError::invalid("The field enabled must be true or false.").into());
         }
     };
     let staff_id = staff.0.user.id;
-    let addr = client_addr(&req);
-    let slug = slug.into_inner();
+    let (slug, now) = (slug.into_inner(), state.clock.now());
     let org = state
         .db
-        .run(move |conn| organisations::set_api_access(conn, &slug, enabled, staff_id, &addr))
+        .run(move |conn| organisations::set_api_access(conn, &slug, enabled, staff_id, &addr, now))
         .await?;
     tracing::info!(org = %org.slug, enabled, "API access changed");
     Ok(see_other("/staff/orgs"))

@@ -1,7 +1,9 @@
-use pulse::domain::accounts::MAX_FAILURES_PER_ACCOUNT;
+use chrono::Duration;
+use pulse::domain::accounts::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS};
+use pulse::domain::housekeeping;
 use pulse::domain::role::Role;
 
-use crate::helpers::{PASSWORD, browser, session_cookie, spawn_app};
+use crate::helpers::{PASSWORD, browser, session_cookie, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn sign_in_with_the_right_password_starts_a_session() {
@@ -199,26 +201,34 @@ async fn org_pages_follow_the_role_matrix() {
 
 #[tokio::test]
 async fn idle_sessions_expire() {
-    let app =
-        crate::helpers::spawn_app_with(|c| c.session_idle = chrono::Duration::seconds(1)).await;
+    let app = spawn_app_with(|c| c.session_idle = Duration::minutes(30)).await;
     app.create_user("ann@example.com", false);
     let client = app.signed_in("ann@example.com").await;
-    assert_eq!(app.status_of(&client, "/").await, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    app.advance(Duration::minutes(29));
+    assert_eq!(
+        app.status_of(&client, "/").await,
+        200,
+        "active within the idle time"
+    );
+    app.advance(Duration::minutes(31));
     assert_eq!(app.status_of(&client, "/").await, 303);
 }
 
 #[tokio::test]
 async fn sessions_end_at_the_absolute_timeout_even_when_active() {
-    let app =
-        crate::helpers::spawn_app_with(|c| c.session_absolute = chrono::Duration::seconds(2)).await;
+    let app = spawn_app_with(|c| {
+        c.session_idle = Duration::minutes(30);
+        c.session_absolute = Duration::hours(2);
+    })
+    .await;
     app.create_user("ann@example.com", false);
     let client = app.signed_in("ann@example.com").await;
-    for _ in 0..3 {
+    // Active every 20 minutes, never idle for long, yet signed out two hours after sign-in.
+    for _ in 0..5 {
+        app.advance(Duration::minutes(20));
         assert_eq!(app.status_of(&client, "/").await, 200);
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    app.advance(Duration::minutes(21));
     assert_eq!(app.status_of(&client, "/").await, 303);
 }
 
@@ -227,7 +237,7 @@ async fn many_failures_from_one_address_are_throttled_across_accounts() {
     let app = spawn_app().await;
     app.create_user("ann@example.com", false);
     let client = browser();
-    for i in 0..pulse::domain::accounts::MAX_FAILURES_PER_ADDRESS {
+    for i in 0..MAX_FAILURES_PER_ADDRESS {
         let response = app
             .login_as(&client, &format!("guess{i}@example.com"), "nope nope")
             .await;
@@ -244,13 +254,15 @@ async fn many_failures_from_one_address_are_throttled_across_accounts() {
 
 #[tokio::test]
 async fn housekeeping_removes_expired_sessions() {
-    let app =
-        crate::helpers::spawn_app_with(|c| c.session_idle = chrono::Duration::seconds(1)).await;
+    let app = spawn_app_with(|c| c.session_idle = Duration::minutes(30)).await;
     app.create_user("ann@example.com", false);
     let _client = app.signed_in("ann@example.com").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let (sessions, _) = app.with_conn(|conn| pulse::domain::housekeeping::sweep(conn).unwrap());
-    assert!(sessions >= 1);
+    let now = app.now();
+    let kept = app.with_conn(|conn| housekeeping::sweep(conn, now).unwrap());
+    assert_eq!(kept.sessions, 0, "a live session stays");
+    let later = now + Duration::minutes(31);
+    let swept = app.with_conn(|conn| housekeeping::sweep(conn, later).unwrap());
+    assert!(swept.sessions >= 1);
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Which database the suite runs on, said out loud so that a skipped PostgreSQL run is visible.
 use pulse::db::DatabaseUrl;
 
-use crate::helpers::{POSTGRES_ENV, postgres_server, say, spawn_app};
+use crate::databases::{POSTGRES_ENV, postgres_server, say};
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn postgres_backend_is_selected_or_skipped() {

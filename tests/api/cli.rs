@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use pulse::db::Database;
 use pulse::db::schema::{memberships, organisations, users};
 
-use crate::helpers::TestDatabase;
+use crate::databases::TestDatabase;
 
 fn pulse(db_path: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pulse"))

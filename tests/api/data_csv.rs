@@ -3,7 +3,7 @@ use chrono::Duration;
 use pulse::repo::feedback::{self, NewFeedback};
 use pulse::repo::{clients, organisations};
 
-use crate::data_fixtures::{add_feedback, api_get, at, token};
+use crate::data_fixtures::{add_feedback, at};
 use crate::helpers::spawn_app;
 
 fn records(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
@@ -25,7 +25,7 @@ fn records(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
 async fn feedback_csv_round_trips_awkward_text_and_neutralises_formulas() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    let token = token(&app, "acme");
+    let token = app.issue_token("acme");
     let awkward = "Said \"great\", then\nleft; naïve café 😀";
     app.with_conn(|conn| {
         let org = organisations::find_by_slug(conn, "acme").unwrap().unwrap();
@@ -94,13 +94,14 @@ async fn feedback_csv_round_trips_awkward_text_and_neutralises_formulas() {
 async fn a_csv_export_streams_more_rows_than_one_chunk() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    let token = token(&app, "acme");
+    let token = app.issue_token("acme");
     let base = at("2025-01-01");
     let rows: Vec<(&str, i32, _)> = (0..2500)
         .map(|i| ("Globex", i % 11, base + Duration::minutes(i64::from(i / 2))))
         .collect();
     add_feedback(&app, "acme", &rows);
-    let body = api_get(&app, &token, "/api/v1/feedback?format=csv")
+    let body = app
+        .api_get(&token, "/api/v1/feedback?format=csv")
         .await
         .text()
         .await
@@ -115,7 +116,7 @@ async fn a_csv_export_streams_more_rows_than_one_chunk() {
 async fn scores_and_clients_come_as_csv_too() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    let token = token(&app, "acme");
+    let token = app.issue_token("acme");
     add_feedback(
         &app,
         "acme",
@@ -125,7 +126,9 @@ async fn scores_and_clients_come_as_csv_too() {
             ("=Evil Corp", 0, at("2026-02-11")),
         ],
     );
-    let response = api_get(&app, &token, "/api/v1/scores?group_by=month&format=csv").await;
+    let response = app
+        .api_get(&token, "/api/v1/scores?group_by=month&format=csv")
+        .await;
     assert_eq!(
         response.headers()["content-disposition"],
         "attachment; filename=\"scores.csv\""
@@ -146,7 +149,7 @@ async fn scores_and_clients_come_as_csv_too() {
     assert_eq!(rows[1], ["2026-02", "1", "0", "0", "1", "-100.0"]);
 
     let (header, rows) = records(
-        &api_get(&app, &token, "/api/v1/clients?format=csv")
+        &app.api_get(&token, "/api/v1/clients?format=csv")
             .await
             .text()
             .await

@@ -2,10 +2,9 @@
 use std::collections::HashSet;
 
 use chrono::Duration;
-use pulse::domain::now;
 
-use crate::data_fixtures::{add_feedback, api_get, at, json, token};
-use crate::helpers::spawn_app;
+use crate::data_fixtures::{add_feedback, at};
+use crate::helpers::{json, spawn_app};
 
 async fn assert_problem_400(response: reqwest::Response, mentions: &str) {
     assert_eq!(response.status(), 400);
@@ -26,7 +25,7 @@ async fn assert_problem_400(response: reqwest::Response, mentions: &str) {
 async fn pagination_walks_every_row_once_while_rows_are_inserted() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    let token = token(&app, "acme");
+    let token = app.issue_token("acme");
     // Three responses share each timestamp, so page boundaries fall inside ties.
     let base = at("2026-01-01");
     let rows: Vec<(&str, i32, _)> = (0..100)
@@ -42,7 +41,7 @@ async fn pagination_walks_every_row_once_while_rows_are_inserted() {
             Some(c) => format!("/api/v1/feedback?limit=7&cursor={c}"),
             None => "/api/v1/feedback?limit=7".to_owned(),
         };
-        let page = json(api_get(&app, &token, &path).await).await;
+        let page = json(app.api_get(&token, &path).await).await;
         for item in page["data"].as_array().unwrap() {
             let key = (
                 item["submitted_at"].as_str().unwrap().to_owned(),
@@ -58,7 +57,7 @@ async fn pagination_walks_every_row_once_while_rows_are_inserted() {
             seen.push(key.1);
         }
         // Someone adds responses between our page requests.
-        add_feedback(&app, "acme", &[("Initech", 10, now())]);
+        add_feedback(&app, "acme", &[("Initech", 10, app.now())]);
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
@@ -73,7 +72,7 @@ async fn pagination_walks_every_row_once_while_rows_are_inserted() {
 async fn filters_narrow_the_list_and_combine() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    let token = token(&app, "acme");
+    let token = app.issue_token("acme");
     add_feedback(
         &app,
         "acme",
@@ -92,7 +91,7 @@ async fn filters_narrow_the_list_and_combine() {
             .map(|i| i["score"].as_i64().unwrap())
             .collect()
     };
-    let all = json(api_get(&app, &token, "/api/v1/feedback").await).await;
+    let all = json(app.api_get(&token, "/api/v1/feedback").await).await;
     assert_eq!(scores(all.clone()), [9, 8, 3, 10]);
     assert!(all["next_cursor"].is_null());
     let initech = all["data"][0]["client_id"].as_i64().unwrap();
@@ -106,7 +105,11 @@ async fn filters_narrow_the_list_and_combine() {
         (&*format!("client={initech}&max_score=8"), vec![8]),
     ];
     for (query, expected) in cases {
-        let page = json(api_get(&app, &token, &format!("/api/v1/feedback?{query}")).await).await;
+        let page = json(
+            app.api_get(&token, &format!("/api/v1/feedback?{query}"))
+                .await,
+        )
+        .await;
         assert_eq!(scores(page), expected, "{query}");
     }
 }
@@ -116,11 +119,11 @@ async fn a_token_sees_only_its_own_organisation() {
     let app = spawn_app().await;
     app.create_org("acme", true);
     app.create_org("rival", true);
-    let token = token(&app, "acme");
+    let token = app.issue_token("acme");
     add_feedback(&app, "acme", &[("Globex", 10, at("2026-01-10"))]);
     add_feedback(&app, "rival", &[("Secret Client", 0, at("2026-01-11"))]);
     let rival_client = app.with_conn(|conn| {
-        let org = crate::data_fixtures::org_id(&app, "rival");
+        let org = app.org_id("rival");
         pulse::repo::clients::find_by_name(conn, org, "Secret Client")
             .unwrap()
             .unwrap()
@@ -136,29 +139,21 @@ async fn a_token_sees_only_its_own_organisation() {
         "/api/v1/clients".to_owned(),
         "/api/v1/clients?format=csv".to_owned(),
     ] {
-        let response = api_get(&app, &token, &path).await;
+        let response = app.api_get(&token, &path).await;
         assert_eq!(response.status(), 200, "{path}");
         let body = response.text().await.unwrap();
         assert!(!body.contains("Secret Client"), "{path} leaked: {body}");
         assert!(!body.contains("\"score\":0"), "{path} leaked: {body}");
     }
     let filtered = json(
-        api_get(
-            &app,
-            &token,
-            &format!("/api/v1/feedback?client={rival_client}"),
-        )
-        .await,
+        app.api_get(&token, &format!("/api/v1/feedback?client={rival_client}"))
+            .await,
     )
     .await;
     assert_eq!(filtered["data"].as_array().unwrap().len(), 0);
     let scores = json(
-        api_get(
-            &app,
-            &token,
-            &format!("/api/v1/scores?client={rival_client}"),
-        )
-        .await,
+        app.api_get(&token, &format!("/api/v1/scores?client={rival_client}"))
+            .await,
     )
     .await;
     assert_eq!(scores["overall"]["responses"], 0);
@@ -169,7 +164,7 @@ async fn a_token_sees_only_its_own_organisation() {
 async fn bad_parameters_get_400_problem_json_naming_the_parameter() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    let token = token(&app, "acme");
+    let token = app.issue_token("acme");
     let cases = [
         ("/api/v1/feedback?since=yesterday", "since"),
         ("/api/v1/feedback?until=2026-13-01", "until"),
@@ -192,6 +187,6 @@ async fn bad_parameters_get_400_problem_json_naming_the_parameter() {
         ("/api/v1/clients?since=2026-01-01", "since"),
     ];
     for (path, mentions) in cases {
-        assert_problem_400(api_get(&app, &token, path).await, mentions).await;
+        assert_problem_400(app.api_get(&token, path).await, mentions).await;
     }
 }

@@ -1,7 +1,5 @@
 //! Feedback fixtures for the data API tests, inserted straight through the repo.
 use chrono::{NaiveDate, NaiveDateTime};
-use pulse::domain::now;
-use pulse::domain::role::Role;
 use pulse::repo::feedback::{self, NewFeedback};
 use pulse::repo::{clients, organisations};
 
@@ -23,7 +21,7 @@ pub fn add_feedback(app: &TestApp, slug: &str, rows: &[(&str, i32, NaiveDateTime
             .enumerate()
             .map(|(i, (client, score, submitted_at))| NewFeedback {
                 organisation_id: org.id,
-                client_id: clients::find_or_create(conn, org.id, client, now())
+                client_id: clients::find_or_create(conn, org.id, client, app.now())
                     .unwrap()
                     .id,
                 respondent_name: format!("Respondent {i}"),
@@ -36,43 +34,4 @@ pub fn add_feedback(app: &TestApp, slug: &str, rows: &[(&str, i32, NaiveDateTime
             .collect();
         feedback::insert_all(conn, &new).unwrap();
     });
-}
-
-pub fn org_id(app: &TestApp, slug: &str) -> i32 {
-    app.with_conn(|conn| organisations::find_by_slug(conn, slug).unwrap().unwrap().id)
-}
-
-/// A bearer token for organisation `slug` (which must have API access), issued through the
-/// domain by a fresh owner.
-pub fn token(app: &TestApp, slug: &str) -> String {
-    use pulse::domain::api_tokens::{self, Issuer};
-    let owner = app.member(&format!("owner@{slug}.example"), slug, Role::Owner);
-    let org = org_id(app, slug);
-    app.with_conn(|conn| {
-        let issuer = Issuer {
-            user_id: owner.id,
-            session: "data-tests",
-            client_addr: "127.0.0.1",
-        };
-        api_tokens::generate(conn, org, &issuer, chrono::Duration::seconds(300))
-            .expect("generate token")
-            .token
-            .expose()
-            .to_owned()
-    })
-}
-
-/// GETs an API path with the token.
-pub async fn api_get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-}
-
-pub async fn json(response: reqwest::Response) -> serde_json::Value {
-    assert_eq!(response.status(), 200, "{:?}", response.url().to_string());
-    response.json().await.unwrap()
 }

@@ -1,12 +1,12 @@
 //! GET /api/v1/scores and /clients, the OpenAPI document, and the per-token rate limit.
-use crate::data_fixtures::{add_feedback, api_get, at, json, token};
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::data_fixtures::{add_feedback, at};
+use crate::helpers::{json, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn scores_overall_and_grouped_with_hand_computed_nps() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    let token = token(&app, "acme");
+    let token = app.issue_token("acme");
     add_feedback(
         &app,
         "acme",
@@ -19,7 +19,7 @@ async fn scores_overall_and_grouped_with_hand_computed_nps() {
             ("Initech", 6, at("2026-05-02")),
         ],
     );
-    let overall = json(api_get(&app, &token, "/api/v1/scores").await).await;
+    let overall = json(app.api_get(&token, "/api/v1/scores").await).await;
     // 2 promoters, 2 passives, 2 detractors of 6 → 33.3 − 33.3 = 0.
     assert_eq!(
         overall,
@@ -27,7 +27,7 @@ async fn scores_overall_and_grouped_with_hand_computed_nps() {
                                        "detractors": 2, "nps": 0.0}})
     );
 
-    let quarters = json(api_get(&app, &token, "/api/v1/scores?group_by=quarter").await).await;
+    let quarters = json(app.api_get(&token, "/api/v1/scores?group_by=quarter").await).await;
     let groups = quarters["groups"].as_array().unwrap();
     assert_eq!(groups[0]["period"], "2026-Q1");
     // 2 promoters, 1 detractor of 3: 66.7 − 33.3 = 33.3 (1/3 = 33.33…).
@@ -36,25 +36,21 @@ async fn scores_overall_and_grouped_with_hand_computed_nps() {
     assert_eq!(groups[1]["nps"], -33.3);
 
     let months = json(
-        api_get(
-            &app,
-            &token,
-            "/api/v1/scores?group_by=month&since=2026-04-15",
-        )
-        .await,
+        app.api_get(&token, "/api/v1/scores?group_by=month&since=2026-04-15")
+            .await,
     )
     .await;
     assert_eq!(months["overall"]["responses"], 2);
     assert_eq!(months["groups"][0]["period"], "2026-05");
     assert_eq!(months["groups"][0]["nps"], -50.0);
 
-    let by_client = json(api_get(&app, &token, "/api/v1/scores?group_by=client").await).await;
+    let by_client = json(app.api_get(&token, "/api/v1/scores?group_by=client").await).await;
     assert_eq!(by_client["groups"][0]["client_name"], "Globex");
     assert_eq!(by_client["groups"][0]["nps"], 33.3);
     assert_eq!(by_client["groups"][1]["client_name"], "Initech");
     assert_eq!(by_client["groups"][1]["nps"], -33.3);
 
-    let clients = json(api_get(&app, &token, "/api/v1/clients").await).await;
+    let clients = json(app.api_get(&token, "/api/v1/clients").await).await;
     let data = clients["data"].as_array().unwrap();
     assert_eq!(data.len(), 2);
     assert_eq!(data[0]["name"], "Globex");
@@ -66,7 +62,7 @@ async fn scores_overall_and_grouped_with_hand_computed_nps() {
 async fn the_openapi_document_lists_every_route_and_each_answers() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    let token = token(&app, "acme");
+    let token = app.issue_token("acme");
     add_feedback(&app, "acme", &[("Globex", 10, at("2026-01-05"))]);
     // Public, like any API description.
     let doc = json(reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap()).await;
@@ -88,7 +84,7 @@ async fn the_openapi_document_lists_every_route_and_each_answers() {
     for path in paths {
         let operation = &doc["paths"][path]["get"];
         assert!(operation["responses"]["200"].is_object(), "{path}");
-        let response = api_get(&app, &token, path).await;
+        let response = app.api_get(&token, path).await;
         assert_eq!(response.status(), 200, "{path}");
         // Without a token: the documented 401, unless the route is documented as public.
         let anonymous = reqwest::get(app.url(path)).await.unwrap();
@@ -106,18 +102,14 @@ async fn over_the_rate_limit_gets_429_with_retry_after() {
     let app = spawn_app_with(|config| config.api_rate_limit = 3).await;
     app.create_org("acme", true);
     app.create_org("other", true);
-    let other = token(&app, "other");
-    let token = token(&app, "acme");
-    // The window is the wall-clock minute: keep the four requests inside one.
-    use chrono::Timelike;
-    let second = pulse::domain::now().second();
-    if second >= 55 {
-        tokio::time::sleep(std::time::Duration::from_secs(u64::from(61 - second))).await;
-    }
+    let other = app.issue_token("other");
+    let token = app.issue_token("acme");
+    // The window is the clock minute: start at the beginning of one so all four fall in it.
+    app.advance_to_next_minute();
     for _ in 0..3 {
-        assert_eq!(api_get(&app, &token, "/api/v1/clients").await.status(), 200);
+        assert_eq!(app.api_get(&token, "/api/v1/clients").await.status(), 200);
     }
-    let limited = api_get(&app, &token, "/api/v1/clients").await;
+    let limited = app.api_get(&token, "/api/v1/clients").await;
     assert_eq!(limited.status(), 429);
     assert_eq!(
         limited.headers()["content-type"],
@@ -130,5 +122,5 @@ async fn over_the_rate_limit_gets_429_with_retry_after() {
         .unwrap();
     assert!((1..=60).contains(&retry));
     // The budget is per token: another organisation's token is unaffected.
-    assert_eq!(api_get(&app, &other, "/api/v1/clients").await.status(), 200);
+    assert_eq!(app.api_get(&other, "/api/v1/clients").await.status(), 200);
 }

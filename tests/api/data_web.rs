@@ -1,15 +1,15 @@
 //! The "Import feedback" and "Analytics" pages (owners and admins).
-use pulse::domain::now;
 use pulse::domain::role::Role;
+use pulse::domain::scores;
 use pulse::repo::feedback::{self, Filter};
 
-use crate::data_fixtures::{add_feedback, org_id};
+use crate::data_fixtures::add_feedback;
 use crate::helpers::{TestApp, spawn_app};
 
 fn responses(app: &TestApp, slug: &str) -> i64 {
-    let org = org_id(app, slug);
+    let org = app.org_id(slug);
     app.with_conn(|conn| {
-        feedback::totals(conn, org, &Filter::default())
+        scores::totals(conn, org, &Filter::default())
             .unwrap()
             .responses
     })
@@ -45,7 +45,7 @@ async fn a_valid_file_is_imported_whole() {
             .contains("Imported 2 responses")
     );
     assert_eq!(responses(&app, "acme"), 2);
-    let org = org_id(&app, "acme");
+    let org = app.org_id("acme");
     let rows =
         app.with_conn(|conn| feedback::page(conn, org, &Filter::default(), None, 10).unwrap());
     assert_eq!(rows[1].client_name, "Globex, Inc.");
@@ -62,7 +62,7 @@ async fn a_file_with_bad_rows_lists_them_and_imports_nothing() {
     app.create_org("acme", true);
     app.member("owner@acme.example", "acme", Role::Owner);
     let client = app.signed_in("owner@acme.example").await;
-    let future = (now() + chrono::Duration::days(2))
+    let future = (app.now() + chrono::Duration::days(2))
         .format("%Y-%m-%d")
         .to_string();
     let csv = format!(
@@ -132,7 +132,7 @@ async fn analytics_draws_the_monthly_nps_as_svg() {
     let app = spawn_app().await;
     app.create_org("acme", true);
     app.member("owner@acme.example", "acme", Role::Owner);
-    let recent = now() - chrono::Duration::days(1);
+    let recent = app.now() - chrono::Duration::days(1);
     add_feedback(
         &app,
         "acme",
@@ -166,7 +166,7 @@ async fn analytics_draws_the_monthly_nps_as_svg() {
     add_feedback(&app, "acme", &[("Initech", 0, recent)]);
     add_feedback(&app, "rival", &[("Hidden", 10, recent)]);
     let id_of = |slug: &str, name: &str| {
-        let org = org_id(&app, slug);
+        let org = app.org_id(slug);
         app.with_conn(|conn| {
             pulse::repo::clients::find_by_name(conn, org, name)
                 .unwrap()

@@ -1,20 +1,22 @@
-use std::net::TcpListener;
+//! `spawn_app`: the real server, built by the same `Application::build` as `pulse serve`, on port
+//! 0 with a fresh database and its own clock; and `TestApp`, one method per thing a test does
+//! to it the way a browser or a reporting tool would.
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
-
-use pulse::auth::password::Password;
+use chrono::{Duration, NaiveDateTime, Timelike};
+use pulse::clock::Clock;
 use pulse::config::Config;
 use pulse::db::{Database, DbConn};
 use pulse::domain::accounts::{self, NewAccount};
-use pulse::domain::organisations;
+use pulse::domain::actor::Actor;
+use pulse::domain::password::Password;
 use pulse::domain::role::Role;
+use pulse::domain::{api_tokens, organisations};
 use pulse::repo::users::User;
 use pulse::startup::Application;
 use reqwest::redirect::Policy;
-use tempfile::TempDir;
+
+use crate::databases::TestDatabase;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -27,131 +29,10 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
 pub struct TestApp {
     pub address: String,
     pub db: Database,
+    /// The server's clock: `advance` moves the time every handler and the session store see.
+    pub clock: Clock,
     /// None when the test owns the database itself, e.g. for several servers sharing one.
     _storage: Option<TestDatabase>,
-}
-
-/// Set to a server URL without a database (e.g. `postgres://postgres@127.0.0.1:5432`) to run every
-/// test against PostgreSQL instead of SQLite.
-pub const POSTGRES_ENV: &str = "PULSE_TEST_POSTGRES";
-
-/// The PostgreSQL server URL from `PULSE_TEST_POSTGRES`, reduced to `scheme://user@host:port`.
-pub fn postgres_server() -> Option<String> {
-    let raw = std::env::var(POSTGRES_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty())?;
-    let raw = raw.trim().trim_end_matches('/');
-    let after_scheme = raw.find("://").map_or(0, |i| i + 3);
-    // Drop any database name the variable carries: every test gets its own database.
-    Some(match raw[after_scheme..].find('/') {
-        Some(slash) => raw[..after_scheme + slash].to_owned(),
-        None => raw.to_owned(),
-    })
-}
-
-/// Why a PostgreSQL-only test does nothing, said once per test so that a skip is never silent.
-pub fn postgres_or_skip(test: &str) -> Option<String> {
-    let server = postgres_server();
-    if server.is_none() {
-        say(&format!(
-            "SKIPPED {test}: PostgreSQL not selected ({POSTGRES_ENV} is unset)"
-        ));
-    }
-    server
-}
-
-/// Writes to the real stderr, past libtest's output capture, so `cargo test` shows it.
-pub fn say(line: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-/// A test's own database: a temp SQLite file, or a freshly created PostgreSQL database that is
-/// dropped again when the test ends.
-pub enum TestDatabase {
-    Sqlite { url: String, _dir: TempDir },
-    Postgres(PgTestDatabase),
-}
-
-impl TestDatabase {
-    /// PostgreSQL when `PULSE_TEST_POSTGRES` is set, SQLite otherwise.
-    pub fn fresh() -> Self {
-        match postgres_server() {
-            Some(server) => Self::Postgres(PgTestDatabase::create(&server)),
-            None => Self::sqlite(),
-        }
-    }
-
-    pub fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = dir.path().join("pulse.db").display().to_string();
-        Self::Sqlite { url, _dir: dir }
-    }
-
-    pub fn url(&self) -> &str {
-        match self {
-            Self::Sqlite { url, .. } => url,
-            Self::Postgres(db) => &db.url,
-        }
-    }
-}
-
-pub struct PgTestDatabase {
-    pub url: String,
-    server: String,
-    name: String,
-}
-
-impl PgTestDatabase {
-    pub fn create(server: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        // Unique across tests in this process and across concurrent test processes.
-        let name = format!(
-            "pulse_test_{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        admin_connection(server)
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name} on {server}: {e}"));
-        Self {
-            url: format!("{server}/{name}"),
-            server: server.to_owned(),
-            name,
-        }
-    }
-}
-
-impl Drop for PgTestDatabase {
-    fn drop(&mut self) {
-        // FORCE ends the connections the test's server still holds; a failure here only leaves a
-        // stray database behind, so it must not turn a passing test into a failing one.
-        let dropped = try_admin_connection(&self.server).map(|mut c| {
-            c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-        });
-        if !matches!(dropped, Some(Ok(()))) {
-            eprintln!("could not drop test database {}", self.name);
-        }
-    }
-}
-
-fn try_admin_connection(server: &str) -> Option<PgConnection> {
-    // `postgres` exists on most servers; `test` is the fallback some setups provide instead.
-    ["postgres", "test"]
-        .iter()
-        .find_map(|db| PgConnection::establish(&format!("{server}/{db}")).ok())
-}
-
-fn admin_connection(server: &str) -> PgConnection {
-    try_admin_connection(server)
-        .unwrap_or_else(|| panic!("{POSTGRES_ENV}={server}: cannot connect to the server"))
 }
 
 /// Everything a test can tune before the server starts.
@@ -159,12 +40,13 @@ pub fn test_config(database_url: String) -> Config {
     Config {
         database_url,
         bind: "127.0.0.1:0".into(),
-        reveal_window: chrono::Duration::seconds(300),
+        reveal_window: Duration::seconds(300),
         cookie_secure: false,
-        session_idle: chrono::Duration::seconds(3600),
-        session_absolute: chrono::Duration::seconds(12 * 3600),
+        session_idle: Duration::seconds(3600),
+        session_absolute: Duration::seconds(12 * 3600),
         trust_proxy: false,
         api_rate_limit: 600,
+        housekeeping_every: std::time::Duration::from_secs(60),
     }
 }
 
@@ -177,15 +59,15 @@ pub async fn spawn_app_with(tune: impl FnOnce(&mut Config)) -> TestApp {
     let storage = TestDatabase::fresh();
     let mut config = test_config(storage.url().to_owned());
     tune(&mut config);
-    let db = Database::connect(&config.database_url).expect("database");
-    db.migrate().expect("migrations");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let app = Application::build_with(config, db.clone(), listener).expect("build app");
-    let port = app.port();
+    let clock = Clock::system();
+    let app = Application::build(config, clock.clone()).expect("build app");
+    let address = format!("http://{}", app.address());
+    let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
-        address: format!("http://127.0.0.1:{port}"),
+        address,
         db,
+        clock,
         _storage: Some(storage),
     }
 }
@@ -200,11 +82,12 @@ pub fn browser() -> reqwest::Client {
 }
 
 impl TestApp {
-    /// The helpers for a server the test started itself (e.g. a `pulse serve` process) on `db`.
+    /// The helpers for a server the test started itself (a `pulse serve` process) on `db`.
     pub fn for_running_server(address: String, db: Database) -> Self {
         Self {
             address,
             db,
+            clock: Clock::system(),
             _storage: None,
         }
     }
@@ -213,33 +96,46 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    pub fn conn(&self) -> r2d2::PooledConnection<pulse::db::ConnectionManager> {
-        self.db.conn().expect("connection")
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConn) -> T) -> T {
+        f(&mut self.db.conn().expect("connection"))
     }
 
-    pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConn) -> T) -> T {
-        f(&mut self.conn())
+    /// The server's current time.
+    pub fn now(&self) -> NaiveDateTime {
+        self.clock.now()
+    }
+
+    /// Moves the server's clock forward instead of sleeping.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Moves the server's clock to the start of the next minute, so that a test of a
+    /// per-minute window has (nearly) all of it.
+    pub fn advance_to_next_minute(&self) {
+        let now = self.now();
+        let into_minute =
+            Duration::seconds(now.second().into()) + Duration::nanoseconds(now.nanosecond().into());
+        self.advance(Duration::minutes(1) - into_minute);
     }
 
     pub fn create_user(&self, email: &str, staff: bool) -> User {
+        let account = NewAccount {
+            email,
+            name: email.split('@').next().unwrap(),
+            password: &Password::new(PASSWORD.into()),
+            is_staff: staff,
+        };
         self.with_conn(|conn| {
-            accounts::create_or_find_user(
-                conn,
-                &NewAccount {
-                    email,
-                    name: email.split('@').next().unwrap(),
-                    password: &Password::new(PASSWORD.into()),
-                    is_staff: staff,
-                },
-            )
-            .expect("create user")
-            .0
+            accounts::create_or_find_user(conn, &account, self.now())
+                .expect("create user")
+                .0
         })
     }
 
     pub fn create_org(&self, slug: &str, api_enabled: bool) {
         self.with_conn(|conn| {
-            organisations::create(conn, &format!("Org {slug}"), slug, api_enabled)
+            organisations::create(conn, &format!("Org {slug}"), slug, api_enabled, self.now())
                 .expect("create org");
         });
     }
@@ -248,32 +144,52 @@ impl TestApp {
     pub fn member(&self, email: &str, slug: &str, role: Role) -> User {
         let user = self.create_user(email, false);
         self.with_conn(|conn| {
-            accounts::add_to_organisation(conn, user.id, slug, role).expect("membership")
+            accounts::add_to_organisation(conn, user.id, slug, role, self.now())
+                .expect("membership")
         });
         user
     }
 
+    pub fn org_id(&self, slug: &str) -> i32 {
+        self.with_conn(|conn| {
+            pulse::repo::organisations::find_by_slug(conn, slug)
+                .unwrap()
+                .expect("organisation")
+                .id
+        })
+    }
+
+    /// Switches API access as staff member `staff_id` would.
+    pub fn set_api_access(&self, slug: &str, enabled: bool, staff_id: i32) {
+        self.with_conn(|conn| {
+            organisations::set_api_access(conn, slug, enabled, staff_id, "::1", self.now())
+                .expect("set API access")
+        });
+    }
+
+    /// Creates organisation `slug` with API access and its owner `owner@<slug>.example`, and
+    /// returns a browser signed in as that owner.
+    pub async fn owner_of(&self, slug: &str) -> reqwest::Client {
+        self.create_org(slug, true);
+        let email = format!("owner@{slug}.example");
+        self.member(&email, slug, Role::Owner);
+        self.signed_in(&email).await
+    }
+
+    /// The status and body of a GET of `path` by `client`.
+    pub async fn get_html(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let response = client.get(self.url(path)).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
     /// The status of a GET of `path` by `client`.
     pub async fn status_of(&self, client: &reqwest::Client, path: &str) -> u16 {
-        client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        self.get_html(client, path).await.0
     }
 
     /// GETs `path` and returns the value of the first hidden `csrf_token` field on the page.
     pub async fn csrf_token(&self, client: &reqwest::Client, path: &str) -> String {
-        let body = client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (_, body) = self.get_html(client, path).await;
         extract_csrf(&body).unwrap_or_else(|| panic!("no csrf_token on {path}: {body}"))
     }
 
@@ -314,13 +230,8 @@ impl TestApp {
         email: &str,
         password: &str,
     ) -> reqwest::Response {
-        self.post_form(
-            client,
-            "/login",
-            "/login",
-            &[("email", email), ("password", password)],
-        )
-        .await
+        let fields = [("email", email), ("password", password)];
+        self.post_form(client, "/login", "/login", &fields).await
     }
 
     /// A fresh browser signed in as `email`.
@@ -330,20 +241,141 @@ impl TestApp {
         assert_eq!(response.status().as_u16(), 303, "sign-in as {email} failed");
         client
     }
+
+    /// Generates `slug`'s token through its API authentication screen and returns the token the
+    /// following page shows.
+    pub async fn generate_token(&self, client: &reqwest::Client, slug: &str) -> String {
+        let screen = format!("/orgs/{slug}/settings/api");
+        let generate = format!("{screen}/generate");
+        let response = self.post_form(client, &generate, &screen, &[]).await;
+        assert_eq!(response.status().as_u16(), 303, "generate");
+        assert_eq!(response.headers()["location"], screen.as_str());
+        let (_, html) = self.get_html(client, &screen).await;
+        shown_token(&html).expect("the new token is shown in full")
+    }
+
+    /// The form of `slug`'s regenerate confirmation step, as a browser would submit it.
+    pub async fn regenerate_form(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        grace: &str,
+    ) -> Vec<(String, String)> {
+        let path = format!("/orgs/{slug}/settings/api/regenerate");
+        let (status, html) = self.get_html(client, &path).await;
+        assert_eq!(status, 200, "confirmation step");
+        let field = |name: &str| {
+            attr_of(&html, &format!(r#"input[name="{name}"]"#), "value")
+                .unwrap_or_else(|| panic!("no {name} on the confirmation step: {html}"))
+        };
+        vec![
+            ("csrf_token".into(), field("csrf_token")),
+            ("current".into(), field("current")),
+            ("grace".into(), grace.into()),
+        ]
+    }
+
+    /// Posts a regenerate form (from `regenerate_form`) for `slug`.
+    pub async fn post_regenerate(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        form: &[(String, String)],
+    ) -> reqwest::Response {
+        let fields: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let path = format!("/orgs/{slug}/settings/api/regenerate");
+        self.post_raw(client, &path, &fields).await
+    }
+
+    /// Regenerates `slug`'s token through the confirmation step; returns the response to the POST.
+    pub async fn regenerate_token(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        grace: &str,
+    ) -> reqwest::Response {
+        let form = self.regenerate_form(client, slug, grace).await;
+        self.post_regenerate(client, slug, &form).await
+    }
+
+    /// A bearer token for organisation `slug` (which must have API access), issued straight
+    /// through the domain for a fresh owner.
+    pub fn issue_token(&self, slug: &str) -> String {
+        let owner = self.member(&format!("owner@{slug}.example"), slug, Role::Owner);
+        let actor = Actor {
+            user_id: owner.id,
+            session: "issued-by-test".into(),
+            client_addr: "127.0.0.1".into(),
+        };
+        let org = self.org_id(slug);
+        self.with_conn(|conn| {
+            api_tokens::generate(conn, org, &actor, Duration::seconds(300), self.now())
+                .expect("generate token")
+                .token
+                .expose()
+                .to_owned()
+        })
+    }
+
+    /// GETs an API path with the token as a bearer.
+    pub async fn api_get(&self, token: &str, path: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn whoami_status(&self, token: &str) -> u16 {
+        self.api_get(token, "/api/v1/whoami")
+            .await
+            .status()
+            .as_u16()
+    }
+}
+
+pub fn attr_of(html: &str, css: &str, attr: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(css).unwrap();
+    doc.select(&selector)
+        .next()
+        .and_then(|e| e.value().attr(attr))
+        .map(str::to_owned)
 }
 
 pub fn extract_csrf(html: &str) -> Option<String> {
-    let doc = scraper::Html::parse_document(html);
-    let selector = scraper::Selector::parse(r#"input[name="csrf_token"]"#).unwrap();
-    doc.select(&selector)
-        .next()
-        .and_then(|e| e.value().attr("value"))
-        .map(str::to_owned)
+    attr_of(html, r#"input[name="csrf_token"]"#, "value")
+}
+
+/// The full token shown in the API authentication screen's field, if the page shows one.
+pub fn shown_token(html: &str) -> Option<String> {
+    attr_of(html, "#api-token", "value").filter(|v| v.len() == 55 && v.starts_with("pulse_"))
 }
 
 pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response
         .cookies()
-        .find(|c| c.name() == pulse::startup::SESSION_COOKIE)
+        .find(|c| c.name() == pulse::state::SESSION_COOKIE)
         .map(|c| c.value().to_owned())
+}
+
+/// Checks that `response` is an RFC 9457 problem with `status`, and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    body
+}
+
+/// The body of a 200 JSON response.
+pub async fn json(response: reqwest::Response) -> serde_json::Value {
+    assert_eq!(response.status(), 200, "{:?}", response.url().to_string());
+    response.json().await.unwrap()
 }

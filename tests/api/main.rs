@@ -1,5 +1,7 @@
 //! One integration-test binary: each test spawns the real server on port 0 with a fresh database.
+mod databases;
 mod helpers;
+mod server_process;
 
 mod auth;
 mod backend;

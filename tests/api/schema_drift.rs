@@ -8,7 +8,7 @@ use diesel::sql_types::{Bool, Integer, Text};
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
 use pulse::db::Database;
 
-use crate::helpers::{PgTestDatabase, TestDatabase, postgres_or_skip};
+use crate::databases::{PgTestDatabase, TestDatabase, postgres_or_skip};
 
 /// column name → (type family, NOT NULL)
 type Columns = BTreeMap<String, (String, bool)>;

@@ -1,70 +1,17 @@
 //! The API authentication screen over real HTTP: generate, reveal window, regenerate, access.
+use chrono::Duration;
 use diesel::prelude::*;
 use pulse::db::schema::{api_tokens, audit_events};
 use pulse::domain::role::Role;
 
-use crate::helpers::{TestApp, extract_csrf, spawn_app, spawn_app_with};
+use crate::helpers::{
+    PASSWORD, TestApp, attr_of, browser, extract_csrf, session_cookie, shown_token, spawn_app,
+    spawn_app_with,
+};
 
 const SCREEN: &str = "/orgs/acme/settings/api";
 const GENERATE: &str = "/orgs/acme/settings/api/generate";
 const REGENERATE: &str = "/orgs/acme/settings/api/regenerate";
-
-pub async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
-    let response = client.get(app.url(path)).send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
-fn attr_of(html: &str, css: &str, attr: &str) -> Option<String> {
-    let doc = scraper::Html::parse_document(html);
-    let selector = scraper::Selector::parse(css).unwrap();
-    doc.select(&selector)
-        .next()
-        .and_then(|e| e.value().attr(attr))
-        .map(str::to_owned)
-}
-
-/// The full token shown in the screen's field, if the page shows one.
-pub fn shown_token(html: &str) -> Option<String> {
-    attr_of(html, "#api-token", "value").filter(|v| v.len() == 55 && v.starts_with("pulse_"))
-}
-
-pub async fn whoami_status(app: &TestApp, token: &str) -> u16 {
-    reqwest::Client::new()
-        .get(app.url("/api/v1/whoami"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-/// Generates through the screen and returns the token the following page shows.
-pub async fn generate(app: &TestApp, client: &reqwest::Client) -> String {
-    let response = app.post_form(client, GENERATE, SCREEN, &[]).await;
-    assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(response.headers()["location"], SCREEN);
-    let (_, html) = page(app, client, SCREEN).await;
-    shown_token(&html).expect("the new token is shown in full")
-}
-
-/// Goes through the confirmation step and regenerates; returns the response to the POST.
-pub async fn regenerate(app: &TestApp, client: &reqwest::Client, grace: &str) -> reqwest::Response {
-    let (status, confirm) = page(app, client, REGENERATE).await;
-    assert_eq!(status, 200);
-    let current = attr_of(&confirm, r#"input[name="current"]"#, "value").unwrap();
-    let csrf = extract_csrf(&confirm).unwrap();
-    app.post_raw(
-        client,
-        REGENERATE,
-        &[
-            ("csrf_token", &csrf),
-            ("current", &current),
-            ("grace", grace),
-        ],
-    )
-    .await
-}
 
 fn token_rows(app: &TestApp) -> Vec<(String, Option<chrono::NaiveDateTime>)> {
     app.with_conn(|conn| {
@@ -80,85 +27,102 @@ fn active_count(app: &TestApp) -> usize {
     token_rows(app).iter().filter(|(_, s)| s.is_none()).count()
 }
 
-async fn acme_with_owner(app: &TestApp) -> reqwest::Client {
-    app.create_org("acme", true);
-    app.member("owner@acme.example", "acme", Role::Owner);
-    app.signed_in("owner@acme.example").await
+fn ciphertexts(app: &TestApp) -> Vec<Option<String>> {
+    app.with_conn(|conn| {
+        api_tokens::table
+            .select(api_tokens::reveal_ciphertext)
+            .load(conn)
+            .unwrap()
+    })
+}
+
+fn current_token_id(app: &TestApp) -> String {
+    app.with_conn(|conn| {
+        api_tokens::table
+            .filter(api_tokens::superseded_at.is_null())
+            .select(api_tokens::id)
+            .first::<i32>(conn)
+            .unwrap()
+            .to_string()
+    })
 }
 
 #[tokio::test]
 async fn generate_reveal_mask_and_regenerate() {
-    let app = spawn_app_with(|c| c.reveal_window = chrono::Duration::seconds(2)).await;
-    let owner = acme_with_owner(&app).await;
+    // Housekeeping runs often here, so the test sees it clear the ciphertext.
+    let app = spawn_app_with(|c| c.housekeeping_every = std::time::Duration::from_millis(50)).await;
+    let owner = app.owner_of("acme").await;
     app.member("admin@acme.example", "acme", Role::Admin);
     let admin = app.signed_in("admin@acme.example").await;
 
-    let (status, before) = page(&app, &owner, SCREEN).await;
+    let (status, before) = app.get_html(&owner, SCREEN).await;
     assert_eq!(status, 200);
     assert!(before.contains("Generate token"));
     assert!(shown_token(&before).is_none());
 
-    let token = generate(&app, &owner).await;
-    assert_eq!(whoami_status(&app, &token).await, 200);
+    let token = app.generate_token(&owner, "acme").await;
+    assert_eq!(app.whoami_status(&token).await, 200);
 
     // Reloading inside the window still shows it to the generator, in the same session...
-    let (_, reload) = page(&app, &owner, SCREEN).await;
+    let (_, reload) = app.get_html(&owner, SCREEN).await;
     assert_eq!(shown_token(&reload).as_deref(), Some(token.as_str()));
     assert!(reload.contains("data-countdown-until"));
     // On a later visit the field starts masked behind Reveal (the script reads this marker).
     assert!(reload.contains("data-start-hidden"));
     assert!(reload.contains("by owner"));
     // ...but not to another admin, nor to the same person in another session.
-    let (_, other) = page(&app, &admin, SCREEN).await;
+    let (_, other) = app.get_html(&admin, SCREEN).await;
     assert!(!other.contains(&token));
     assert!(other.contains(&format!("{}…", &token[..10])));
     let second_session = app.signed_in("owner@acme.example").await;
-    let (_, elsewhere) = page(&app, &second_session, SCREEN).await;
+    let (_, elsewhere) = app.get_html(&second_session, SCREEN).await;
     assert!(!elsewhere.contains(&token));
 
-    // After the window nobody sees it, and the ciphertext is gone from the database.
-    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
-    let (_, later) = page(&app, &owner, SCREEN).await;
+    // After the window nobody sees it, and housekeeping soon deletes the ciphertext.
+    assert!(ciphertexts(&app)[0].is_some());
+    app.advance(Duration::seconds(301));
+    let (_, later) = app.get_html(&owner, SCREEN).await;
     assert!(!later.contains(&token));
     assert!(later.contains(&token[..10]));
     assert!(later.contains("password protected"));
-    let ciphertexts: Vec<Option<String>> = app.with_conn(|conn| {
-        api_tokens::table
-            .select(api_tokens::reveal_ciphertext)
-            .load(conn)
-            .unwrap()
-    });
-    assert_eq!(ciphertexts, [None]);
+    let cleared = async {
+        while ciphertexts(&app) != [None] {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), cleared)
+        .await
+        .expect("housekeeping deletes the ciphertext once the window has passed");
     // The API use above shows as last used, and its first use is in the history.
     assert!(!later.contains("Never used"));
     assert!(later.contains("Token first used by the API"));
 
-    let (_, confirm) = page(&app, &owner, REGENERATE).await;
+    let (_, confirm) = app.get_html(&owner, REGENERATE).await;
     assert!(confirm.contains("will stop working"));
     assert!(confirm.contains(&token[..10]));
-    let response = regenerate(&app, &owner, "none").await;
+    let response = app.regenerate_token(&owner, "acme", "none").await;
     assert_eq!(response.status().as_u16(), 303);
-    let (_, after) = page(&app, &owner, SCREEN).await;
+    let (_, after) = app.get_html(&owner, SCREEN).await;
     let new_token = shown_token(&after).expect("new token shown");
     assert!(
         !after.contains("data-start-hidden"),
         "shown in full at first"
     );
     assert_ne!(new_token, token);
-    assert_eq!(whoami_status(&app, &token).await, 401);
-    assert_eq!(whoami_status(&app, &new_token).await, 200);
+    assert_eq!(app.whoami_status(&token).await, 401);
+    assert_eq!(app.whoami_status(&new_token).await, 200);
     assert_eq!(active_count(&app), 1);
 }
 
 #[tokio::test]
 async fn history_shows_who_did_what_from_where() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
-    generate(&app, &owner).await;
+    let owner = app.owner_of("acme").await;
+    app.generate_token(&owner, "acme").await;
     // A reload inside the window is a reveal; the first display after generating is not.
-    page(&app, &owner, SCREEN).await;
-    regenerate(&app, &owner, "1h").await;
-    let (_, html) = page(&app, &owner, SCREEN).await;
+    app.get_html(&owner, SCREEN).await;
+    app.regenerate_token(&owner, "acme", "1h").await;
+    let (_, html) = app.get_html(&owner, SCREEN).await;
     let history = html.split("id=\"history-heading\"").nth(1).unwrap();
     for expected in [
         "Token generated",
@@ -186,14 +150,14 @@ async fn history_shows_who_did_what_from_where() {
 #[tokio::test]
 async fn a_grace_period_keeps_the_old_token_working_and_says_so() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
-    let old = generate(&app, &owner).await;
-    let response = regenerate(&app, &owner, "24h").await;
+    let owner = app.owner_of("acme").await;
+    let old = app.generate_token(&owner, "acme").await;
+    let response = app.regenerate_token(&owner, "acme", "24h").await;
     assert_eq!(response.status().as_u16(), 303);
-    let (_, html) = page(&app, &owner, SCREEN).await;
+    let (_, html) = app.get_html(&owner, SCREEN).await;
     let new = shown_token(&html).unwrap();
-    assert_eq!(whoami_status(&app, &old).await, 200);
-    assert_eq!(whoami_status(&app, &new).await, 200);
+    assert_eq!(app.whoami_status(&old).await, 200);
+    assert_eq!(app.whoami_status(&new).await, 200);
     assert!(html.contains("keeps working until"));
     assert!(html.contains(&old[..10]));
     assert_eq!(active_count(&app), 1);
@@ -202,20 +166,20 @@ async fn a_grace_period_keeps_the_old_token_working_and_says_so() {
 #[tokio::test]
 async fn an_unknown_grace_period_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
-    let token = generate(&app, &owner).await;
-    let response = regenerate(&app, &owner, "forever").await;
+    let owner = app.owner_of("acme").await;
+    let token = app.generate_token(&owner, "acme").await;
+    let response = app.regenerate_token(&owner, "acme", "forever").await;
     assert_eq!(response.status().as_u16(), 400);
     assert!(response.text().await.unwrap().contains("grace period"));
     assert_eq!(token_rows(&app).len(), 1);
-    assert_eq!(whoami_status(&app, &token).await, 200);
+    assert_eq!(app.whoami_status(&token).await, 200);
 }
 
 #[tokio::test]
 async fn generating_when_a_token_exists_changes_nothing() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
-    generate(&app, &owner).await;
+    let owner = app.owner_of("acme").await;
+    app.generate_token(&owner, "acme").await;
     let before = token_rows(&app);
     let again = app.post_form(&owner, GENERATE, SCREEN, &[]).await;
     assert_eq!(again.status().as_u16(), 409);
@@ -232,8 +196,8 @@ async fn generating_when_a_token_exists_changes_nothing() {
 #[tokio::test]
 async fn members_get_403_and_outsiders_404() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
-    generate(&app, &owner).await;
+    let owner = app.owner_of("acme").await;
+    app.generate_token(&owner, "acme").await;
     let before = token_rows(&app);
     app.member("member@acme.example", "acme", Role::Member);
     app.create_org("other", true);
@@ -244,7 +208,7 @@ async fn members_get_403_and_outsiders_404() {
     ] {
         let client = app.signed_in(email).await;
         for path in [SCREEN, REGENERATE] {
-            let (status, html) = page(&app, &client, path).await;
+            let (status, html) = app.get_html(&client, path).await;
             assert_eq!(status, expected, "{email} GET {path}");
             assert!(!html.contains("pulse_"));
         }
@@ -268,11 +232,7 @@ async fn members_get_403_and_outsiders_404() {
 async fn signed_out_visitors_are_sent_to_sign_in() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    let response = crate::helpers::browser()
-        .get(app.url(SCREEN))
-        .send()
-        .await
-        .unwrap();
+    let response = browser().get(app.url(SCREEN)).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 303);
     assert!(
         response.headers()["location"]
@@ -285,15 +245,11 @@ async fn signed_out_visitors_are_sent_to_sign_in() {
 #[tokio::test]
 async fn with_api_access_disabled_nothing_can_be_generated_and_tokens_get_403() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
-    let token = generate(&app, &owner).await;
+    let owner = app.owner_of("acme").await;
+    let token = app.generate_token(&owner, "acme").await;
     app.create_org("closed", false);
-    let owner_user = app.create_user("owner@acme.example", false);
-    app.with_conn(|conn| {
-        pulse::domain::accounts::add_to_organisation(conn, owner_user.id, "closed", Role::Owner)
-            .unwrap()
-    });
-    let (status, html) = page(&app, &owner, "/orgs/closed/settings/api").await;
+    let owner_user = app.member("owner@acme.example", "closed", Role::Owner);
+    let (status, html) = app.get_html(&owner, "/orgs/closed/settings/api").await;
     assert_eq!(status, 200);
     assert!(html.contains("ask Pulse staff to enable API access"));
     assert!(!html.contains("Generate token"));
@@ -310,22 +266,14 @@ async fn with_api_access_disabled_nothing_can_be_generated_and_tokens_get_403() 
     assert_eq!(token_rows(&app).len(), 1, "only acme's token");
 
     // Switching acme off refuses its existing token with 403 problem+json and hides Regenerate.
-    app.with_conn(|conn| {
-        pulse::domain::organisations::set_api_access(conn, "acme", false, owner_user.id, "::1")
-            .unwrap()
-    });
-    let response = reqwest::Client::new()
-        .get(app.url("/api/v1/whoami"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    app.set_api_access("acme", false, owner_user.id);
+    let response = app.api_get(&token, "/api/v1/whoami").await;
     assert_eq!(response.status().as_u16(), 403);
     assert_eq!(
         response.headers()["content-type"],
         "application/problem+json"
     );
-    let (_, html) = page(&app, &owner, SCREEN).await;
+    let (_, html) = app.get_html(&owner, SCREEN).await;
     assert!(html.contains("existing token is refused"));
     assert!(!html.contains("Regenerate token"));
     assert!(html.contains("API access disabled"), "history entry");
@@ -333,18 +281,13 @@ async fn with_api_access_disabled_nothing_can_be_generated_and_tokens_get_403() 
     let confirm = owner.get(app.url(REGENERATE)).send().await.unwrap();
     assert_eq!(confirm.status().as_u16(), 303);
     let before = token_rows(&app);
-    let current = app.with_conn(|conn| {
-        api_tokens::table
-            .select(api_tokens::id)
-            .first::<i32>(conn)
-            .unwrap()
-    });
+    let current = current_token_id(&app);
     let response = app
         .post_form(
             &owner,
             REGENERATE,
             SCREEN,
-            &[("current", &current.to_string()), ("grace", "none")],
+            &[("current", &current), ("grace", "none")],
         )
         .await;
     assert_eq!(response.status().as_u16(), 403);
@@ -354,21 +297,15 @@ async fn with_api_access_disabled_nothing_can_be_generated_and_tokens_get_403() 
 #[tokio::test]
 async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
+    let owner = app.owner_of("acme").await;
     for fields in [vec![], vec![("csrf_token", "forged")]] {
         let response = app.post_raw(&owner, GENERATE, &fields).await;
         assert_eq!(response.status().as_u16(), 403);
     }
     assert!(token_rows(&app).is_empty());
-    let token = generate(&app, &owner).await;
+    let token = app.generate_token(&owner, "acme").await;
     let before = token_rows(&app);
-    let current = app.with_conn(|conn| {
-        api_tokens::table
-            .select(api_tokens::id)
-            .first::<i32>(conn)
-            .unwrap()
-    });
-    let current = current.to_string();
+    let current = current_token_id(&app);
     for csrf in [None, Some("forged")] {
         let mut fields = vec![("current", current.as_str()), ("grace", "none")];
         if let Some(value) = csrf {
@@ -392,17 +329,17 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         .unwrap();
     assert_eq!(cross_site.status().as_u16(), 403);
     assert_eq!(token_rows(&app), before);
-    assert_eq!(whoami_status(&app, &token).await, 200);
+    assert_eq!(app.whoami_status(&token).await, 200);
 }
 
 #[tokio::test]
 async fn simultaneous_regenerates_leave_exactly_one_active_token() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
+    let owner = app.owner_of("acme").await;
     app.member("admin@acme.example", "acme", Role::Admin);
     let admin = app.signed_in("admin@acme.example").await;
-    generate(&app, &owner).await;
-    let (_, confirm) = page(&app, &owner, REGENERATE).await;
+    app.generate_token(&owner, "acme").await;
+    let (_, confirm) = app.get_html(&owner, REGENERATE).await;
     let current = attr_of(&confirm, r#"input[name="current"]"#, "value").unwrap();
     let owner_csrf = extract_csrf(&confirm).unwrap();
     let admin_csrf = app.csrf_token(&admin, REGENERATE).await;
@@ -470,7 +407,7 @@ async fn page_with_cookies(app: &TestApp, cookies: &[(&str, &str)]) -> String {
 #[tokio::test]
 async fn revealing_needs_both_the_generating_session_and_its_short_lived_cookie() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
+    let owner = app.owner_of("acme").await;
     let response = app.post_form(&owner, GENERATE, SCREEN, &[]).await;
     let reveal = response
         .cookies()
@@ -481,8 +418,8 @@ async fn revealing_needs_both_the_generating_session_and_its_short_lived_cookie(
     assert_eq!(reveal.path(), Some(SCREEN));
     assert_eq!(reveal.max_age(), Some(std::time::Duration::from_secs(300)));
     let reveal_key = reveal.value().to_owned();
-    let session = crate::helpers::session_cookie(&response).expect("session cookie");
-    let session_name = pulse::startup::SESSION_COOKIE;
+    let session = session_cookie(&response).expect("session cookie");
+    let session_name = pulse::state::SESSION_COOKIE;
 
     let both = page_with_cookies(
         &app,
@@ -498,11 +435,11 @@ async fn revealing_needs_both_the_generating_session_and_its_short_lived_cookie(
     );
 
     // The same person signed in elsewhere, presenting the stolen cookie, sees nothing either.
-    let elsewhere = crate::helpers::browser();
+    let elsewhere = browser();
     let login = app
-        .login_as(&elsewhere, "owner@acme.example", crate::helpers::PASSWORD)
+        .login_as(&elsewhere, "owner@acme.example", PASSWORD)
         .await;
-    let other_session = crate::helpers::session_cookie(&login).unwrap();
+    let other_session = session_cookie(&login).unwrap();
     let mixed = page_with_cookies(
         &app,
         &[
@@ -527,15 +464,15 @@ async fn revealing_needs_both_the_generating_session_and_its_short_lived_cookie(
 #[tokio::test]
 async fn copies_are_recorded_only_for_whoever_can_see_the_token() {
     let app = spawn_app().await;
-    let owner = acme_with_owner(&app).await;
+    let owner = app.owner_of("acme").await;
     app.member("admin@acme.example", "acme", Role::Admin);
     let admin = app.signed_in("admin@acme.example").await;
     const COPIED: &str = "/orgs/acme/settings/api/copied";
     // Nothing to copy yet.
     let none = app.post_form(&owner, COPIED, SCREEN, &[]).await;
     assert_eq!(none.status().as_u16(), 404);
-    let token = generate(&app, &owner).await;
-    let (_, html) = page(&app, &owner, SCREEN).await;
+    let token = app.generate_token(&owner, "acme").await;
+    let (_, html) = app.get_html(&owner, SCREEN).await;
     assert!(html.contains("data-copy-audit"));
     let copied = app.post_form(&owner, COPIED, SCREEN, &[]).await;
     assert_eq!(copied.status().as_u16(), 204);
@@ -545,7 +482,7 @@ async fn copies_are_recorded_only_for_whoever_can_see_the_token() {
         .post_raw(&owner, COPIED, &[("csrf_token", "forged")])
         .await;
     assert_eq!(forged.status().as_u16(), 403);
-    let (_, html) = page(&app, &admin, SCREEN).await;
+    let (_, html) = app.get_html(&admin, SCREEN).await;
     assert!(html.contains("Token copied"));
     assert!(!html.contains(&token));
     let copies: i64 = app.with_conn(|conn| {

@@ -1,39 +1,34 @@
 //! API tokens: issuing, verifying by bearer header, and the API authentication screen.
+use chrono::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use pulse::db::schema::api_tokens;
-use pulse::domain::api_tokens::{self as tokens, Grace, Issuer};
+use pulse::domain::actor::Actor;
+use pulse::domain::api_tokens::{self as tokens, Grace};
 use pulse::domain::role::Role;
 use pulse::domain::token::PlainToken;
+use pulse::error::AppError;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, assert_problem, spawn_app};
 
-const ISSUER_SESSION: &str = "test-session";
-
-fn org_id(app: &TestApp, slug: &str) -> i32 {
-    use pulse::db::schema::organisations;
-    app.with_conn(|conn| {
-        organisations::table
-            .filter(organisations::slug.eq(slug))
-            .select(organisations::id)
-            .first(conn)
-            .unwrap()
-    })
+fn actor(user_id: i32) -> Actor {
+    Actor {
+        user_id,
+        session: "test-session".into(),
+        client_addr: "127.0.0.1".into(),
+    }
 }
 
 /// Issues a token straight through the domain, returning (plaintext, token id).
 fn issue(app: &TestApp, slug: &str, user_id: i32) -> (String, i32) {
-    let org = org_id(app, slug);
+    let org = app.org_id(slug);
     app.with_conn(|conn| {
         let issued = tokens::generate(
             conn,
             org,
-            &Issuer {
-                user_id,
-                session: ISSUER_SESSION,
-                client_addr: "127.0.0.1",
-            },
-            chrono::Duration::seconds(300),
+            &actor(user_id),
+            Duration::seconds(300),
+            app.now(),
         )
         .expect("generate");
         (issued.token.expose().to_owned(), issued.record.id)
@@ -49,7 +44,7 @@ async fn whoami(app: &TestApp, authorization: Option<&str>) -> reqwest::Response
 }
 
 fn active_tokens(app: &TestApp, slug: &str) -> i64 {
-    let org = org_id(app, slug);
+    let org = app.org_id(slug);
     app.with_conn(|conn| {
         api_tokens::table
             .filter(api_tokens::organisation_id.eq(org))
@@ -58,18 +53,6 @@ fn active_tokens(app: &TestApp, slug: &str) -> i64 {
             .get_result(conn)
             .unwrap()
     })
-}
-
-async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    assert!(body["title"].is_string() && body["detail"].is_string());
-    body
 }
 
 #[tokio::test]
@@ -108,19 +91,13 @@ async fn last_used_is_recorded_at_most_once_a_minute() {
     let bearer = format!("Bearer {token}");
     whoami(&app, Some(&bearer)).await;
     let first = last_used().expect("recorded");
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    app.advance(Duration::seconds(50));
     whoami(&app, Some(&bearer)).await;
     assert_eq!(last_used(), Some(first), "not rewritten within a minute");
-    // Pretend the last use was two minutes ago: the next request records again.
-    let earlier = first - chrono::Duration::minutes(2);
-    app.with_conn(|conn| {
-        diesel::update(api_tokens::table.find(id))
-            .set(api_tokens::last_used_at.eq(Some(earlier)))
-            .execute(conn)
-            .unwrap()
-    });
+    // Over a minute after the recorded use, the next request records again.
+    app.advance(Duration::seconds(11));
     whoami(&app, Some(&bearer)).await;
-    assert!(last_used().unwrap() > first);
+    assert!(last_used().unwrap() > first + Duration::seconds(60));
     // Only the very first use goes into the audit trail.
     let first_uses: i64 = app.with_conn(|conn| {
         use pulse::db::schema::audit_events;
@@ -213,9 +190,7 @@ async fn a_token_of_an_organisation_without_api_access_gets_403() {
     let owner = app.member("owner@acme.example", "acme", Role::Owner);
     app.create_user("staff@pulse.example", true);
     let (token, _) = issue(&app, "acme", owner.id);
-    app.with_conn(|conn| {
-        pulse::domain::organisations::set_api_access(conn, "acme", false, owner.id, "::1").unwrap()
-    });
+    app.set_api_access("acme", false, owner.id);
     let response = whoami(&app, Some(&format!("Bearer {token}"))).await;
     let body = assert_problem(response, 403).await;
     assert!(body["detail"].as_str().unwrap().contains("disabled"));
@@ -226,16 +201,13 @@ async fn a_superseded_token_is_refused_at_once_unless_in_grace() {
     let app = spawn_app().await;
     app.create_org("acme", true);
     let owner = app.member("owner@acme.example", "acme", Role::Owner);
-    let org = org_id(&app, "acme");
-    let issuer = Issuer {
-        user_id: owner.id,
-        session: ISSUER_SESSION,
-        client_addr: "127.0.0.1",
-    };
-    let window = chrono::Duration::seconds(300);
+    let org = app.org_id("acme");
+    let issuer = actor(owner.id);
+    let window = Duration::seconds(300);
+    let now = app.now();
     let (first, first_id) = issue(&app, "acme", owner.id);
     let second = app.with_conn(|conn| {
-        tokens::regenerate(conn, org, first_id, &issuer, window, Grace::OneHour).unwrap()
+        tokens::regenerate(conn, org, first_id, &issuer, window, Grace::OneHour, now).unwrap()
     });
     let status = |token: String| {
         let app = &app;
@@ -249,22 +221,35 @@ async fn a_superseded_token_is_refused_at_once_unless_in_grace() {
     assert_eq!(status(first.clone()).await, 200, "in grace");
     assert_eq!(status(second.token.expose().to_owned()).await, 200);
     let third = app.with_conn(|conn| {
-        tokens::regenerate(conn, org, second.record.id, &issuer, window, Grace::None).unwrap()
+        tokens::regenerate(
+            conn,
+            org,
+            second.record.id,
+            &issuer,
+            window,
+            Grace::None,
+            now,
+        )
+        .unwrap()
     });
     assert_eq!(status(second.token.expose().to_owned()).await, 401);
     assert_eq!(status(third.token.expose().to_owned()).await, 200);
     assert_eq!(active_tokens(&app, "acme"), 1);
     // Regenerating from a token that is no longer current changes nothing.
     let stale = app.with_conn(|conn| {
-        tokens::regenerate(conn, org, first_id, &issuer, window, Grace::None)
+        tokens::regenerate(conn, org, first_id, &issuer, window, Grace::None, now)
             .err()
             .unwrap()
     });
-    assert!(matches!(stale, pulse::domain::AppError::Conflict(_)));
+    assert!(matches!(stale, AppError::Conflict(_)));
     assert_eq!(status(third.token.expose().to_owned()).await, 200);
     // A second first token is refused by the domain and, failing that, by the unique index.
-    let again = app.with_conn(|conn| tokens::generate(conn, org, &issuer, window).err().unwrap());
-    assert!(matches!(again, pulse::domain::AppError::Conflict(_)));
+    let again = app.with_conn(|conn| {
+        tokens::generate(conn, org, &issuer, window, now)
+            .err()
+            .unwrap()
+    });
+    assert!(matches!(again, AppError::Conflict(_)));
     assert_eq!(active_tokens(&app, "acme"), 1);
 }
 

@@ -1,181 +1,94 @@
-//! The API authentication screen (DESIGN §2): generate, reveal during the window, regenerate.
+//! The API authentication screen: generate, reveal during the window, regenerate, copy. Thin
+//! handlers over `domain::api_tokens`; see ARCHITECTURE.md for the walk of a request.
 //!
 //! A new token is shown to its generator only. The plaintext is never stored: the database keeps
 //! it encrypted under a key that lives only in the `pulse_reveal` cookie (HttpOnly,
 //! SameSite=Strict, scoped to this screen, expiring with the reveal window), and the row is bound
 //! to the generating user and session.
-use actix_session::Session;
+mod manager;
+mod view;
+
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
-use askama::Template;
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::csrf::CsrfForm;
-use crate::auth::extractors::{OrgManager, OrgMember, client_addr};
-use crate::domain::api_tokens::{self as tokens, Grace, Issued, Issuer};
-use crate::domain::reveal::RevealKey;
-use crate::domain::{AppError, now, secret};
-use crate::repo::api_tokens::{self, ApiToken};
-use crate::startup::AppState;
+use crate::domain::api_tokens::{self as tokens, Grace, Issued, screen};
+use crate::error::AppError;
+use crate::state::{AppState, REVEAL_COOKIE};
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
-
-mod screen;
-use screen::{GraceView, HistoryView, Revealed, TokenView, load_screen};
-
-pub const REVEAL_COOKIE: &str = "pulse_reveal";
-/// Session keys: a random marker binding tokens to the session that generated them, and the id
-/// of a token just generated (its first display is not a "reveal" for the audit trail).
-const SESSION_MARKER_KEY: &str = "token_session";
-const FRESH_TOKEN_KEY: &str = "token_fresh";
-
-fn session_error(e: impl std::fmt::Display) -> WebError {
-    AppError::Internal(anyhow::anyhow!("session: {e}")).into()
-}
-
-/// Digest of this session's marker, created on first use.
-fn session_binding(session: &Session) -> Result<String, WebError> {
-    let marker = match session.get::<String>(SESSION_MARKER_KEY) {
-        Ok(Some(existing)) => existing,
-        _ => {
-            let fresh = secret::random_base62(43);
-            session
-                .insert(SESSION_MARKER_KEY, &fresh)
-                .map_err(session_error)?;
-            fresh
-        }
-    };
-    Ok(secret::sha256_hex(marker.as_bytes()))
-}
+use manager::TokenManager;
+use view::{ApiPage, RegeneratePage, Revealed, ScreenParts, TokenView};
 
 fn screen_path(slug: &str) -> String {
     format!("/orgs/{slug}/settings/api")
 }
 
-#[derive(Template)]
-#[template(path = "orgs/api.html")]
-struct ApiPage {
-    nav: Option<Nav>,
-    csrf_token: String,
-    name: String,
-    slug: String,
-    api_enabled: bool,
-    reveal_minutes: i64,
-    token: Option<TokenView>,
-    revealed: Option<Revealed>,
-    in_grace: Vec<GraceView>,
-    history: Vec<HistoryView>,
-    error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "orgs/api_regenerate.html")]
-struct RegeneratePage {
-    nav: Option<Nav>,
-    csrf_token: String,
-    name: String,
-    slug: String,
-    token: TokenView,
-}
-
-/// The token in full if this viewer may see it now; records a reveal after the first display.
-async fn reveal_for(
-    req: &HttpRequest,
-    session: &Session,
-    member: &OrgMember,
-    state: &AppState,
-    token: &ApiToken,
-) -> Result<Option<Revealed>, WebError> {
-    let key = req
-        .cookie(REVEAL_COOKIE)
-        .and_then(|c| RevealKey::from_cookie(c.value()));
-    let binding = session_binding(session)?;
-    let at = now();
-    let Some(plain) =
-        tokens::revealable(token, member.signed_in.user.id, &binding, key.as_ref(), at)
-    else {
-        return Ok(None);
-    };
-    let fresh = session.get::<i32>(FRESH_TOKEN_KEY).ok().flatten() == Some(token.id);
-    if fresh {
-        session.remove(FRESH_TOKEN_KEY);
-    } else {
-        let token = token.clone();
-        let user_id = member.signed_in.user.id;
-        let addr = client_addr(req);
-        state
-            .db
-            .run(move |conn| {
-                let issuer = Issuer {
-                    user_id,
-                    session: &binding,
-                    client_addr: &addr,
-                };
-                tokens::record_reveal(conn, &token, &issuer)
-            })
-            .await?;
-    }
-    Ok(Some(Revealed {
-        plaintext: plain.expose().to_owned(),
-        until: token.reveal_until.into(),
-        // Rounded up: the page's countdown must not end before the server stops revealing.
-        seconds_left: ((token.reveal_until - at).num_milliseconds().max(0) + 999) / 1000,
-        fresh,
-    }))
-}
-
 async fn render_screen(
-    req: &HttpRequest,
-    session: &Session,
-    member: OrgMember,
+    mut manager: TokenManager,
     state: &AppState,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    // Create the session marker now, before any form posts: concurrent posts from one session
-    // would otherwise each create a different one.
-    session_binding(session)?;
-    let screen = load_screen(state, member.org.id).await?;
-    let revealed = match &screen.token {
-        Some((token, _)) => reveal_for(req, session, &member, state, token).await?,
-        None => None,
-    };
+    let (org_id, actor, now) = (manager.org_id(), manager.actor.clone(), state.clock.now());
+    let (key, fresh) = (manager.reveal_key.take(), manager.take_fresh());
+    let (screen, plain) = state
+        .db
+        .run(move |conn| screen::view(conn, org_id, &actor, key.as_ref(), fresh, now))
+        .await?;
+    let revealed = screen
+        .token
+        .as_ref()
+        .zip(plain.as_ref())
+        .map(|(active, plain)| {
+            Revealed::new(plain, &active.record, fresh == Some(active.record.id), now)
+        });
+    let parts = ScreenParts::from(screen);
+    let org = &manager.member.org;
     let page = ApiPage {
-        nav: Some(Nav::from(&member.signed_in)),
-        csrf_token: member.signed_in.csrf_token.clone(),
-        api_enabled: member.org.api_enabled(),
+        nav: Some(Nav::from(&manager.member.signed_in)),
+        csrf_token: manager.member.signed_in.csrf_token.clone(),
+        name: org.name.clone(),
+        slug: org.slug.clone(),
+        api_enabled: org.api_enabled(),
         reveal_minutes: (state.config.reveal_window.num_seconds() + 59) / 60,
-        token: screen.token.map(|(_, view)| view),
+        token: parts.token,
         revealed,
-        in_grace: screen.in_grace,
-        history: screen.history,
+        in_grace: parts.in_grace,
+        history: parts.history,
         error,
-        name: member.org.name,
-        slug: member.org.slug,
     };
     render_with_status(&page, status)
 }
 
 pub async fn show(
-    req: HttpRequest,
-    session: Session,
-    OrgManager(member): OrgManager,
+    manager: TokenManager,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    render_screen(&req, &session, member, &state, StatusCode::OK, None).await
+    render_screen(manager, &state, StatusCode::OK, None).await
 }
 
-/// Where to go after issuing: back to the screen, with the cookie that can decrypt the new token.
-fn issued_response(
-    session: &Session,
+/// Back to the screen with the cookie that can decrypt the new token, or the screen again with
+/// the reason nothing was issued.
+async fn after_issuing(
+    manager: TokenManager,
     state: &AppState,
-    slug: &str,
-    issued: &Issued,
+    issued: Result<Issued, AppError>,
+    what: &str,
 ) -> Result<HttpResponse, WebError> {
-    session
-        .insert(FRESH_TOKEN_KEY, issued.record.id)
-        .map_err(session_error)?;
+    let issued = match issued {
+        Ok(issued) => issued,
+        Err(error @ (AppError::Conflict(_) | AppError::ApiDisabled | AppError::Invalid(_))) => {
+            let status = error.status();
+            return render_screen(manager, state, status, Some(error.to_string())).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let slug = &manager.member.org.slug;
+    tracing::info!(org = %slug, prefix = %issued.record.display_prefix, "{what}");
+    manager.mark_fresh(issued.record.id)?;
     let path = screen_path(slug);
     let cookie = Cookie::build(REVEAL_COOKIE, issued.reveal_key.expose().to_owned())
         .path(path.clone())
@@ -189,25 +102,9 @@ fn issued_response(
     let mut response = see_other(&path);
     response
         .add_cookie(&cookie)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("cookie: {e}")))?;
+        .map_err(anyhow::Error::from)
+        .map_err(AppError::from)?;
     Ok(response)
-}
-
-/// Renders the screen again with the refusal, or passes other errors on.
-async fn refused(
-    req: &HttpRequest,
-    session: &Session,
-    member: OrgMember,
-    state: &AppState,
-    error: AppError,
-) -> Result<HttpResponse, WebError> {
-    let (status, message) = match error {
-        AppError::Conflict(message) => (StatusCode::CONFLICT, message),
-        AppError::Forbidden => (StatusCode::FORBIDDEN, tokens::API_DISABLED.to_owned()),
-        AppError::Invalid(message) => (StatusCode::BAD_REQUEST, message),
-        other => return Err(other.into()),
-    };
-    render_screen(req, session, member, state, status, Some(message)).await
 }
 
 /// Forms whose only field is the CSRF token.
@@ -215,56 +112,41 @@ async fn refused(
 pub struct NoFields {}
 
 pub async fn generate(
-    req: HttpRequest,
-    session: Session,
-    OrgManager(member): OrgManager,
+    manager: TokenManager,
     state: web::Data<AppState>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
-    let binding = session_binding(&session)?;
-    let (org_id, user_id, addr) = (member.org.id, member.signed_in.user.id, client_addr(&req));
-    let window = state.config.reveal_window;
+    let (org_id, actor) = (manager.org_id(), manager.actor.clone());
+    let (window, at) = (state.config.reveal_window, state.clock.now());
     let issued = state
         .db
-        .run(move |conn| {
-            let issuer = Issuer {
-                user_id,
-                session: &binding,
-                client_addr: &addr,
-            };
-            tokens::generate(conn, org_id, &issuer, window)
-        })
+        .run(move |conn| tokens::generate(conn, org_id, &actor, window, at))
         .await;
-    match issued {
-        Ok(issued) => {
-            tracing::info!(org = %member.org.slug, prefix = %issued.record.display_prefix, "API token generated");
-            issued_response(&session, &state, &member.org.slug, &issued)
-        }
-        Err(error) => refused(&req, &session, member, &state, error).await,
-    }
+    after_issuing(manager, &state, issued, "API token generated").await
 }
 
 pub async fn confirm_regenerate(
-    session: Session,
-    OrgManager(member): OrgManager,
+    manager: TokenManager,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    session_binding(&session)?;
-    let screen = load_screen(&state, member.org.id).await?;
-    let Some((_, token)) = screen.token.filter(|_| member.org.api_enabled()) else {
+    let (org_id, now) = (manager.org_id(), state.clock.now());
+    let screen = state
+        .db
+        .run(move |conn| screen::load(conn, org_id, now))
+        .await?;
+    let member = manager.member;
+    let Some(token) = screen.token.as_ref().filter(|_| member.org.api_enabled()) else {
         // Nothing to regenerate (or not allowed): the screen explains why.
         return Ok(see_other(&screen_path(&member.org.slug)));
     };
-    render_with_status(
-        &RegeneratePage {
-            nav: Some(Nav::from(&member.signed_in)),
-            csrf_token: member.signed_in.csrf_token.clone(),
-            name: member.org.name,
-            slug: member.org.slug,
-            token,
-        },
-        StatusCode::OK,
-    )
+    let page = RegeneratePage {
+        nav: Some(Nav::from(&member.signed_in)),
+        csrf_token: member.signed_in.csrf_token.clone(),
+        token: TokenView::from(token),
+        name: member.org.name,
+        slug: member.org.slug,
+    };
+    render_with_status(&page, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -275,80 +157,54 @@ pub struct RegenerateForm {
     grace: String,
 }
 
+impl RegenerateForm {
+    fn parse(&self) -> Result<(i32, Grace), AppError> {
+        let current = self
+            .current
+            .trim()
+            .parse::<i32>()
+            .map_err(|_| AppError::invalid("The form does not say which token to replace."))?;
+        Ok((current, Grace::parse(&self.grace)?))
+    }
+}
+
 pub async fn regenerate(
-    req: HttpRequest,
-    session: Session,
-    OrgManager(member): OrgManager,
+    manager: TokenManager,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<RegenerateForm>,
 ) -> Result<HttpResponse, WebError> {
-    let parsed = form
-        .current
-        .trim()
-        .parse::<i32>()
-        .map_err(|_| AppError::invalid("The form does not say which token to replace."))
-        .and_then(|current| Ok((current, Grace::parse(form.grace.trim())?)));
-    let (current, grace) = match parsed {
-        Ok(values) => values,
-        Err(error) => return refused(&req, &session, member, &state, error).await,
-    };
-    let binding = session_binding(&session)?;
-    let (org_id, user_id, addr) = (member.org.id, member.signed_in.user.id, client_addr(&req));
-    let window = state.config.reveal_window;
-    let issued = state
-        .db
-        .run(move |conn| {
-            let issuer = Issuer {
-                user_id,
-                session: &binding,
-                client_addr: &addr,
-            };
-            tokens::regenerate(conn, org_id, current, &issuer, window, grace)
-        })
-        .await;
-    match issued {
-        Ok(issued) => {
-            tracing::info!(org = %member.org.slug, prefix = %issued.record.display_prefix, ?grace, "API token regenerated");
-            issued_response(&session, &state, &member.org.slug, &issued)
+    let (org_id, actor) = (manager.org_id(), manager.actor.clone());
+    let (window, at) = (state.config.reveal_window, state.clock.now());
+    let issued = match form.parse() {
+        Ok((current, grace)) => {
+            state
+                .db
+                .run(move |conn| {
+                    tokens::regenerate(conn, org_id, current, &actor, window, grace, at)
+                })
+                .await
         }
-        Err(error) => refused(&req, &session, member, &state, error).await,
-    }
+        Err(invalid) => Err(invalid),
+    };
+    after_issuing(manager, &state, issued, "API token regenerated").await
 }
 
 /// `POST .../copied`, sent by the Copy button's script: puts the copy in the history. Only the
 /// person who can see the token right now (same checks as revealing) can record one.
 pub async fn copied(
-    req: HttpRequest,
-    session: Session,
-    OrgManager(member): OrgManager,
+    mut manager: TokenManager,
     state: web::Data<AppState>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
-    let org_id = member.org.id;
-    let token = state
-        .db
-        .run(move |conn| api_tokens::active_for_organisation(conn, org_id).map_err(AppError::from))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let key = req
-        .cookie(REVEAL_COOKIE)
-        .and_then(|c| RevealKey::from_cookie(c.value()));
-    let binding = session_binding(&session)?;
-    let user_id = member.signed_in.user.id;
-    if tokens::revealable(&token, user_id, &binding, key.as_ref(), now()).is_none() {
-        return Err(AppError::Forbidden.into());
-    }
-    let addr = client_addr(&req);
+    let (org_id, actor, key) = (
+        manager.org_id(),
+        manager.actor.clone(),
+        manager.reveal_key.take(),
+    );
+    let now = state.clock.now();
     state
         .db
-        .run(move |conn| {
-            let issuer = Issuer {
-                user_id,
-                session: &binding,
-                client_addr: &addr,
-            };
-            tokens::record_copy(conn, &token, &issuer)
-        })
+        .run(move |conn| screen::record_copy(conn, org_id, &actor, key.as_ref(), now))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

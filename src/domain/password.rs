@@ -1,8 +1,11 @@
+//! Passwords as typed (a secret value) and their argon2id hashes.
 use std::sync::LazyLock;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::error::AppError;
 
 /// A password as typed: never printed, never logged.
 pub struct Password(String);
@@ -31,12 +34,12 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-pub fn hash(password: &Password) -> anyhow::Result<String> {
+pub fn hash(password: &Password) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
-    hasher()
+    let hashed = hasher()
         .hash_password(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+        .map_err(|e| anyhow::Error::msg(e.to_string()).context("argon2 hashing"))?;
+    Ok(hashed.to_string())
 }
 
 /// Verifies against `stored`, or against a dummy hash when the account does not exist, so that
