@@ -90,17 +90,7 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         let config = Config::from_env()?;
         match self.command.unwrap_or(Command::Serve { demo: false }) {
-            Command::Serve { demo: seed } => {
-                let app = Application::build(config, Clock::system())?;
-                let address = format!("http://{}", app.address());
-                if seed {
-                    let outcome = demo::seed(&mut *app.db().conn()?, Clock::system().now())?;
-                    print_seed_outcome(outcome, &address);
-                }
-                // Scripts and tests read this line to learn the port when PULSE_BIND ends in :0.
-                println!("Pulse is listening on {address}");
-                app.run_until_stopped().await?;
-            }
+            Command::Serve { demo } => serve(config, demo).await?,
             Command::Migrate => {
                 open_database(&config)?;
                 println!("Migrations applied.");
@@ -113,15 +103,14 @@ impl Cli {
                 let db = open_database(&config)?;
                 let now = Clock::system().now();
                 let org = organisations::create(&mut *db.conn()?, &name, &slug, api_enabled, now)?;
+                let access = if org.api_enabled() {
+                    "enabled"
+                } else {
+                    "disabled"
+                };
                 println!(
-                    "Created organisation {} ({}), API access {}.",
-                    org.name,
-                    org.slug,
-                    if org.api_enabled() {
-                        "enabled"
-                    } else {
-                        "disabled"
-                    }
+                    "Created organisation {} ({}), API access {access}.",
+                    org.name, org.slug
                 );
             }
             Command::CreateUser {
@@ -131,42 +120,8 @@ impl Cli {
                 org,
                 role,
             } => {
-                let db = open_database(&config)?;
-                let mut conn = db.conn()?;
-                let now = Clock::system().now();
-                let existing = accounts::normalise_email(&email)
-                    .ok()
-                    .map(|e| crate::repo::users::find_by_email(&mut conn, &e))
-                    .transpose()?
-                    .flatten();
-                let (user, created) = match existing {
-                    Some(user) => (user, false),
-                    None => {
-                        let password = password_from_env_or_prompt()?;
-                        accounts::create_or_find_user(
-                            &mut conn,
-                            &NewAccount {
-                                email: &email,
-                                name: &name,
-                                password: &password,
-                                is_staff: staff,
-                            },
-                            now,
-                        )?
-                    }
-                };
-                println!(
-                    "{} user {} <{}>{}.",
-                    if created { "Created" } else { "Found existing" },
-                    user.name,
-                    user.email,
-                    if user.is_staff() { " (staff)" } else { "" }
-                );
-                if let (Some(slug), Some(role)) = (org, role) {
-                    let role = Role::from(role);
-                    accounts::add_to_organisation(&mut conn, user.id, &slug, role, now)?;
-                    println!("Added {} to {} as {}.", user.email, slug, role);
-                }
+                let membership = org.zip(role.map(Role::from));
+                create_user(&config, &email, &name, staff, membership)?;
             }
             Command::SeedDemo => {
                 let db = open_database(&config)?;
@@ -176,6 +131,59 @@ impl Cli {
         }
         Ok(())
     }
+}
+
+async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
+    let app = Application::build(config, Clock::system())?;
+    let address = format!("http://{}", app.address());
+    if seed_demo {
+        let outcome = demo::seed(&mut *app.db().conn()?, Clock::system().now())?;
+        print_seed_outcome(outcome, &address);
+    }
+    // Scripts and tests read this line to learn the port when PULSE_BIND ends in :0.
+    println!("Pulse is listening on {address}");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// Creates the user (asking for a password only then), or finds the existing one, and adds it
+/// to the organisation `membership` names.
+fn create_user(
+    config: &Config,
+    email: &str,
+    name: &str,
+    is_staff: bool,
+    membership: Option<(String, Role)>,
+) -> anyhow::Result<()> {
+    let db = open_database(config)?;
+    let mut conn = db.conn()?;
+    let now = Clock::system().now();
+    let existing = accounts::normalise_email(email)
+        .ok()
+        .map(|e| crate::repo::users::find_by_email(&mut conn, &e))
+        .transpose()?
+        .flatten();
+    let (user, created) = match existing {
+        Some(user) => (user, false),
+        None => {
+            let password = password_from_env_or_prompt()?;
+            let account = NewAccount {
+                email,
+                name,
+                password: &password,
+                is_staff,
+            };
+            accounts::create_or_find_user(&mut conn, &account, now)?
+        }
+    };
+    let found = if created { "Created" } else { "Found existing" };
+    let staff = if user.is_staff() { " (staff)" } else { "" };
+    println!("{found} user {} <{}>{staff}.", user.name, user.email);
+    if let Some((slug, role)) = membership {
+        accounts::add_to_organisation(&mut conn, user.id, &slug, role, now)?;
+        println!("Added {} to {} as {}.", user.email, slug, role);
+    }
+    Ok(())
 }
 
 fn print_seed_outcome(outcome: demo::SeedOutcome, address: &str) {

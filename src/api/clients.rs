@@ -48,9 +48,7 @@ pub struct ClientList {
     responses(
         (status = 200, description = "The organisation's clients", body = ClientList,
          content((ClientList = "application/json"), (String = "text/csv"))),
-        crate::api::error::DataErrors,
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn list(
     caller: ApiCaller,

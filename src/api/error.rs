@@ -36,35 +36,6 @@ pub struct Problem<'a> {
     detail: String,
 }
 
-/// The error responses of every data endpoint, described once for the OpenAPI document.
-#[derive(utoipa::IntoResponses)]
-pub enum DataErrors {
-    #[response(
-        status = 400,
-        description = "A parameter is invalid",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem<'static>),
-    #[response(
-        status = 401,
-        description = "Missing or invalid token",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem<'static>),
-    #[response(
-        status = 403,
-        description = "API access disabled",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem<'static>),
-    #[response(
-        status = 429,
-        description = "Rate limit exceeded; see Retry-After",
-        content_type = "application/problem+json"
-    )]
-    TooManyRequests(Problem<'static>),
-}
-
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {

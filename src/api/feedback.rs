@@ -154,9 +154,7 @@ fn csv_record(row: &FeedbackRow) -> [String; 10] {
     responses(
         (status = 200, description = "A page of responses, newest first", body = FeedbackPage,
          content((FeedbackPage = "application/json"), (String = "text/csv"))),
-        crate::api::error::DataErrors,
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn list(
     caller: ApiCaller,

@@ -20,23 +20,18 @@ pub fn category(score: i32) -> &'static str {
 /// Counts of responses by category and the NPS they give.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Score {
-    pub responses: i64,
-    pub promoters: i64,
-    pub passives: i64,
-    pub detractors: i64,
+    #[serde(flatten)]
+    pub counts: Counts,
     /// % promoters − % detractors, −100 to 100, one decimal place rounded half away from zero;
     /// `null` when there are no responses.
     pub nps: Option<f64>,
 }
 
 impl From<Counts> for Score {
-    fn from(c: Counts) -> Self {
+    fn from(counts: Counts) -> Self {
         Self {
-            responses: c.responses,
-            promoters: c.promoters,
-            passives: c.passives,
-            detractors: c.detractors,
-            nps: c.nps(),
+            nps: counts.nps(),
+            counts,
         }
     }
 }
@@ -47,13 +42,13 @@ impl Score {
         ["responses", "promoters", "passives", "detractors", "nps"];
 
     /// The counts and NPS as CSV cells; no responses gives an empty NPS cell.
-    pub fn csv_cells(&self) -> [String; 5] {
-        [
-            self.responses.to_string(),
-            self.promoters.to_string(),
-            self.passives.to_string(),
-            self.detractors.to_string(),
-            self.nps.map(|n| format!("{n:.1}")).unwrap_or_default(),
-        ]
+    pub fn csv_cells(&self) -> Vec<String> {
+        let c = &self.counts;
+        let mut cells: Vec<String> = [c.responses, c.promoters, c.passives, c.detractors]
+            .iter()
+            .map(i64::to_string)
+            .collect();
+        cells.push(self.nps.map(|n| format!("{n:.1}")).unwrap_or_default());
+        cells
     }
 }

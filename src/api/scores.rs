@@ -99,9 +99,7 @@ fn grouping(raw: Option<&str>) -> Result<Option<Grouping>, ApiError> {
     responses(
         (status = 200, description = "NPS and counts", body = Scores,
          content((Scores = "application/json"), (String = "text/csv"))),
-        crate::api::error::DataErrors,
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn show(
     caller: ApiCaller,

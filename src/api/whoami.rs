@@ -35,10 +35,7 @@ struct TokenInfo {
     tag = "auth",
     responses(
         (status = 200, description = "The organisation (slug, name) and token (prefix) the request authenticates as"),
-        (status = 401, description = "Missing or invalid token", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "API access disabled", body = crate::api::error::Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 pub async fn show(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let (org, token) = state

@@ -15,7 +15,7 @@ use crate::clock::Clock;
 use crate::db::Database;
 use crate::domain::secret;
 use crate::error::AppError;
-use crate::repo::sessions;
+use crate::repo::sessions::{self, SessionData};
 
 /// Key in the session state holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
@@ -47,6 +47,45 @@ impl DbSessionStore {
     fn expiry(&self, ttl: &CookieDuration) -> NaiveDateTime {
         self.clock.now() + Duration::seconds(ttl.whole_seconds())
     }
+
+    fn row(&self, state: &State, ttl: &CookieDuration) -> serde_json::Result<Row> {
+        Ok(Row {
+            json: serde_json::to_string(state)?,
+            user_id: user_id_of(state),
+            expires_at: self.expiry(ttl),
+        })
+    }
+
+    /// Inserts or updates the row `id`; the number of rows written.
+    async fn write(&self, id: String, row: Row, how: Write) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        self.db
+            .run(move |conn| {
+                let data = SessionData {
+                    user_id: row.user_id,
+                    state: &row.json,
+                    expires_at: row.expires_at,
+                };
+                Ok(match how {
+                    Write::Insert => sessions::insert(conn, &id, &data, now).map(|()| 1)?,
+                    Write::Update => sessions::update(conn, &id, &data, now)?,
+                })
+            })
+            .await
+    }
+}
+
+/// A session's state as stored: JSON, the signed-in user (for ending all of a user's sessions)
+/// and the expiry.
+struct Row {
+    json: String,
+    user_id: Option<i32>,
+    expires_at: NaiveDateTime,
+}
+
+enum Write {
+    Insert,
+    Update,
 }
 
 type State = HashMap<String, String>;
@@ -79,18 +118,11 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, state: State, ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
-        let json = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let row = self
+            .row(&state, ttl)
+            .map_err(|e| SaveError::Serialization(e.into()))?;
         let key = new_key();
-        let id = row_id(&key);
-        let expires_at = self.expiry(ttl);
-        let user_id = user_id_of(&state);
-        let now = self.clock.now();
-        self.db
-            .run(move |conn| {
-                Ok(sessions::insert(
-                    conn, &id, user_id, &json, now, expires_at,
-                )?)
-            })
+        self.write(row_id(&key), row, Write::Insert)
             .await
             .map_err(|e| SaveError::Other(e.into()))?;
         Ok(key)
@@ -102,19 +134,11 @@ impl SessionStore for DbSessionStore {
         state: State,
         ttl: &CookieDuration,
     ) -> Result<SessionKey, UpdateError> {
-        let json =
-            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let id = row_id(&session_key);
-        let expires_at = self.expiry(ttl);
-        let user_id = user_id_of(&state);
-        let now = self.clock.now();
+        let row = self
+            .row(&state, ttl)
+            .map_err(|e| UpdateError::Serialization(e.into()))?;
         let updated = self
-            .db
-            .run(move |conn| {
-                Ok(sessions::update_state(
-                    conn, &id, user_id, &json, now, expires_at,
-                )?)
-            })
+            .write(row_id(&session_key), row, Write::Update)
             .await
             .map_err(|e| UpdateError::Other(e.into()))?;
         if updated == 1 {

@@ -108,6 +108,14 @@ pub fn import(
     csv_text: &str,
     now: NaiveDateTime,
 ) -> Result<Outcome, AppError> {
+    match read(csv_text, now)? {
+        Ok(rows) => Ok(Outcome::Imported(store(conn, org_id, rows, now)?)),
+        Err(errors) => Ok(Outcome::Rejected(errors)),
+    }
+}
+
+/// The file's rows, checked; or every row error (a missing column is an error of line 1).
+fn read(csv_text: &str, now: NaiveDateTime) -> Result<Result<Vec<Row>, Vec<RowError>>, AppError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(csv_text.as_bytes());
@@ -125,26 +133,26 @@ pub fn import(
         .copied()
         .collect();
     if !missing.is_empty() {
-        return Ok(Outcome::Rejected(vec![RowError {
+        return Ok(Err(vec![RowError {
             line: 1,
             reason: format!("the header row lacks the column(s): {}", missing.join(", ")),
         }]));
     }
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
+    let (mut rows, mut errors) = (Vec::new(), Vec::new());
     for result in reader.records() {
-        match result {
+        let checked = match result {
             Ok(record) => {
                 let line = record.position().map_or(0, |p| p.line());
-                match check_row(&record, &index, now) {
-                    Ok(row) => rows.push(row),
-                    Err(reason) => errors.push(RowError { line, reason }),
-                }
+                check_row(&record, &index, now).map_err(|reason| RowError { line, reason })
             }
-            Err(e) => errors.push(RowError {
+            Err(e) => Err(RowError {
                 line: e.position().map_or(0, |p| p.line()),
                 reason: "not valid CSV (check the quotes)".into(),
             }),
+        };
+        match checked {
+            Ok(row) => rows.push(row),
+            Err(error) => errors.push(error),
         }
     }
     if rows.is_empty() && errors.is_empty() {
@@ -152,9 +160,20 @@ pub fn import(
             "The file has a header row but no feedback rows.",
         ));
     }
-    if !errors.is_empty() {
-        return Ok(Outcome::Rejected(errors));
-    }
+    Ok(if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    })
+}
+
+/// Inserts checked rows in one transaction, creating clients met for the first time.
+fn store(
+    conn: &mut DbConn,
+    org_id: i32,
+    rows: Vec<Row>,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
     conn.transaction(|conn| {
         let mut ids: HashMap<String, i32> = HashMap::new();
         let mut new = Vec::with_capacity(rows.len());
@@ -175,6 +194,6 @@ pub fn import(
             row.client_id = id;
             new.push(row);
         }
-        Ok(Outcome::Imported(feedback::insert_all(conn, &new)?))
+        Ok(feedback::insert_all(conn, &new)?)
     })
 }

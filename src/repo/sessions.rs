@@ -20,44 +20,40 @@ pub fn load(
         .optional()
 }
 
+/// What a session row holds besides its id and creation time.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = sessions, treat_none_as_null = true)]
+pub struct SessionData<'a> {
+    pub user_id: Option<i32>,
+    pub state: &'a str,
+    pub expires_at: NaiveDateTime,
+}
+
 pub fn insert(
     conn: &mut DbConn,
     id: &str,
-    user_id: Option<i32>,
-    state: &str,
+    data: &SessionData,
     now: NaiveDateTime,
-    expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
-        .values((
-            sessions::id.eq(id),
-            sessions::user_id.eq(user_id),
-            sessions::state.eq(state),
-            sessions::created_at.eq(now),
-            sessions::expires_at.eq(expires_at),
-        ))
+        .values((sessions::id.eq(id), sessions::created_at.eq(now), data))
         .execute(conn)
         .map(|_| ())
 }
 
-pub fn update_state(
+/// Replaces the data of a live session; 0 when it has expired or was deleted meanwhile.
+pub fn update(
     conn: &mut DbConn,
     id: &str,
-    user_id: Option<i32>,
-    state: &str,
+    data: &SessionData,
     now: NaiveDateTime,
-    expires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         sessions::table
             .find(id)
             .filter(sessions::expires_at.gt(now)),
     )
-    .set((
-        sessions::user_id.eq(user_id),
-        sessions::state.eq(state),
-        sessions::expires_at.eq(expires_at),
-    ))
+    .set(data)
     .execute(conn)
 }
 

@@ -88,23 +88,34 @@ fn months_view(rows: Vec<(String, Counts)>, first: NaiveDate) -> Vec<MonthView> 
         .collect()
 }
 
+impl AnalyticsQuery {
+    /// The client picked, or none for all clients.
+    fn client_id(&self) -> Result<Option<i32>, AppError> {
+        match self.client.as_deref() {
+            None | Some("") => Ok(None),
+            Some(raw) => raw
+                .parse::<i32>()
+                .map(Some)
+                .map_err(|_| AppError::invalid("The client to show is not valid.")),
+        }
+    }
+}
+
+/// The first day of the month eleven months before `today`'s: the chart's twelve months.
+fn first_month(today: NaiveDate) -> Result<NaiveDate, AppError> {
+    let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
+        .and_then(|d| d.checked_sub_months(Months::new(11)))
+        .context("the first month of the chart")?;
+    Ok(first)
+}
+
 pub async fn show(
     OrgManager(member): OrgManager,
     state: web::Data<AppState>,
     query: web::Query<AnalyticsQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let client_id = match query.client.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(
-            raw.parse::<i32>()
-                .map_err(|_| AppError::invalid("The client to show is not valid."))?,
-        ),
-    };
-    let today = state.clock.now().date();
-    let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
-        .and_then(|d| d.checked_sub_months(Months::new(11)))
-        .context("the first month of the chart")
-        .map_err(AppError::from)?;
+    let client_id = query.client_id()?;
+    let first = first_month(state.clock.now().date())?;
     // Queries are scoped to this organisation, so another organisation's client id shows nothing.
     let filter = Filter {
         since: first.and_hms_opt(0, 0, 0),
@@ -117,22 +128,16 @@ pub async fn show(
         .run(move |conn| {
             let rows = scores::by_period(conn, org_id, &filter, Period::Month)?;
             let overall = scores::totals(conn, org_id, &filter)?;
-            let clients = clients::list(conn, org_id)?;
-            Ok((rows, overall, clients))
+            Ok((rows, overall, clients::list(conn, org_id)?))
         })
         .await?;
     let months = months_view(rows, first);
-    let points = months
-        .iter()
-        .filter_map(|m| m.y.as_ref().map(|y| format!("{},{y}", m.x)))
-        .collect::<Vec<_>>()
-        .join(" ");
     render(&AnalyticsPage {
         nav: Some(Nav::from(&member.signed_in)),
         name: member.org.name,
         slug: member.org.slug,
+        points: polyline(&months),
         months,
-        points,
         overall: overall.nps().map(|n| format!("{n:.1}")),
         responses: overall.responses,
         all_selected: client_id.is_none(),
@@ -141,4 +146,13 @@ pub async fn show(
             .map(|c| (c.id, c.name, Some(c.id) == client_id))
             .collect(),
     })
+}
+
+/// The NPS line through the months that have a score, as SVG `points`.
+fn polyline(months: &[MonthView]) -> String {
+    months
+        .iter()
+        .filter_map(|m| m.y.as_ref().map(|y| format!("{},{y}", m.x)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -3,7 +3,7 @@ use pulse::domain::accounts::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS
 use pulse::domain::housekeeping;
 use pulse::domain::role::Role;
 
-use crate::helpers::{PASSWORD, browser, session_cookie, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, body, browser, session_cookie, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn sign_in_with_the_right_password_starts_a_session() {
@@ -26,7 +26,7 @@ async fn sign_in_with_the_right_password_starts_a_session() {
     );
     let home = client.get(app.url("/")).send().await.unwrap();
     assert_eq!(home.status().as_u16(), 200);
-    assert!(home.text().await.unwrap().contains("Your organisations"));
+    assert!(body(home).await.contains("Your organisations"));
 }
 
 #[tokio::test]
@@ -39,7 +39,7 @@ async fn wrong_password_and_unknown_email_get_the_same_message() {
     ] {
         let response = app.login_as(&browser(), email, password).await;
         assert_eq!(response.status().as_u16(), 401);
-        let body = response.text().await.unwrap();
+        let body = body(response).await;
         assert!(
             body.contains("The email or password is incorrect."),
             "{body}"
@@ -178,24 +178,10 @@ async fn org_pages_follow_the_role_matrix() {
     }
     // Members see no link to settings they cannot open.
     let member = app.signed_in("member@acme.example").await;
-    let page = member
-        .get(app.url("/orgs/acme"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = app.get_html(&member, "/orgs/acme").await;
     assert!(!page.contains("/orgs/acme/settings"));
     let owner = app.signed_in("owner@acme.example").await;
-    let page = owner
-        .get(app.url("/orgs/acme"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = app.get_html(&owner, "/orgs/acme").await;
     assert!(page.contains("/orgs/acme/settings"));
 }
 

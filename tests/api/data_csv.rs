@@ -3,8 +3,8 @@ use chrono::Duration;
 use pulse::repo::feedback::{self, NewFeedback};
 use pulse::repo::{clients, organisations};
 
-use crate::data_fixtures::{add_feedback, at};
-use crate::helpers::spawn_app;
+use crate::data_fixtures::{acme_with_feedback, add_feedback, at};
+use crate::helpers::{body, spawn_app};
 
 fn records(body: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_reader(body.as_bytes());
@@ -71,7 +71,7 @@ async fn feedback_csv_round_trips_awkward_text_and_neutralises_formulas() {
             response.headers()["content-disposition"],
             "attachment; filename=\"feedback.csv\""
         );
-        let (header, rows) = records(&response.text().await.unwrap());
+        let (header, rows) = records(&body(response).await);
         assert_eq!(
             header[..4],
             ["id", "submitted_at", "client_id", "client_name"]
@@ -114,18 +114,12 @@ async fn a_csv_export_streams_more_rows_than_one_chunk() {
 
 #[tokio::test]
 async fn scores_and_clients_come_as_csv_too() {
-    let app = spawn_app().await;
-    app.create_org("acme", true);
-    let token = app.issue_token("acme");
-    add_feedback(
-        &app,
-        "acme",
-        &[
-            ("=Evil Corp", 10, at("2026-01-10")),
-            ("=Evil Corp", 0, at("2026-01-11")),
-            ("=Evil Corp", 0, at("2026-02-11")),
-        ],
-    );
+    let (app, token) = acme_with_feedback(&[
+        ("=Evil Corp", 10, at("2026-01-10")),
+        ("=Evil Corp", 0, at("2026-01-11")),
+        ("=Evil Corp", 0, at("2026-02-11")),
+    ])
+    .await;
     let response = app
         .api_get(&token, "/api/v1/scores?group_by=month&format=csv")
         .await;
@@ -133,7 +127,7 @@ async fn scores_and_clients_come_as_csv_too() {
         response.headers()["content-disposition"],
         "attachment; filename=\"scores.csv\""
     );
-    let (header, rows) = records(&response.text().await.unwrap());
+    let (header, rows) = records(&body(response).await);
     assert_eq!(
         header,
         [

@@ -3,8 +3,8 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 
-use crate::data_fixtures::{add_feedback, at};
-use crate::helpers::{json, spawn_app};
+use crate::data_fixtures::{acme_with_feedback, add_feedback, at};
+use crate::helpers::{body, json, spawn_app};
 
 async fn assert_problem_400(response: reqwest::Response, mentions: &str) {
     assert_eq!(response.status(), 400);
@@ -70,19 +70,13 @@ async fn pagination_walks_every_row_once_while_rows_are_inserted() {
 
 #[tokio::test]
 async fn filters_narrow_the_list_and_combine() {
-    let app = spawn_app().await;
-    app.create_org("acme", true);
-    let token = app.issue_token("acme");
-    add_feedback(
-        &app,
-        "acme",
-        &[
-            ("Globex", 10, at("2026-01-10")),
-            ("Globex", 3, at("2026-02-10")),
-            ("Initech", 8, at("2026-02-11")),
-            ("Initech", 9, at("2026-03-01")),
-        ],
-    );
+    let (app, token) = acme_with_feedback(&[
+        ("Globex", 10, at("2026-01-10")),
+        ("Globex", 3, at("2026-02-10")),
+        ("Initech", 8, at("2026-02-11")),
+        ("Initech", 9, at("2026-03-01")),
+    ])
+    .await;
     let scores = |v: serde_json::Value| -> Vec<i64> {
         v["data"]
             .as_array()
@@ -141,7 +135,7 @@ async fn a_token_sees_only_its_own_organisation() {
     ] {
         let response = app.api_get(&token, &path).await;
         assert_eq!(response.status(), 200, "{path}");
-        let body = response.text().await.unwrap();
+        let body = body(response).await;
         assert!(!body.contains("Secret Client"), "{path} leaked: {body}");
         assert!(!body.contains("\"score\":0"), "{path} leaked: {body}");
     }

@@ -3,7 +3,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use pulse::repo::feedback::{self, NewFeedback};
 use pulse::repo::{clients, organisations};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, spawn_app};
 
 pub fn at(date: &str) -> NaiveDateTime {
     NaiveDate::parse_from_str(date, "%Y-%m-%d")
@@ -34,4 +34,13 @@ pub fn add_feedback(app: &TestApp, slug: &str, rows: &[(&str, i32, NaiveDateTime
             .collect();
         feedback::insert_all(conn, &new).unwrap();
     });
+}
+
+/// A server with organisation `acme` (API access on), its responses `rows`, and a token for it.
+pub async fn acme_with_feedback(rows: &[(&str, i32, NaiveDateTime)]) -> (TestApp, String) {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let token = app.issue_token("acme");
+    add_feedback(&app, "acme", rows);
+    (app, token)
 }

@@ -1,24 +1,18 @@
 //! GET /api/v1/scores and /clients, the OpenAPI document, and the per-token rate limit.
-use crate::data_fixtures::{add_feedback, at};
+use crate::data_fixtures::{acme_with_feedback, add_feedback, at};
 use crate::helpers::{json, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn scores_overall_and_grouped_with_hand_computed_nps() {
-    let app = spawn_app().await;
-    app.create_org("acme", true);
-    let token = app.issue_token("acme");
-    add_feedback(
-        &app,
-        "acme",
-        &[
-            ("Globex", 10, at("2026-01-05")),
-            ("Globex", 9, at("2026-01-06")),
-            ("Globex", 2, at("2026-01-07")),
-            ("Initech", 8, at("2026-04-01")),
-            ("Initech", 7, at("2026-05-01")),
-            ("Initech", 6, at("2026-05-02")),
-        ],
-    );
+    let (app, token) = acme_with_feedback(&[
+        ("Globex", 10, at("2026-01-05")),
+        ("Globex", 9, at("2026-01-06")),
+        ("Globex", 2, at("2026-01-07")),
+        ("Initech", 8, at("2026-04-01")),
+        ("Initech", 7, at("2026-05-01")),
+        ("Initech", 6, at("2026-05-02")),
+    ])
+    .await;
     let overall = json(app.api_get(&token, "/api/v1/scores").await).await;
     // 2 promoters, 2 passives, 2 detractors of 6 → 33.3 − 33.3 = 0.
     assert_eq!(

@@ -4,7 +4,7 @@ use pulse::domain::scores;
 use pulse::repo::feedback::{self, Filter};
 
 use crate::data_fixtures::add_feedback;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, body, spawn_app};
 
 fn responses(app: &TestApp, slug: &str) -> i64 {
     let org = app.org_id(slug);
@@ -15,35 +15,26 @@ fn responses(app: &TestApp, slug: &str) -> i64 {
     })
 }
 
+/// Posts `csv` through the Import feedback page as `client`.
+async fn import(app: &TestApp, client: &reqwest::Client, csv: &str) -> reqwest::Response {
+    const PAGE: &str = "/orgs/acme/import";
+    app.post_form(client, PAGE, PAGE, &[("csv", csv)]).await
+}
+
 const HEADER: &str = "client,respondent_name,respondent_email,score,comment,survey,submitted_at";
 
 #[tokio::test]
 async fn a_valid_file_is_imported_whole() {
     let app = spawn_app().await;
-    app.create_org("acme", true);
-    app.member("admin@acme.example", "acme", Role::Admin);
-    let client = app.signed_in("admin@acme.example").await;
+    let client = app.owner_of("acme").await;
     let csv = format!(
         "{HEADER}\n\
          \"Globex, Inc.\",Zoë,zoe@globex.example,10,\"Great, \"\"really\"\"\nthanks\",Q1,2026-01-05T10:00:00Z\n\
          Initech,Bob,bob@initech.example,3,,Q1,2026-01-06\n"
     );
-    let response = app
-        .post_form(
-            &client,
-            "/orgs/acme/import",
-            "/orgs/acme/import",
-            &[("csv", &csv)],
-        )
-        .await;
+    let response = import(&app, &client, &csv).await;
     assert_eq!(response.status(), 200);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("Imported 2 responses")
-    );
+    assert!(body(response).await.contains("Imported 2 responses"));
     assert_eq!(responses(&app, "acme"), 2);
     let org = app.org_id("acme");
     let rows =
@@ -59,9 +50,7 @@ async fn a_valid_file_is_imported_whole() {
 #[tokio::test]
 async fn a_file_with_bad_rows_lists_them_and_imports_nothing() {
     let app = spawn_app().await;
-    app.create_org("acme", true);
-    app.member("owner@acme.example", "acme", Role::Owner);
-    let client = app.signed_in("owner@acme.example").await;
+    let client = app.owner_of("acme").await;
     let future = (app.now() + chrono::Duration::days(2))
         .format("%Y-%m-%d")
         .to_string();
@@ -74,16 +63,9 @@ async fn a_file_with_bad_rows_lists_them_and_imports_nothing() {
          Globex,Ed,ed@globex.example,5,,Q1,last tuesday\n\
          Globex,Fay,fay@globex.example,5,,Q1,{future}\n"
     );
-    let response = app
-        .post_form(
-            &client,
-            "/orgs/acme/import",
-            "/orgs/acme/import",
-            &[("csv", &csv)],
-        )
-        .await;
+    let response = import(&app, &client, &csv).await;
     assert_eq!(response.status(), 422);
-    let html = response.text().await.unwrap();
+    let html = body(response).await;
     for expected in [
         "Line 3: score &#34;11&#34; is not a whole number from 0 to 10",
         "Line 4: client is empty",
@@ -97,20 +79,11 @@ async fn a_file_with_bad_rows_lists_them_and_imports_nothing() {
     assert!(!html.contains("Line 2:"));
     assert_eq!(responses(&app, "acme"), 0);
 
-    let missing_column = app
-        .post_form(
-            &client,
-            "/orgs/acme/import",
-            "/orgs/acme/import",
-            &[("csv", "client,score\nGlobex,9\n")],
-        )
-        .await;
+    let missing_column = import(&app, &client, "client,score\nGlobex,9\n").await;
     assert_eq!(missing_column.status(), 422);
     assert!(
-        missing_column
-            .text()
+        body(missing_column)
             .await
-            .unwrap()
             .contains("Line 1: the header row lacks")
     );
 }
@@ -149,7 +122,7 @@ async fn analytics_draws_the_monthly_nps_as_svg() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let html = response.text().await.unwrap();
+    let html = body(response).await;
     let page = scraper::Html::parse_document(&html);
     let select = |css: &str| scraper::Selector::parse(css).unwrap();
     assert_eq!(page.select(&select("svg.chart")).count(), 1);
@@ -175,18 +148,9 @@ async fn analytics_draws_the_monthly_nps_as_svg() {
         })
     };
     let page_for = |client: i32| {
-        let client_http = client_http.clone();
-        let url = app.url(&format!("/orgs/acme/analytics?client={client}"));
-        async move {
-            client_http
-                .get(url)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+        let path = format!("/orgs/acme/analytics?client={client}");
+        let (app, client_http) = (&app, &client_http);
+        async move { app.get_html(client_http, &path).await.1 }
     };
     let initech = page_for(id_of("acme", "Initech")).await;
     assert!(initech.contains("Last 12 months: 1 responses, NPS <strong>-100.0</strong>"));
@@ -206,21 +170,8 @@ async fn api_docs_list_every_endpoint_with_curl_for_this_server() {
         .send()
         .await
         .unwrap();
-    assert!(
-        screen
-            .text()
-            .await
-            .unwrap()
-            .contains("href=\"/orgs/acme/api-docs\"")
-    );
-    let html = client
-        .get(app.url("/orgs/acme/api-docs"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert!(body(screen).await.contains("href=\"/orgs/acme/api-docs\""));
+    let (_, html) = app.get_html(&client, "/orgs/acme/api-docs").await;
     for path in [
         "/api/v1/feedback",
         "/api/v1/scores",

@@ -379,3 +379,8 @@ pub async fn json(response: reqwest::Response) -> serde_json::Value {
     assert_eq!(response.status(), 200, "{:?}", response.url().to_string());
     response.json().await.unwrap()
 }
+
+/// The body of a response as text.
+pub async fn body(response: reqwest::Response) -> String {
+    response.text().await.unwrap()
+}

@@ -19,4 +19,5 @@ mod security;
 mod staff;
 mod token_leaks;
 mod token_screen;
+mod token_screen_refusals;
 mod tokens;

@@ -10,7 +10,7 @@ use pulse::domain::accounts::MAX_FAILURES_PER_ACCOUNT;
 use pulse::domain::role::Role;
 
 use crate::databases::{PgTestDatabase, postgres_or_skip};
-use crate::helpers::{PASSWORD, TestApp, browser, session_cookie, shown_token};
+use crate::helpers::{PASSWORD, TestApp, body, browser, session_cookie, shown_token};
 use crate::server_process::ServerProcess;
 
 /// Starts `count` instances on `database` at once (so they also race each other through
@@ -62,7 +62,7 @@ async fn a_session_started_on_one_instance_works_and_ends_on_the_other() {
     // Same signing key and same session store: instance B knows the session A started.
     let home = get_with_cookie(b, "/", &cookie).await;
     assert_eq!(home.status().as_u16(), 200);
-    assert!(home.text().await.unwrap().contains("Your organisations"));
+    assert!(body(home).await.contains("Your organisations"));
 
     // Signing out on B ends the session for A too.
     let logout = b.post_form(&client, "/logout", "/", &[]).await;

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 use pulse::db::schema::{audit_events, organisations};
 
-use crate::helpers::{TestApp, browser, spawn_app};
+use crate::helpers::{TestApp, body, browser, spawn_app};
 
 fn api_enabled(app: &TestApp, slug: &str) -> i32 {
     app.with_conn(|conn| {
@@ -51,14 +51,7 @@ async fn staff_switch_api_access_on_and_off_with_an_audit_entry() {
         audit_actions(&app),
         ["api_access.enabled", "api_access.disabled"]
     );
-    let page = staff
-        .get(app.url("/staff/orgs"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = app.get_html(&staff, "/staff/orgs").await;
     assert!(page.contains("Enable API access"));
 }
 
@@ -132,13 +125,7 @@ async fn bad_and_oversized_forms_are_rejected_without_changes() {
         )
         .await;
     assert_eq!(invalid_slug.status().as_u16(), 400);
-    assert!(
-        invalid_slug
-            .text()
-            .await
-            .unwrap()
-            .contains("The slug must be")
-    );
+    assert!(body(invalid_slug).await.contains("The slug must be"));
     let unknown = app
         .post_form(
             &staff,

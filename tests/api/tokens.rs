@@ -9,7 +9,7 @@ use pulse::domain::role::Role;
 use pulse::domain::token::PlainToken;
 use pulse::error::AppError;
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, body, spawn_app};
 
 fn actor(user_id: i32) -> Actor {
     Actor {
@@ -168,7 +168,7 @@ async fn malformed_tokens_get_401_without_touching_the_database() {
     // A well-formed token does reach the database, which is why the table must come back.
     let reached = whoami(&app, Some(&format!("Bearer {good}"))).await;
     assert_eq!(reached.status().as_u16(), 500);
-    let body = reached.text().await.unwrap();
+    let body = body(reached).await;
     assert!(!body.contains("api_tokens"), "opaque 500: {body}");
 }
 
