@@ -87,18 +87,17 @@ fn check_new_password(password: &Password) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Changes a password after checking the current one, and ends every session of the user:
-/// whoever else held one (a stolen cookie, a forgotten laptop) is signed out.
+/// Changes a password after checking the current one (throttled like signing in), and ends
+/// every session of the user: whoever else held one (a stolen cookie, a forgotten laptop) is
+/// signed out.
 pub fn change_password(
     conn: &mut DbConn,
     user_id: i32,
-    current: &Password,
-    new: &Password,
+    (current, new): (&Password, &Password),
+    addr: &str,
+    now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
-    if !password::verify(current, Some(&user.password_hash)) {
-        return Err(AppError::invalid("The current password is incorrect."));
-    }
+    confirm_password(conn, user_id, current, addr, now)?;
     check_new_password(new)?;
     let password_hash = password::hash(new)?;
     conn.transaction(|conn| {
@@ -106,6 +105,24 @@ pub fn change_password(
         sessions::delete_for_user(conn, user_id)?;
         Ok(())
     })
+}
+
+/// Checks a signed-in user's own password again, before changing it or another sensitive
+/// action. Throttled exactly like signing in: refused while the account or the address is
+/// locked, and a wrong guess counts towards both locks.
+pub fn confirm_password(
+    conn: &mut DbConn,
+    user_id: i32,
+    password: &Password,
+    addr: &str,
+    now: NaiveDateTime,
+) -> Result<User, AppError> {
+    let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
+    if verify_throttled(conn, &user.email, Some(&user), password, addr, now)? {
+        Ok(user)
+    } else {
+        Err(AppError::invalid("The password is incorrect."))
+    }
 }
 
 fn account_key(email: &str) -> String {
@@ -132,6 +149,28 @@ fn check_throttle(
     Ok(())
 }
 
+/// Verifies `password` for the account `email` (`user`, if it exists) unless the account or
+/// the address is locked; a wrong password counts towards both locks, a right one clears the
+/// account's. Runs argon2 (against a dummy hash for unknown accounts, so timing reveals nothing).
+fn verify_throttled(
+    conn: &mut DbConn,
+    email: &str,
+    user: Option<&User>,
+    password: &Password,
+    addr: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS, now)?;
+    check_throttle(conn, &account_key(email), MAX_FAILURES_PER_ACCOUNT, now)?;
+    if password::verify(password, user.map(|u| u.password_hash.as_str())) {
+        login_failures::clear(conn, &account_key(email))?;
+        return Ok(true);
+    }
+    login_failures::record(conn, &account_key(email), now)?;
+    login_failures::record(conn, &address_key(addr), now)?;
+    Ok(false)
+}
+
 /// Signs in with email and password. Runs argon2, so call it on the blocking pool.
 /// Any failure is the same `Invalid` message, never saying whether the account exists.
 pub fn authenticate(
@@ -141,18 +180,13 @@ pub fn authenticate(
     addr: &str,
     now: NaiveDateTime,
 ) -> Result<User, AppError> {
-    let wrong = || AppError::invalid("The email or password is incorrect.");
     let email = raw_email.trim().to_lowercase();
-    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS, now)?;
-    check_throttle(conn, &account_key(&email), MAX_FAILURES_PER_ACCOUNT, now)?;
     let user = users::find_by_email(conn, &email)?;
-    if password::verify(password, user.as_ref().map(|u| u.password_hash.as_str())) {
-        login_failures::clear(conn, &account_key(&email))?;
-        return user.ok_or_else(wrong);
+    let verified = verify_throttled(conn, &email, user.as_ref(), password, addr, now)?;
+    match user {
+        Some(user) if verified => Ok(user),
+        _ => Err(AppError::invalid("The email or password is incorrect.")),
     }
-    login_failures::record(conn, &account_key(&email), now)?;
-    login_failures::record(conn, &address_key(addr), now)?;
-    Err(wrong())
 }
 
 #[cfg(test)]

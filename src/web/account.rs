@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::SignedIn;
 use crate::auth::session_store::{USER_ID_KEY, remember};
@@ -49,6 +50,7 @@ pub struct PasswordForm {
 
 pub async fn change(
     signed_in: SignedIn,
+    ClientAddr(addr): ClientAddr,
     session: Session,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<PasswordForm>,
@@ -56,9 +58,10 @@ pub async fn change(
     let user_id = signed_in.user.id;
     let current = Password::new(form.current_password);
     let new = Password::new(form.new_password);
+    let now = state.clock.now();
     let changed = state
         .db
-        .run(move |conn| accounts::change_password(conn, user_id, &current, &new))
+        .run(move |conn| accounts::change_password(conn, user_id, (&current, &new), &addr, now))
         .await;
     match changed {
         Ok(()) => {

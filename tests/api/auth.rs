@@ -291,3 +291,28 @@ async fn changing_the_password_ends_other_sessions() {
         .await;
     assert_eq!(new.status().as_u16(), 303);
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_are_throttled_and_count_towards_the_sign_in_lock() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", false);
+    let client = app.signed_in("ann@example.com").await;
+    let change = |current: &'static str| {
+        let (app, client) = (&app, &client);
+        async move {
+            let fields = [
+                ("current_password", current),
+                ("new_password", "a brand new passphrase"),
+            ];
+            let path = "/account/password";
+            app.post_form(client, path, path, &fields).await.status()
+        }
+    };
+    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+        assert_eq!(change("a wrong guess").await, 400);
+    }
+    // Locked: even the right password is refused now, here and at sign-in.
+    assert_eq!(change(PASSWORD).await, 429);
+    let login = app.login_as(&browser(), "ann@example.com", PASSWORD).await;
+    assert_eq!(login.status(), 429);
+}
