@@ -22,6 +22,10 @@ pub struct Config {
     pub api_rate_limit: u32,
     /// How often expired sessions, sign-in failures and reveal ciphertexts are swept away.
     pub housekeeping_every: std::time::Duration,
+    /// The address people and tools reach the app at, e.g. `https://pulse.example.com`
+    /// (`PULSE_PUBLIC_URL`): forms must come from it, and examples show it. Without it, the
+    /// address the server listens on (or, behind a trusted proxy, the forwarded host).
+    pub public_url: Option<String>,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -50,6 +54,20 @@ fn is_loopback(bind: &str) -> bool {
         .unwrap_or_else(|_| bind.starts_with("localhost:"))
 }
 
+/// An origin (`scheme://host[:port]`), without a trailing slash or path.
+fn parse_public_url(raw: &str) -> anyhow::Result<String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .filter(|host| !host.is_empty() && !host.contains(['/', '?', '#', ' ']));
+    anyhow::ensure!(
+        rest.is_some(),
+        "PULSE_PUBLIC_URL must look like https://pulse.example.com (no path), got {raw:?}"
+    );
+    Ok(url.to_owned())
+}
+
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         let bind = env_or("PULSE_BIND", "127.0.0.1:8080");
@@ -68,6 +86,10 @@ impl Config {
                 })?
             },
             housekeeping_every: std::time::Duration::from_secs(60),
+            public_url: std::env::var("PULSE_PUBLIC_URL")
+                .ok()
+                .map(|raw| parse_public_url(&raw))
+                .transpose()?,
             cookie_secure,
             bind,
         })
@@ -77,6 +99,23 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_urls_are_origins() {
+        assert_eq!(
+            parse_public_url("https://pulse.example.com/").unwrap(),
+            "https://pulse.example.com"
+        );
+        assert!(parse_public_url("http://127.0.0.1:8080").is_ok());
+        for bad in [
+            "pulse.example.com",
+            "https://",
+            "https://a.example/path",
+            "ftp://a",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn secure_cookies_are_off_only_on_loopback() {

@@ -100,6 +100,7 @@ impl Application {
             db: db.clone(),
             config,
             clock,
+            listen_url: format!("http://{address}"),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -13,4 +13,6 @@ pub struct AppState {
     pub db: Database,
     pub config: Config,
     pub clock: Clock,
+    /// `http://` and the address the server listens on (with the port the OS chose).
+    pub listen_url: String,
 }

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use crate::auth::error::AuthError;
+use crate::auth::origin::public_origin;
 use crate::auth::session_store::remember;
 use crate::domain::secret;
 use crate::error::AppError;
@@ -42,8 +43,7 @@ struct TokenField {
 }
 
 fn same_origin(req: &HttpRequest) -> bool {
-    let info = req.connection_info();
-    let expected = format!("{}://{}", info.scheme(), info.host());
+    let expected = public_origin(req);
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     match (header("origin"), header("referer")) {
         (Some(origin), _) => origin == expected,

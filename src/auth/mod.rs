@@ -4,4 +4,5 @@ pub mod client_addr;
 pub mod csrf;
 pub mod error;
 pub mod extractors;
+pub mod origin;
 pub mod session_store;

@@ -8,6 +8,7 @@ use utoipa::openapi::Required;
 
 use crate::api::openapi::ApiDoc;
 use crate::auth::extractors::OrgMember;
+use crate::auth::origin::public_origin;
 use crate::web::error::{WebError, render};
 use crate::web::layout::Nav;
 
@@ -61,8 +62,7 @@ fn endpoints() -> Vec<EndpointView> {
 }
 
 pub async fn show(member: OrgMember, req: HttpRequest) -> Result<HttpResponse, WebError> {
-    let info = req.connection_info();
-    let base_url = format!("{}://{}", info.scheme(), info.host());
+    let base_url = public_origin(&req);
     render(&ApiDocsPage {
         nav: Some(Nav::from(&member.signed_in)),
         name: member.org.name,

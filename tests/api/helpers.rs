@@ -47,6 +47,7 @@ pub fn test_config(database_url: String) -> Config {
         trust_proxy: false,
         api_rate_limit: 600,
         housekeeping_every: std::time::Duration::from_secs(60),
+        public_url: None,
     }
 }
 
