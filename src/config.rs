@@ -26,6 +26,21 @@ pub struct Config {
     /// (`PULSE_PUBLIC_URL`): forms must come from it, and examples show it. Without it, the
     /// address the server listens on (or, behind a trusted proxy, the forwarded host).
     pub public_url: Option<String>,
+    /// The key that seals new tokens for their reveal window (`PULSE_REVEAL_KEY`, base64 of 32
+    /// bytes). Several instances must share it. Without it, a SQLite database gets a key file
+    /// beside it; on PostgreSQL each process makes its own (reveal then works only on the
+    /// instance that issued the token).
+    pub reveal_key: Option<SecretText>,
+}
+
+/// A secret from the environment: never printed by `Debug`.
+#[derive(Clone)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(<redacted>)")
+    }
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -86,6 +101,7 @@ impl Config {
                 })?
             },
             housekeeping_every: std::time::Duration::from_secs(60),
+            reveal_key: std::env::var("PULSE_REVEAL_KEY").ok().map(SecretText),
             public_url: std::env::var("PULSE_PUBLIC_URL")
                 .ok()
                 .map(|raw| parse_public_url(&raw))

@@ -15,7 +15,8 @@ use crate::auth::csrf::FORM_LIMIT_BYTES;
 use crate::auth::session_store::DbSessionStore;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::Database;
+use crate::db::{Database, DatabaseUrl};
+use crate::domain::reveal::RevealKey;
 use crate::domain::{housekeeping, secret};
 use crate::repo::secrets;
 use crate::state::{AppState, SESSION_COOKIE};
@@ -46,6 +47,43 @@ fn cookie_key(db: &Database) -> anyhow::Result<Key> {
         secrets::get_or_create(&mut conn, "session_cookie_key", &secret::random_base62(86))
             .context("reading the session cookie key")?;
     Ok(Key::derive_from(stored.as_bytes()))
+}
+
+/// The reveal key: from `PULSE_REVEAL_KEY`; else, for SQLite, from a key file beside the
+/// database (created on first start, readable by the owner only); else a key of this process.
+fn reveal_key(config: &Config) -> anyhow::Result<RevealKey> {
+    if let Some(text) = &config.reveal_key {
+        return RevealKey::from_base64(&text.0).context(
+            "PULSE_REVEAL_KEY must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`)",
+        );
+    }
+    match DatabaseUrl::parse(&config.database_url) {
+        DatabaseUrl::Sqlite(path) => key_file(&format!("{path}.reveal-key")),
+        DatabaseUrl::Postgres(_) => {
+            tracing::warn!(
+                "PULSE_REVEAL_KEY is not set: a new token can be revealed only on the instance \
+                 that issued it; set the same key on every instance"
+            );
+            Ok(RevealKey::generate())
+        }
+    }
+}
+
+fn key_file(path: &str) -> anyhow::Result<RevealKey> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return RevealKey::from_base64(&text)
+            .with_context(|| format!("{path} is not a reveal key"));
+    }
+    let key = RevealKey::generate();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating the reveal key file {path}"))?;
+    std::io::Write::write_all(&mut file, key.to_base64().as_bytes())?;
+    Ok(key)
 }
 
 /// Every instance sweeps now and then (`Config::housekeeping_every`, so reveal ciphertexts never
@@ -94,6 +132,7 @@ impl Application {
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
+        let reveal_key = reveal_key(&config)?;
         let store = DbSessionStore::new(db.clone(), clock.clone(), config.session_absolute);
         spawn_housekeeping(db.clone(), clock.clone(), config.housekeeping_every);
         let state = web::Data::new(AppState {
@@ -101,6 +140,8 @@ impl Application {
             config,
             clock,
             listen_url: format!("http://{address}"),
+            reveal_key,
+            usage: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

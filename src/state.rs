@@ -3,11 +3,13 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Database;
+use crate::domain::api_tokens::usage::UsageLog;
+use crate::domain::reveal::RevealKey;
 
 /// The session cookie (actix-session, rows in the `sessions` table).
 pub const SESSION_COOKIE: &str = "pulse_session";
-/// The short-lived cookie that holds the key to a freshly generated API token.
-pub const REVEAL_COOKIE: &str = "pulse_reveal";
+/// The short-lived cookie that marks the token just issued, for its one first display.
+pub const NEW_TOKEN_COOKIE: &str = "pulse_new_token";
 
 pub struct AppState {
     pub db: Database,
@@ -15,4 +17,8 @@ pub struct AppState {
     pub clock: Clock,
     /// `http://` and the address the server listens on (with the port the OS chose).
     pub listen_url: String,
+    /// Seals new tokens for their reveal window; never stored in the database.
+    pub reveal_key: RevealKey,
+    /// When this instance last wrote each token's use (see `domain::api_tokens::usage`).
+    pub usage: UsageLog,
 }

@@ -1,45 +1,117 @@
-//! Errors of `/api` routes, rendered as `application/problem+json` (RFC 9457). Internal causes go
-//! to the log only; clients see an opaque 500.
+//! Errors of `/api` routes, rendered as `application/problem+json` (RFC 9457) with a
+//! machine-readable `code`. Statuses follow the rule in `src/error.rs`; the API adds its own
+//! refusals of the bearer token (401 with `WWW-Authenticate`). Internal causes go to the log
+//! only; clients see an opaque 500.
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::api::format::rfc3339;
+use crate::domain::api_tokens::Refusal;
 use crate::error::AppError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// What an API request can fail with: a bearer-token failure, or an application error whose
-/// status follows the rule in `src/error.rs`.
+/// What an API request can fail with: a refused bearer token, a body too large, or an
+/// application error.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No `Authorization: Bearer` credentials: 401 with a bare `WWW-Authenticate: Bearer`.
     #[error("This API requires a token: send it as `Authorization: Bearer <token>`.")]
     MissingToken,
-    /// Credentials given but malformed, unknown, revoked or expired: 401 with
-    /// `error="invalid_token"`. Deliberately does not say which.
-    #[error("The token is malformed, unknown, revoked or expired.")]
-    InvalidToken,
+    /// Not the shape of a Pulse token (checked without the database).
+    #[error(
+        "The token is malformed: Pulse tokens are pulse_ followed by 49 letters and digits. \
+         Copy it again from Organisation settings → API authentication."
+    )]
+    MalformedToken,
+    #[error("{}", refusal_detail(.0))]
+    Refused(Refusal),
+    #[error("The request body is too large (at most {limit_bytes} bytes).")]
+    PayloadTooLarge { limit_bytes: usize },
     #[error(transparent)]
     App(#[from] AppError),
 }
 
+fn refusal_detail(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Unknown => "No Pulse token matches this one: it may have been mistyped or \
+                             belong to another Pulse server."
+            .into(),
+        Refusal::Stopped(stop) => format!(
+            "This token stopped working at {}: {}. An owner or admin can generate a new one under \
+             Organisation settings → API authentication.",
+            rfc3339(stop.at),
+            stop.explain()
+        ),
+    }
+}
+
 /// An RFC 9457 problem document, the body of every API error.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Problem<'a> {
-    /// Always `about:blank`: the status code identifies the problem.
+pub struct Problem {
+    /// Always `about:blank`: the status code and `code` identify the problem.
     #[serde(rename = "type")]
-    kind: &'a str,
-    title: &'a str,
+    kind: &'static str,
+    title: &'static str,
     status: u16,
-    /// What went wrong, e.g. which parameter is invalid.
+    /// What went wrong, for people: e.g. which parameter is invalid, or why the token stopped.
     detail: String,
+    /// What went wrong, for programs: `token_missing`, `token_malformed`, `token_unknown`,
+    /// `token_revoked`, `token_expired`, `api_disabled`, `invalid_request`, `not_found`,
+    /// `rate_limited`, `payload_too_large`, `internal_error`…
+    code: &'static str,
+    /// For a revoked or expired token: when it stopped working (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped_at: Option<String>,
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MissingToken => "token_missing",
+            ApiError::MalformedToken => "token_malformed",
+            ApiError::Refused(Refusal::Unknown) => "token_unknown",
+            ApiError::Refused(Refusal::Stopped(stop)) => stop.code(),
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::App(e) => match e {
+                AppError::NotFound => "not_found",
+                AppError::Forbidden => "forbidden",
+                AppError::ApiDisabled => "api_disabled",
+                AppError::Invalid(_) => "invalid_request",
+                AppError::Conflict(_) => "conflict",
+                AppError::TooManyAttempts { .. } => "rate_limited",
+                AppError::Internal(_) => "internal_error",
+            },
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge of a 401 (RFC 6750): bare without credentials, else
+    /// `invalid_token` with a short description.
+    fn challenge(&self) -> Option<String> {
+        let description = match self {
+            ApiError::MissingToken => return Some(r#"Bearer realm="pulse""#.into()),
+            ApiError::MalformedToken => "The token is malformed".to_owned(),
+            ApiError::Refused(Refusal::Unknown) => "The token is unknown".to_owned(),
+            ApiError::Refused(Refusal::Stopped(stop)) => {
+                format!("The token stopped working at {}", rfc3339(stop.at))
+            }
+            _ => return None,
+        };
+        Some(format!(
+            r#"Bearer realm="pulse", error="invalid_token", error_description="{description}""#
+        ))
+    }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::MissingToken | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::MissingToken | ApiError::MalformedToken | ApiError::Refused(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::App(e) => e.status(),
         }
     }
@@ -53,30 +125,28 @@ impl ResponseError for ApiError {
             }
             other => other.to_string(),
         };
+        let stopped_at = match self {
+            ApiError::Refused(Refusal::Stopped(stop)) => Some(rfc3339(stop.at)),
+            _ => None,
+        };
         let problem = Problem {
             // "about:blank": the status code says it all; the title is its reason phrase.
             kind: "about:blank",
             title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail,
+            code: self.code(),
+            stopped_at,
         };
         let mut response = HttpResponse::build(status);
         response.content_type(PROBLEM_JSON);
-        match self {
-            ApiError::MissingToken => {
-                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="pulse""#));
-            }
-            ApiError::InvalidToken => {
-                response.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    r#"Bearer realm="pulse", error="invalid_token""#,
-                ));
-            }
-            ApiError::App(e) => {
-                if let Some(seconds) = e.retry_after() {
-                    response.insert_header((header::RETRY_AFTER, seconds.to_string()));
-                }
-            }
+        if let Some(challenge) = self.challenge() {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        if let ApiError::App(e) = self
+            && let Some(seconds) = e.retry_after()
+        {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }

@@ -19,6 +19,7 @@ use crate::api::error::{PROBLEM_JSON, Problem};
         crate::api::scores::show,
         crate::api::clients::list,
         crate::api::whoami::show,
+        crate::api::token_leaks::report,
         show,
     ),
     components(schemas(Problem)),

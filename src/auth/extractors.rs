@@ -8,10 +8,12 @@ use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use anyhow::Context;
+use chrono::NaiveDateTime;
 
 use crate::auth::csrf;
 use crate::auth::error::AuthError;
 use crate::auth::session_store::USER_ID_KEY;
+use crate::domain::api_tokens;
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::repo::organisations::Organisation;
@@ -88,6 +90,15 @@ pub struct OrgMember {
     pub signed_in: SignedIn,
     pub org: Organisation,
     pub role: Role,
+    /// For owners and admins: the organisation's current token if it has expired or expires
+    /// within `api_tokens::expiry_warning`, so the organisation's pages warn them in time.
+    pub token_expiry: Option<TokenExpiry>,
+}
+
+pub struct TokenExpiry {
+    pub prefix: String,
+    pub at: NaiveDateTime,
+    pub expired: bool,
 }
 
 impl FromRequest for OrgMember {
@@ -101,25 +112,37 @@ impl FromRequest for OrgMember {
         Box::pin(async move {
             let signed_in = signed_in.await?;
             let user_id = signed_in.user.id;
-            let (org, role) = app
+            let (org, role, token) = app
                 .db
                 .run(move |conn| {
                     let org =
                         organisations::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?;
-                    let role =
-                        memberships::role_of(conn, user_id, org.id)?.ok_or(AppError::NotFound)?;
-                    Ok((org, role))
+                    let role: Role = memberships::role_of(conn, user_id, org.id)?
+                        .ok_or(AppError::NotFound)?
+                        .parse()
+                        .map_err(anyhow::Error::msg)
+                        .context("stored membership role")?;
+                    let token = match role.can_manage() {
+                        true => crate::repo::api_tokens::current_for_organisation(conn, org.id)?,
+                        false => None,
+                    };
+                    Ok((org, role, token))
                 })
                 .await?;
-            let role = role
-                .parse()
-                .map_err(anyhow::Error::msg)
-                .context("stored membership role")
-                .map_err(AppError::from)?;
+            let now = app.clock.now();
+            let token_expiry = token
+                .and_then(|t| Some((t.display_prefix, t.expires_at?)))
+                .filter(|(_, at)| *at - now <= api_tokens::expiry_warning())
+                .map(|(prefix, at)| TokenExpiry {
+                    prefix,
+                    at,
+                    expired: at <= now,
+                });
             Ok(OrgMember {
                 signed_in,
                 org,
                 role,
+                token_expiry,
             })
         })
     }

@@ -6,3 +6,4 @@ pub mod error;
 pub mod extractors;
 pub mod origin;
 pub mod session_store;
+pub mod sudo;

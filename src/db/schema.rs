@@ -82,6 +82,19 @@ diesel::table! {
         superseded_at -> Nullable<Timestamp>,
         expires_at -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
+        grace_until -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    token_clients (token_id, client_addr, user_agent) {
+        token_id -> Integer,
+        client_addr -> Text,
+        user_agent -> Text,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
     }
 }
 
@@ -123,6 +136,7 @@ diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(api_tokens -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(clients -> organisations (organisation_id));
+diesel::joinable!(token_clients -> api_tokens (token_id));
 diesel::joinable!(feedback -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -137,4 +151,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     clients,
     feedback,
     rate_limits,
+    token_clients,
 );

@@ -18,3 +18,4 @@ pub mod scores;
 pub mod secret;
 pub mod slug;
 pub mod token;
+pub mod user_agent;

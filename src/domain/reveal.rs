@@ -1,52 +1,24 @@
-//! Keeping a new token viewable for its generator during the reveal window without ever storing
-//! it in the clear: the database holds the token encrypted under a fresh random key, and that key
-//! lives only in a short-lived cookie in the generator's browser. Neither half alone reveals it.
-//!
-//! The cipher is a SHA-256 keystream XORed with the token. Each key encrypts exactly one token,
-//! so the keystream is never reused; integrity comes from checking the decrypted token against
-//! the stored digest.
-use sha2::{Digest, Sha256};
+//! Keeping a new token viewable during the reveal window without storing it in the clear: the
+//! database holds it sealed with AES-256-GCM (RustCrypto `aes-gcm`) under the reveal key, which
+//! lives outside the database (`PULSE_REVEAL_KEY`, or a key file beside a SQLite database). The
+//! organisation and token ids are the associated data, so a ciphertext moved to another row does
+//! not open. The database alone reveals nothing; the key alone neither.
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::TryRngCore;
+use rand::rngs::OsRng;
 use subtle::ConstantTimeEq;
 
-use crate::domain::secret::{self, BASE62};
 use crate::domain::token::PlainToken;
 
-const KEY_LEN: usize = 43;
+const NONCE_LEN: usize = 12;
+pub const KEY_LEN: usize = 32;
 
-/// The cookie half. Debug is redacted like every other secret.
-pub struct RevealKey(String);
-
-impl RevealKey {
-    pub fn generate() -> Self {
-        Self(secret::random_base62(KEY_LEN))
-    }
-
-    /// Accepts only what `generate` produces.
-    pub fn from_cookie(value: &str) -> Option<Self> {
-        (value.len() == KEY_LEN && value.bytes().all(|b| BASE62.contains(&b)))
-            .then(|| Self(value.to_owned()))
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    fn keystream(&self, len: usize) -> Vec<u8> {
-        let mut stream = Vec::with_capacity(len + 32);
-        let mut counter: u32 = 0;
-        while stream.len() < len {
-            let block = Sha256::new()
-                .chain_update(b"pulse-reveal-v1")
-                .chain_update(self.0.as_bytes())
-                .chain_update(counter.to_be_bytes())
-                .finalize();
-            stream.extend_from_slice(&block);
-            counter += 1;
-        }
-        stream.truncate(len);
-        stream
-    }
-}
+/// The reveal key. Debug is redacted like every other secret.
+#[derive(Clone)]
+pub struct RevealKey(Key<Aes256Gcm>);
 
 impl std::fmt::Debug for RevealKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -54,27 +26,76 @@ impl std::fmt::Debug for RevealKey {
     }
 }
 
-/// The database half: hex of token XOR keystream.
-pub fn seal(token: &PlainToken, key: &RevealKey) -> String {
-    let plain = token.expose().as_bytes();
-    let sealed: Vec<u8> = plain
-        .iter()
-        .zip(key.keystream(plain.len()))
-        .map(|(p, k)| p ^ k)
-        .collect();
-    hex::encode(sealed)
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    OsRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the operating system's random generator failed");
+    bytes
 }
 
-/// The token, if `ciphertext` decrypts under `key` to a token whose digest is `expected_digest`.
-pub fn open(ciphertext: &str, key: &RevealKey, expected_digest: &str) -> Option<PlainToken> {
-    let sealed = hex::decode(ciphertext).ok()?;
-    let plain: Vec<u8> = sealed
-        .iter()
-        .zip(key.keystream(sealed.len()))
-        .map(|(c, k)| c ^ k)
-        .collect();
-    let token = PlainToken::parse(std::str::from_utf8(&plain).ok()?).ok()?;
-    bool::from(token.digest().as_bytes().ct_eq(expected_digest.as_bytes())).then_some(token)
+/// What binds a ciphertext to its row.
+fn associated_data(organisation_id: i32, token_id: i32) -> String {
+    format!("pulse-reveal-v2:{organisation_id}:{token_id}")
+}
+
+impl RevealKey {
+    pub fn generate() -> Self {
+        Self(random_bytes::<KEY_LEN>().into())
+    }
+
+    /// The key from its base64 text (as in `PULSE_REVEAL_KEY` or the key file).
+    pub fn from_base64(text: &str) -> Option<Self> {
+        let bytes = STANDARD.decode(text.trim()).ok()?;
+        let bytes: [u8; KEY_LEN] = bytes.try_into().ok()?;
+        Some(Self(bytes.into()))
+    }
+
+    pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.0.as_slice())
+    }
+
+    /// The database half: base64 of nonce ‖ ciphertext ‖ tag.
+    pub fn seal(&self, token: &PlainToken, organisation_id: i32, token_id: i32) -> String {
+        let nonce = random_bytes::<NONCE_LEN>();
+        let aad = associated_data(organisation_id, token_id);
+        let sealed = Aes256Gcm::new(&self.0)
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: token.expose().as_bytes(),
+                    aad: aad.as_bytes(),
+                },
+            )
+            .expect("AES-GCM encrypts any short message");
+        STANDARD.encode([nonce.as_slice(), &sealed].concat())
+    }
+
+    /// The token, if `ciphertext` opens under this key for this row and its digest matches.
+    pub fn open(
+        &self,
+        ciphertext: &str,
+        (organisation_id, token_id): (i32, i32),
+        expected_digest: &str,
+    ) -> Option<PlainToken> {
+        let bytes = STANDARD.decode(ciphertext).ok()?;
+        if bytes.len() <= NONCE_LEN {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+        let aad = associated_data(organisation_id, token_id);
+        let plain = Aes256Gcm::new(&self.0)
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .ok()?;
+        let token = PlainToken::parse(std::str::from_utf8(&plain).ok()?).ok()?;
+        bool::from(token.digest().as_bytes().ct_eq(expected_digest.as_bytes())).then_some(token)
+    }
 }
 
 #[cfg(test)]
@@ -82,24 +103,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn opens_only_with_the_right_key_and_digest() {
+    fn opens_only_with_the_right_key_row_and_digest() {
         let token = PlainToken::generate();
         let key = RevealKey::generate();
-        let sealed = seal(&token, &key);
-        assert!(!sealed.contains(token.expose()));
-        let opened = open(&sealed, &key, &token.digest()).expect("opens");
+        let sealed = key.seal(&token, 7, 42);
+        assert!(!sealed.contains(&token.expose()[6..]));
+        let opened = key.open(&sealed, (7, 42), &token.digest()).expect("opens");
         assert_eq!(opened.expose(), token.expose());
-        assert!(open(&sealed, &RevealKey::generate(), &token.digest()).is_none());
-        assert!(open(&sealed, &key, &PlainToken::generate().digest()).is_none());
-        assert!(open("zz", &key, &token.digest()).is_none());
+        assert!(
+            RevealKey::generate()
+                .open(&sealed, (7, 42), &token.digest())
+                .is_none()
+        );
+        assert!(
+            key.open(&sealed, (8, 42), &token.digest()).is_none(),
+            "other org"
+        );
+        assert!(
+            key.open(&sealed, (7, 43), &token.digest()).is_none(),
+            "other row"
+        );
+        assert!(
+            key.open(&sealed, (7, 42), &PlainToken::generate().digest())
+                .is_none()
+        );
+        assert!(key.open("zz", (7, 42), &token.digest()).is_none());
+        // Two seals of the same token differ (fresh nonce each time).
+        assert_ne!(sealed, key.seal(&token, 7, 42));
     }
 
     #[test]
-    fn cookie_values_are_checked() {
+    fn keys_round_trip_through_base64_and_stay_out_of_debug_output() {
         let key = RevealKey::generate();
-        assert!(RevealKey::from_cookie(key.expose()).is_some());
-        assert!(RevealKey::from_cookie("short").is_none());
-        assert!(RevealKey::from_cookie(&"-".repeat(KEY_LEN)).is_none());
+        let again = RevealKey::from_base64(&key.to_base64()).unwrap();
+        assert_eq!(again.0, key.0);
+        assert!(RevealKey::from_base64("c2hvcnQ=").is_none());
         assert_eq!(format!("{key:?}"), "RevealKey(<redacted>)");
     }
 }

@@ -5,7 +5,7 @@ use crate::db::DbConn;
 use crate::db::schema::{api_tokens, organisations};
 
 /// A stored token: its digest and metadata, never its plaintext.
-#[derive(Queryable, Selectable, Clone)]
+#[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = api_tokens)]
 pub struct ApiToken {
     pub id: i32,
@@ -14,22 +14,21 @@ pub struct ApiToken {
     pub display_prefix: String,
     pub created_by: Option<i32>,
     pub created_at: NaiveDateTime,
+    /// Digest of a marker in the generating session: the first display is for that session.
     pub created_session: String,
     pub reveal_until: NaiveDateTime,
+    /// The token sealed under the reveal key (which is not in the database), during the window.
     pub reveal_ciphertext: Option<String>,
+    /// When it stopped being the organisation's current token (replaced, revoked, exposed).
     pub superseded_at: Option<NaiveDateTime>,
+    /// The expiry chosen when it was generated, if any.
     pub expires_at: Option<NaiveDateTime>,
     pub last_used_at: Option<NaiveDateTime>,
-}
-
-impl ApiToken {
-    /// Whether the API accepts this token at `now`: active, or superseded but still in its grace.
-    pub fn is_usable(&self, now: NaiveDateTime) -> bool {
-        match self.superseded_at {
-            None => true,
-            Some(_) => self.expires_at.is_some_and(|end| now < end),
-        }
-    }
+    /// A replaced token keeps working until then.
+    pub grace_until: Option<NaiveDateTime>,
+    /// When it was stopped before its natural end, and why (`domain::api_tokens::Revocation`).
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_reason: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -42,7 +41,7 @@ pub struct NewApiToken<'a> {
     pub created_at: NaiveDateTime,
     pub created_session: &'a str,
     pub reveal_until: NaiveDateTime,
-    pub reveal_ciphertext: Option<&'a str>,
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConn, token: &NewApiToken) -> QueryResult<ApiToken> {
@@ -56,7 +55,14 @@ pub fn insert(conn: &mut DbConn, token: &NewApiToken) -> QueryResult<ApiToken> {
         .first(conn)
 }
 
-pub fn active_for_organisation(
+pub fn set_reveal_ciphertext(conn: &mut DbConn, id: i32, sealed: &str) -> QueryResult<usize> {
+    diesel::update(api_tokens::table.find(id))
+        .set(api_tokens::reveal_ciphertext.eq(Some(sealed)))
+        .execute(conn)
+}
+
+/// The organisation's current token (working, expired, or refused while API access is off).
+pub fn current_for_organisation(
     conn: &mut DbConn,
     organisation_id: i32,
 ) -> QueryResult<Option<ApiToken>> {
@@ -68,7 +74,7 @@ pub fn active_for_organisation(
         .optional()
 }
 
-/// Superseded tokens whose grace period has not ended yet, newest first.
+/// Replaced tokens whose grace period has not ended, newest first (at most one by the rules).
 pub fn in_grace_for_organisation(
     conn: &mut DbConn,
     organisation_id: i32,
@@ -77,7 +83,8 @@ pub fn in_grace_for_organisation(
     api_tokens::table
         .filter(api_tokens::organisation_id.eq(organisation_id))
         .filter(api_tokens::superseded_at.is_not_null())
-        .filter(api_tokens::expires_at.gt(now))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(api_tokens::grace_until.gt(now))
         .order(api_tokens::superseded_at.desc())
         .select(ApiToken::as_select())
         .load(conn)
@@ -123,13 +130,14 @@ pub fn touch_last_used(
     .execute(conn)
 }
 
-/// Retires the active token `id`; returns 0 when it was not active any more (someone else won).
+/// Takes the current token `id` out of its organisation's slot at `at`, keeping it working until
+/// `grace_until` if given; returns 0 when it was no longer current (someone else acted first).
 pub fn supersede(
     conn: &mut DbConn,
     organisation_id: i32,
     id: i32,
     at: NaiveDateTime,
-    expires_at: NaiveDateTime,
+    grace_until: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
     diesel::update(
         api_tokens::table
@@ -139,7 +147,27 @@ pub fn supersede(
     )
     .set((
         api_tokens::superseded_at.eq(Some(at)),
-        api_tokens::expires_at.eq(Some(expires_at)),
+        api_tokens::grace_until.eq(grace_until),
+        api_tokens::reveal_ciphertext.eq(None::<String>),
+    ))
+    .execute(conn)
+}
+
+/// Stops the tokens `ids` at `at` for `reason`, unless already stopped; returns how many stopped.
+pub fn revoke(
+    conn: &mut DbConn,
+    ids: &[i32],
+    at: NaiveDateTime,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::id.eq_any(ids))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set((
+        api_tokens::revoked_at.eq(Some(at)),
+        api_tokens::revoked_reason.eq(Some(reason)),
         api_tokens::reveal_ciphertext.eq(None::<String>),
     ))
     .execute(conn)

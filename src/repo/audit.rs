@@ -25,6 +25,7 @@ pub fn record(conn: &mut DbConn, event: &NewAuditEvent) -> QueryResult<()> {
 /// An audit event with the actor's name, for display.
 #[derive(Queryable, Debug, Clone)]
 pub struct AuditEntry {
+    pub id: i32,
     pub action: String,
     pub detail: String,
     pub client_addr: Option<String>,
@@ -32,19 +33,34 @@ pub struct AuditEntry {
     pub actor_name: Option<String>,
 }
 
+/// Where a page of history starts: strictly before this (created_at, id).
+pub type HistoryCursor = (NaiveDateTime, i32);
+
+/// The organisation's events among `actions`, newest first, before `cursor` if given.
 pub fn recent_for_organisation(
     conn: &mut DbConn,
     organisation_id: i32,
     actions: &[&str],
+    before: Option<HistoryCursor>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
-    audit_events::table
+    let mut query = audit_events::table
         .left_join(users::table)
         .filter(audit_events::organisation_id.eq(organisation_id))
         .filter(audit_events::action.eq_any(actions))
+        .into_boxed();
+    if let Some((at, id)) = before {
+        query = query.filter(
+            audit_events::created_at
+                .lt(at)
+                .or(audit_events::created_at.eq(at).and(audit_events::id.lt(id))),
+        );
+    }
+    query
         .order((audit_events::created_at.desc(), audit_events::id.desc()))
         .limit(limit)
         .select((
+            audit_events::id,
             audit_events::action,
             audit_events::detail,
             audit_events::client_addr,

@@ -9,4 +9,5 @@ pub mod organisations;
 pub mod rate_limits;
 pub mod secrets;
 pub mod sessions;
+pub mod token_clients;
 pub mod users;

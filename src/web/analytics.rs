@@ -133,7 +133,7 @@ pub async fn show(
         .await?;
     let months = months_view(rows, first);
     render(&AnalyticsPage {
-        nav: Some(Nav::from(&member.signed_in)),
+        nav: Some(Nav::for_member(&member)),
         name: member.org.name,
         slug: member.org.slug,
         points: polyline(&months),

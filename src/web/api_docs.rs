@@ -64,7 +64,7 @@ fn endpoints() -> Vec<EndpointView> {
 pub async fn show(member: OrgMember, req: HttpRequest) -> Result<HttpResponse, WebError> {
     let base_url = public_origin(&req);
     render(&ApiDocsPage {
-        nav: Some(Nav::from(&member.signed_in)),
+        nav: Some(Nav::for_member(&member)),
         name: member.org.name,
         slug: member.org.slug,
         base_url,

@@ -18,6 +18,10 @@ pub enum WebError {
     App(#[from] AppError),
     #[error(transparent)]
     Auth(AuthError),
+    /// The request cannot go on without the user's answer to this page, e.g. the password
+    /// prompt of sudo mode (`web::sudo`); like a sign-in redirect, it stops the handler early.
+    #[error("the user must answer a page first")]
+    Page { status: StatusCode, html: String },
 }
 
 impl From<AuthError> for WebError {
@@ -112,6 +116,7 @@ impl ResponseError for WebError {
         match self {
             WebError::App(e) => e.status(),
             WebError::Auth(e) => auth_status(e),
+            WebError::Page { status, .. } => *status,
         }
     }
 
@@ -119,6 +124,9 @@ impl ResponseError for WebError {
         match self {
             WebError::App(e) => app_response(e),
             WebError::Auth(e) => auth_response(e),
+            WebError::Page { status, html } => HttpResponse::build(*status)
+                .content_type(ContentType::html())
+                .body(html.clone()),
         }
     }
 }

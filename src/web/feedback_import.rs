@@ -30,7 +30,7 @@ struct ImportPage {
 impl ImportPage {
     fn new(member: &crate::auth::extractors::OrgMember) -> Self {
         Self {
-            nav: Some(Nav::from(&member.signed_in)),
+            nav: Some(Nav::for_member(member)),
             name: member.org.name.clone(),
             slug: member.org.slug.clone(),
             columns: COLUMNS.join(","),

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::{self, CsrfForm};
 use crate::auth::session_store::{USER_ID_KEY, remember};
+use crate::auth::sudo;
 use crate::domain::accounts;
 use crate::domain::password::Password;
 use crate::error::AppError;
@@ -79,8 +80,15 @@ pub async fn submit(
             // A fresh session id at sign-in defeats session fixation.
             session.renew();
             remember(&session, USER_ID_KEY, &user.id)?;
+            sudo::confirmed(&session, now)?;
             csrf::forget(&session);
             tracing::info!(user_id = user.id, "signed in");
+            // Staff work in the console; anyone asked to sign in on the way somewhere goes there.
+            let next = if next == "/" && user.is_staff() {
+                "/staff/orgs".to_owned()
+            } else {
+                next
+            };
             Ok(see_other(&next))
         }
         Err(AppError::Invalid(message)) => {

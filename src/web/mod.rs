@@ -11,6 +11,7 @@ pub mod layout;
 pub mod login;
 pub mod orgs;
 pub mod staff;
+pub mod sudo;
 pub mod time;
 
 use actix_web::http::header;
@@ -39,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/account/password", web::post().to(account::change))
     .route("/staff/orgs", web::get().to(staff::list))
     .route("/staff/orgs", web::post().to(staff::create))
+    .route("/staff/orgs/{slug}", web::get().to(staff::show))
     .route(
         "/staff/orgs/{slug}/api-access",
         web::post().to(staff::set_api_access),
@@ -53,25 +55,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(feedback_import::form))
             .route(web::post().to(feedback_import::submit)),
     )
-    .route(
-        "/orgs/{slug}/settings/api",
-        web::get().to(api_settings::show),
-    )
-    .route(
-        "/orgs/{slug}/settings/api/generate",
-        web::post().to(api_settings::generate),
-    )
-    .route(
-        "/orgs/{slug}/settings/api/regenerate",
-        web::get().to(api_settings::confirm_regenerate),
-    )
-    .route(
-        "/orgs/{slug}/settings/api/regenerate",
-        web::post().to(api_settings::regenerate),
-    )
-    .route(
-        "/orgs/{slug}/settings/api/copied",
-        web::post().to(api_settings::copied),
+    .service(
+        web::scope("/orgs/{slug}/settings/api")
+            .route("", web::get().to(api_settings::show))
+            .route("/generate", web::post().to(api_settings::generate))
+            .service(
+                web::resource("/regenerate")
+                    .route(web::get().to(api_settings::confirm_regenerate))
+                    .route(web::post().to(api_settings::regenerate)),
+            )
+            .service(
+                web::resource("/revoke")
+                    .route(web::get().to(api_settings::confirm_revoke))
+                    .route(web::post().to(api_settings::revoke)),
+            )
+            .route("/grace/end", web::post().to(api_settings::end_grace))
+            .route("/reveal", web::post().to(api_settings::reveal))
+            .route("/copied", web::post().to(api_settings::copied)),
     )
     .default_service(web::to(not_found));
 }

@@ -75,7 +75,10 @@ async fn the_openapi_document_lists_every_route_and_each_answers() {
     ] {
         assert!(paths.iter().any(|p| *p == expected), "{expected} missing");
     }
-    for path in paths {
+    for path in paths
+        .into_iter()
+        .filter(|p| doc["paths"][*p]["get"].is_object())
+    {
         let operation = &doc["paths"][path]["get"];
         assert!(operation["responses"]["200"].is_object(), "{path}");
         let response = app.api_get(&token, path).await;

@@ -9,9 +9,12 @@ use pulse::config::Config;
 use pulse::db::{Database, DbConn};
 use pulse::domain::accounts::{self, NewAccount};
 use pulse::domain::actor::Actor;
+use pulse::domain::api_tokens::{Expiry, Grace, Issued, Issuer, Terms};
 use pulse::domain::password::Password;
+use pulse::domain::reveal::RevealKey;
 use pulse::domain::role::Role;
 use pulse::domain::{api_tokens, organisations};
+use pulse::error::AppError;
 use pulse::repo::users::User;
 use pulse::startup::Application;
 use reqwest::redirect::Policy;
@@ -48,6 +51,7 @@ pub fn test_config(database_url: String) -> Config {
         api_rate_limit: 600,
         housekeeping_every: std::time::Duration::from_secs(60),
         public_url: None,
+        reveal_key: None,
     }
 }
 
@@ -304,19 +308,63 @@ impl TestApp {
     /// through the domain for a fresh owner.
     pub fn issue_token(&self, slug: &str) -> String {
         let owner = self.member(&format!("owner@{slug}.example"), slug, Role::Owner);
+        self.issue_as(slug, owner.id, Expiry::NEVER)
+            .expect("generate token")
+            .0
+    }
+
+    /// Generates `slug`'s first token through the domain as `user_id`: (plaintext, id).
+    pub fn issue_as(
+        &self,
+        slug: &str,
+        user_id: i32,
+        expiry: Expiry,
+    ) -> Result<(String, i32), AppError> {
+        let org = self.org_id(slug);
+        self.with_issuer(user_id, expiry, |conn, issuer| {
+            api_tokens::generate(conn, org, issuer)
+        })
+    }
+
+    /// Replaces `slug`'s token `current` through the domain as `user_id`: (plaintext, id).
+    pub fn regenerate_as(
+        &self,
+        slug: &str,
+        user_id: i32,
+        current: i32,
+        grace: Grace,
+    ) -> Result<(String, i32), AppError> {
+        let org = self.org_id(slug);
+        self.with_issuer(user_id, Expiry::NEVER, |conn, issuer| {
+            api_tokens::regenerate(conn, org, current, grace, issuer)
+        })
+    }
+
+    fn with_issuer(
+        &self,
+        user_id: i32,
+        expiry: Expiry,
+        issue: impl FnOnce(&mut DbConn, &Issuer) -> Result<Issued, AppError>,
+    ) -> Result<(String, i32), AppError> {
         let actor = Actor {
-            user_id: owner.id,
+            user_id,
             session: "issued-by-test".into(),
             client_addr: "127.0.0.1".into(),
         };
-        let org = self.org_id(slug);
-        self.with_conn(|conn| {
-            api_tokens::generate(conn, org, &actor, Duration::seconds(300), self.now())
-                .expect("generate token")
-                .token
-                .expose()
-                .to_owned()
-        })
+        let terms = Terms {
+            reveal_window: Duration::seconds(300),
+            expiry,
+        };
+        // A key of the test's own: these tokens are used, never revealed.
+        let key = RevealKey::generate();
+        let issuer = Issuer {
+            actor: &actor,
+            terms,
+            key: &key,
+            at: self.now(),
+        };
+        let issued = self.with_conn(|conn| issue(conn, &issuer))?;
+        Ok((issued.token.expose().to_owned(), issued.record.id))
     }
 
     /// GETs an API path with the token as a bearer.

@@ -1,6 +1,7 @@
 //! One integration-test binary: each test spawns the real server on port 0 with a fresh database.
 mod databases;
 mod helpers;
+mod leak_reports;
 mod server_process;
 
 mod auth;
@@ -13,11 +14,14 @@ mod data_scores_api;
 mod data_scores_sql;
 mod data_web;
 mod multi_instance;
+mod no_plaintext_at_rest;
 mod proxy;
 mod schema_drift;
 mod security;
 mod staff;
-mod token_leaks;
+mod token_lifecycle;
 mod token_screen;
 mod token_screen_refusals;
+mod token_sudo;
+mod token_usage;
 mod tokens;

@@ -7,6 +7,7 @@ use chrono::{Timelike, Utc};
 use diesel::prelude::*;
 use pulse::db::schema::api_tokens;
 use pulse::domain::accounts::MAX_FAILURES_PER_ACCOUNT;
+use pulse::domain::reveal::RevealKey;
 use pulse::domain::role::Role;
 
 use crate::databases::{PgTestDatabase, postgres_or_skip};
@@ -19,12 +20,18 @@ async fn start_instances(database: &PgTestDatabase, count: usize) -> Vec<ServerP
     start_instances_with(database, count, &[]).await
 }
 
+/// The reveal key every instance of a deployment shares (`PULSE_REVEAL_KEY`).
+static REVEAL_KEY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| RevealKey::generate().to_base64());
+
 async fn start_instances_with(
     database: &PgTestDatabase,
     count: usize,
     env: &[(&str, &str)],
 ) -> Vec<ServerProcess> {
-    let starts = (0..count).map(|_| ServerProcess::start(&database.url, env, Stdio::null()));
+    let mut env = env.to_vec();
+    env.push(("PULSE_REVEAL_KEY", REVEAL_KEY.as_str()));
+    let starts = (0..count).map(|_| ServerProcess::start(&database.url, &env, Stdio::null()));
     futures_util::future::join_all(starts).await
 }
 
@@ -129,18 +136,26 @@ async fn tokens_issued_on_one_instance_are_honoured_and_revoked_on_the_other() {
     a.create_org("acme", true);
     a.member("owner@acme.example", "acme", Role::Owner);
     a.member("admin@acme.example", "acme", Role::Admin);
-    // One browser each; a browser's cookies (session, reveal key) go to both instances, as
-    // behind a load balancer.
+    // One browser each; a browser's cookies (session, new-token marker) go to both instances,
+    // as behind a load balancer.
     let owner = a.signed_in("owner@acme.example").await;
     let admin = b.signed_in("admin@acme.example").await;
 
-    // Generate on A; B shows it to its generator during the reveal window and accepts it.
+    // Generate on A; B shows it once to its generator and accepts it; the admin reveals it on
+    // A (same reveal key on every instance).
     let generated = a.post_form(&owner, GENERATE, SCREEN, &[]).await;
     assert_eq!(generated.status().as_u16(), 303);
     let first = shown_on(b, &owner)
         .await
-        .expect("B reveals the token generated on A");
+        .expect("B shows the token generated on A");
     assert_eq!(b.whoami_status(&first).await, 200);
+    let revealed = a
+        .post_form(&admin, &format!("{SCREEN}/reveal"), SCREEN, &[])
+        .await;
+    assert_eq!(
+        shown_token(&body(revealed).await).as_deref(),
+        Some(first.as_str())
+    );
 
     // Regenerate on A: the very next request to B refuses the old token, accepts the new one.
     let regenerated = a.regenerate_token(&owner, "acme", "none").await;
@@ -173,6 +188,45 @@ async fn tokens_issued_on_one_instance_are_honoured_and_revoked_on_the_other() {
         );
         assert_eq!(active_tokens(a), 1);
     }
+}
+
+#[tokio::test]
+async fn the_grace_chain_and_revoke_hold_across_instances() {
+    let Some(server) = postgres_or_skip("multi-instance grace and revoke") else {
+        return;
+    };
+    let database = PgTestDatabase::create(&server);
+    let instances = start_instances(&database, 2).await;
+    let (a, b) = (&instances[0].app, &instances[1].app);
+    a.create_org("acme", true);
+    a.member("owner@acme.example", "acme", Role::Owner);
+    let owner = a.signed_in("owner@acme.example").await;
+    let first = a.generate_token(&owner, "acme").await;
+    // A → B with a grace period (on A), then B → C without (on B): on both instances only C
+    // works from the very next request.
+    assert_eq!(a.regenerate_token(&owner, "acme", "1h").await.status(), 303);
+    let second = shown_on(a, &owner).await.expect("the second token");
+    assert_eq!(b.whoami_status(&first).await, 200, "in grace");
+    assert_eq!(
+        b.regenerate_token(&owner, "acme", "none").await.status(),
+        303
+    );
+    let third = shown_on(b, &owner).await.expect("the third token");
+    for instance in [a, b] {
+        assert_eq!(instance.whoami_status(&first).await, 401);
+        assert_eq!(instance.whoami_status(&second).await, 401);
+        assert_eq!(instance.whoami_status(&third).await, 200);
+    }
+    // Revoke on A: B refuses it at once.
+    let revoke = format!("{SCREEN}/revoke");
+    let current = crate::token_screen::current_token_id(a);
+    let revoked = a
+        .post_form(&owner, &revoke, &revoke, &[("current", &current)])
+        .await;
+    assert_eq!(revoked.status(), 303);
+    assert_eq!(b.whoami_status(&third).await, 401);
+    let (_, screen) = b.get_html(&owner, SCREEN).await;
+    assert!(screen.contains("Generate token"));
 }
 
 /// Signs in as the owner of `slug` on `app` and generates its token through the screen.

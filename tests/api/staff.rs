@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 use pulse::db::schema::{audit_events, organisations};
 
-use crate::helpers::{TestApp, body, browser, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, body, browser, spawn_app};
 
 fn api_enabled(app: &TestApp, slug: &str) -> i32 {
     app.with_conn(|conn| {
@@ -24,28 +24,47 @@ fn audit_actions(app: &TestApp) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn staff_switch_api_access_on_and_off_with_an_audit_entry() {
+async fn staff_switch_api_access_on_and_off_with_a_confirmation_and_an_audit_entry() {
     let app = spawn_app().await;
     app.create_org("acme", false);
     app.create_user("staff@pulse.example", true);
     let staff = app.signed_in("staff@pulse.example").await;
-    let response = app
+    const ACCESS: &str = "/staff/orgs/acme/api-access";
+    let enabled = app
+        .post_form(&staff, ACCESS, "/staff/orgs", &[("enabled", "true")])
+        .await;
+    assert_eq!(enabled.status().as_u16(), 303);
+    assert_eq!(
+        enabled.headers()["location"],
+        "/staff/orgs/acme?done=api-enabled"
+    );
+    assert_eq!(api_enabled(&app, "acme"), 1);
+    let (_, shown) = app
+        .get_html(&staff, "/staff/orgs/acme?done=api-enabled")
+        .await;
+    assert!(shown.contains("API access switched on"));
+
+    // Switching off asks first, and changes nothing until confirmed.
+    let asked = app
+        .post_form(&staff, ACCESS, "/staff/orgs", &[("enabled", "false")])
+        .await;
+    assert_eq!(asked.status().as_u16(), 200);
+    let asked = body(asked).await;
+    assert!(asked.contains("Switch API access off for Org acme?"));
+    assert!(asked.contains(r#"name="confirm" value="yes""#));
+    assert_eq!(api_enabled(&app, "acme"), 1);
+    let confirmed = app
         .post_form(
             &staff,
-            "/staff/orgs/acme/api-access",
+            ACCESS,
             "/staff/orgs",
-            &[("enabled", "true")],
+            &[("enabled", "false"), ("confirm", "yes")],
         )
         .await;
-    assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(api_enabled(&app, "acme"), 1);
-    app.post_form(
-        &staff,
-        "/staff/orgs/acme/api-access",
-        "/staff/orgs",
-        &[("enabled", "false")],
-    )
-    .await;
+    assert_eq!(
+        confirmed.headers()["location"],
+        "/staff/orgs/acme?done=api-disabled"
+    );
     assert_eq!(api_enabled(&app, "acme"), 0);
     assert_eq!(
         audit_actions(&app),
@@ -53,6 +72,51 @@ async fn staff_switch_api_access_on_and_off_with_an_audit_entry() {
     );
     let (_, page) = app.get_html(&staff, "/staff/orgs").await;
     assert!(page.contains("Enable API access"));
+}
+
+#[tokio::test]
+async fn staff_land_on_the_console_and_see_each_organisation_s_token_read_only() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let token = app.generate_token(&owner, "acme").await;
+    let used = reqwest::Client::builder()
+        .user_agent("Microsoft.Data.Mashup (https://go.microsoft.com/fwlink/?LinkID=304225)")
+        .build()
+        .unwrap();
+    used.get(app.url("/api/v1/whoami"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    app.create_user("staff@pulse.example", true);
+    let staff = crate::helpers::browser();
+    let signed_in = app.login_as(&staff, "staff@pulse.example", PASSWORD).await;
+    assert_eq!(
+        signed_in.headers()["location"],
+        "/staff/orgs",
+        "staff land on the console"
+    );
+    let (status, view) = app.get_html(&staff, "/staff/orgs/acme").await;
+    assert_eq!(status, 200);
+    for expected in [
+        &token[..10],
+        "Power BI / Excel (Power Query)",
+        "Token generated",
+        "Token first used by the API",
+        "Never",
+        "Works",
+    ] {
+        assert!(view.contains(expected), "the support view shows {expected}");
+    }
+    assert!(!view.contains(&token), "never the token itself");
+    assert!(!view.contains("/settings/api/revoke") && !view.contains("/settings/api/regenerate"));
+    // Owners are not staff; unknown organisations are 404.
+    assert_eq!(app.status_of(&owner, "/staff/orgs/acme").await, 403);
+    assert_eq!(app.status_of(&staff, "/staff/orgs/nope").await, 404);
+    // Others still land where they were going, or home.
+    let other = crate::helpers::browser();
+    let login = app.login_as(&other, "owner@acme.example", PASSWORD).await;
+    assert_eq!(login.headers()["location"], "/");
 }
 
 #[tokio::test]

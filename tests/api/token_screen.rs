@@ -1,16 +1,17 @@
-//! The API authentication screen over real HTTP: generate, reveal window, regenerate, access.
+//! The API authentication screen over real HTTP: the first display of a new token, revealing it
+//! again (owners and admins, after their password), copying, the history.
 use chrono::Duration;
 use diesel::prelude::*;
+use pulse::db::DatabaseUrl;
 use pulse::db::schema::{api_tokens, audit_events};
+use pulse::domain::reveal::RevealKey;
 use pulse::domain::role::Role;
 
-use crate::helpers::{
-    PASSWORD, TestApp, browser, session_cookie, shown_token, spawn_app, spawn_app_with,
-};
+use crate::helpers::{PASSWORD, TestApp, body, shown_token, spawn_app, spawn_app_with};
 
-const SCREEN: &str = "/orgs/acme/settings/api";
-const GENERATE: &str = "/orgs/acme/settings/api/generate";
-const REGENERATE: &str = "/orgs/acme/settings/api/regenerate";
+pub const SCREEN: &str = "/orgs/acme/settings/api";
+const REVEAL: &str = "/orgs/acme/settings/api/reveal";
+const COPIED: &str = "/orgs/acme/settings/api/copied";
 
 pub fn token_rows(app: &TestApp) -> Vec<(String, Option<chrono::NaiveDateTime>)> {
     app.with_conn(|conn| {
@@ -46,8 +47,18 @@ pub fn current_token_id(app: &TestApp) -> String {
     })
 }
 
+pub fn audit_actions(app: &TestApp) -> Vec<String> {
+    app.with_conn(|conn| {
+        audit_events::table
+            .order(audit_events::id)
+            .select(audit_events::action)
+            .load(conn)
+            .unwrap()
+    })
+}
+
 #[tokio::test]
-async fn generate_reveal_mask_and_regenerate() {
+async fn a_new_token_is_shown_once_then_masked_and_after_the_window_kept_only_as_a_hash() {
     // Housekeeping runs often here, so the test sees it clear the ciphertext.
     let app = spawn_app_with(|c| c.housekeeping_every = std::time::Duration::from_millis(50)).await;
     let owner = app.owner_of("acme").await;
@@ -56,34 +67,31 @@ async fn generate_reveal_mask_and_regenerate() {
 
     let (status, before) = app.get_html(&owner, SCREEN).await;
     assert_eq!(status, 200);
-    assert!(before.contains("Generate token"));
+    assert!(before.contains("Generate token") && before.contains("No token yet"));
     assert!(shown_token(&before).is_none());
 
     let token = app.generate_token(&owner, "acme").await;
     assert_eq!(app.whoami_status(&token).await, 200);
 
-    // Reloading inside the window still shows it to the generator, in the same session...
-    let (_, reload) = app.get_html(&owner, SCREEN).await;
-    assert_eq!(shown_token(&reload).as_deref(), Some(token.as_str()));
-    assert!(reload.contains("data-countdown-until"));
-    // On a later visit the field starts masked behind Reveal (the script reads this marker).
-    assert!(reload.contains("data-start-hidden"));
-    assert!(reload.contains("by owner"));
-    // ...but not to another admin, nor to the same person in another session.
-    let (_, other) = app.get_html(&admin, SCREEN).await;
-    assert!(!other.contains(&token));
-    assert!(other.contains(&format!("{}…", &token[..10])));
+    // Shown once: a reload, the same person in another session, another admin: all masked,
+    // with Reveal offered while the window is open.
     let second_session = app.signed_in("owner@acme.example").await;
-    let (_, elsewhere) = app.get_html(&second_session, SCREEN).await;
-    assert!(!elsewhere.contains(&token));
+    for client in [&owner, &second_session, &admin] {
+        let (_, html) = app.get_html(client, SCREEN).await;
+        assert!(!html.contains(&token), "masked after the first display");
+        assert!(html.contains(&format!("{}…", &token[..10])));
+        assert!(html.contains("Reveal token") && html.contains("by owner"));
+    }
 
-    // After the window nobody sees it, and housekeeping soon deletes the ciphertext.
+    // After the window nobody can reveal it, and housekeeping soon deletes the ciphertext.
     assert!(ciphertexts(&app)[0].is_some());
     app.advance(Duration::seconds(301));
     let (_, later) = app.get_html(&owner, SCREEN).await;
-    assert!(!later.contains(&token));
-    assert!(later.contains(&token[..10]));
-    assert!(later.contains("password protected"));
+    assert!(!later.contains(&token) && !later.contains("Reveal token"));
+    assert!(later.contains("password protected") && later.contains(&token[..10]));
+    let refused = app.post_form(&owner, REVEAL, SCREEN, &[]).await;
+    assert_eq!(refused.status(), 409);
+    assert!(!body(refused).await.contains(&token));
     let cleared = async {
         while ciphertexts(&app) != [None] {
             tokio::task::yield_now().await;
@@ -95,178 +103,160 @@ async fn generate_reveal_mask_and_regenerate() {
     // The API use above shows as last used, and its first use is in the history.
     assert!(!later.contains("Never used"));
     assert!(later.contains("Token first used by the API"));
-
-    let (_, confirm) = app.get_html(&owner, REGENERATE).await;
-    assert!(confirm.contains("will stop working"));
-    assert!(confirm.contains(&token[..10]));
-    let response = app.regenerate_token(&owner, "acme", "none").await;
-    assert_eq!(response.status().as_u16(), 303);
-    let (_, after) = app.get_html(&owner, SCREEN).await;
-    let new_token = shown_token(&after).expect("new token shown");
-    assert!(
-        !after.contains("data-start-hidden"),
-        "shown in full at first"
-    );
-    assert_ne!(new_token, token);
-    assert_eq!(app.whoami_status(&token).await, 401);
-    assert_eq!(app.whoami_status(&new_token).await, 200);
-    assert_eq!(active_count(&app), 1);
 }
 
 #[tokio::test]
-async fn history_shows_who_did_what_from_where() {
-    let app = spawn_app().await;
-    let owner = app.owner_of("acme").await;
-    app.generate_token(&owner, "acme").await;
-    // A reload inside the window is a reveal; the first display after generating is not.
-    app.get_html(&owner, SCREEN).await;
-    app.regenerate_token(&owner, "acme", "1h").await;
-    let (_, html) = app.get_html(&owner, SCREEN).await;
-    let history = html.split("id=\"history-heading\"").nth(1).unwrap();
-    for expected in [
-        "Token generated",
-        "Token revealed again",
-        "Token regenerated",
-        "owner",
-        "127.0.0.1",
-        "old token valid for 1 more hour",
-    ] {
-        assert!(history.contains(expected), "history lacks {expected}");
-    }
-    let actions: Vec<String> = app.with_conn(|conn| {
-        audit_events::table
-            .order(audit_events::id)
-            .select(audit_events::action)
-            .load(conn)
-            .unwrap()
-    });
-    assert_eq!(
-        actions,
-        ["token.generated", "token.revealed", "token.regenerated"]
-    );
-}
-
-#[tokio::test]
-async fn a_grace_period_keeps_the_old_token_working_and_says_so() {
-    let app = spawn_app().await;
-    let owner = app.owner_of("acme").await;
-    let old = app.generate_token(&owner, "acme").await;
-    let response = app.regenerate_token(&owner, "acme", "24h").await;
-    assert_eq!(response.status().as_u16(), 303);
-    let (_, html) = app.get_html(&owner, SCREEN).await;
-    let new = shown_token(&html).unwrap();
-    assert_eq!(app.whoami_status(&old).await, 200);
-    assert_eq!(app.whoami_status(&new).await, 200);
-    assert!(html.contains("keeps working until"));
-    assert!(html.contains(&old[..10]));
-    assert_eq!(active_count(&app), 1);
-}
-
-/// GET the screen presenting exactly `cookies`, as a browser that has (or lacks) each of them.
-async fn page_with_cookies(app: &TestApp, cookies: &[(&str, &str)]) -> String {
-    let header = cookies
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    reqwest::Client::new()
-        .get(app.url(SCREEN))
-        .header("Cookie", header)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-#[tokio::test]
-async fn revealing_needs_both_the_generating_session_and_its_short_lived_cookie() {
-    let app = spawn_app().await;
-    let owner = app.owner_of("acme").await;
-    let response = app.post_form(&owner, GENERATE, SCREEN, &[]).await;
-    let reveal = response
-        .cookies()
-        .find(|c| c.name() == "pulse_reveal")
-        .expect("reveal cookie");
-    assert!(reveal.http_only());
-    assert!(reveal.same_site_strict());
-    assert_eq!(reveal.path(), Some(SCREEN));
-    assert_eq!(reveal.max_age(), Some(std::time::Duration::from_secs(300)));
-    let reveal_key = reveal.value().to_owned();
-    let session = session_cookie(&response).expect("session cookie");
-    let session_name = pulse::state::SESSION_COOKIE;
-
-    let both = page_with_cookies(
-        &app,
-        &[(session_name, &session), ("pulse_reveal", &reveal_key)],
-    )
-    .await;
-    let token = shown_token(&both).expect("generator with both halves sees it");
-    let session_only = page_with_cookies(&app, &[(session_name, &session)]).await;
-    assert!(!session_only.contains(&token));
-    assert!(
-        session_only.contains(&token[..10]),
-        "still the owner's page"
-    );
-
-    // The same person signed in elsewhere, presenting the stolen cookie, sees nothing either.
-    let elsewhere = browser();
-    let login = app
-        .login_as(&elsewhere, "owner@acme.example", PASSWORD)
-        .await;
-    let other_session = session_cookie(&login).unwrap();
-    let mixed = page_with_cookies(
-        &app,
-        &[
-            (session_name, &other_session),
-            ("pulse_reveal", &reveal_key),
-        ],
-    )
-    .await;
-    assert!(mixed.contains(&token[..10]));
-    assert!(!mixed.contains(&token));
-    // Neither half is in the database in a usable form: the row holds only a ciphertext.
-    let stored: Option<String> = app.with_conn(|conn| {
-        api_tokens::table
-            .select(api_tokens::reveal_ciphertext)
-            .first(conn)
-            .unwrap()
-    });
-    let stored = stored.expect("ciphertext during the window");
-    assert!(!stored.contains(&token[6..]) && !stored.contains(&reveal_key));
-}
-
-#[tokio::test]
-async fn copies_are_recorded_only_for_whoever_can_see_the_token() {
-    let app = spawn_app().await;
+async fn owners_and_admins_reveal_and_copy_inside_the_window_after_their_password() {
+    let app = spawn_app_with(|c| c.reveal_window = Duration::minutes(30)).await;
     let owner = app.owner_of("acme").await;
     app.member("admin@acme.example", "acme", Role::Admin);
     let admin = app.signed_in("admin@acme.example").await;
-    const COPIED: &str = "/orgs/acme/settings/api/copied";
-    // Nothing to copy yet.
-    let none = app.post_form(&owner, COPIED, SCREEN, &[]).await;
-    assert_eq!(none.status().as_u16(), 404);
     let token = app.generate_token(&owner, "acme").await;
-    let (_, html) = app.get_html(&owner, SCREEN).await;
-    assert!(html.contains("data-copy-audit"));
-    let copied = app.post_form(&owner, COPIED, SCREEN, &[]).await;
-    assert_eq!(copied.status().as_u16(), 204);
-    let refused = app.post_form(&admin, COPIED, SCREEN, &[]).await;
-    assert_eq!(refused.status().as_u16(), 403);
-    let forged = app
-        .post_raw(&owner, COPIED, &[("csrf_token", "forged")])
+    // Signing in counts as entering the password: within ten minutes, Reveal just shows it.
+    let shown = app.post_form(&admin, REVEAL, SCREEN, &[]).await;
+    assert_eq!(shown.status(), 200);
+    assert_eq!(
+        shown_token(&body(shown).await).as_deref(),
+        Some(token.as_str())
+    );
+    // Later, it asks for the password again first.
+    app.advance(Duration::minutes(11));
+    let prompt = app.post_form(&admin, REVEAL, SCREEN, &[]).await;
+    assert_eq!(prompt.status(), 200);
+    let prompt = body(prompt).await;
+    assert!(prompt.contains("Confirm your password") && !prompt.contains(&token));
+    let wrong = app
+        .post_form(&admin, REVEAL, SCREEN, &[("password", "not the password")])
         .await;
-    assert_eq!(forged.status().as_u16(), 403);
-    let (_, html) = app.get_html(&admin, SCREEN).await;
-    assert!(html.contains("Token copied"));
-    assert!(!html.contains(&token));
-    let copies: i64 = app.with_conn(|conn| {
-        audit_events::table
-            .filter(audit_events::action.eq("token.copied"))
-            .count()
-            .get_result(conn)
+    assert_eq!(wrong.status(), 400);
+    assert!(!body(wrong).await.contains(&token));
+    let shown = app
+        .post_form(&admin, REVEAL, SCREEN, &[("password", PASSWORD)])
+        .await;
+    assert_eq!(shown.status(), 200);
+    let html = body(shown).await;
+    assert_eq!(shown_token(&html).as_deref(), Some(token.as_str()));
+    assert!(html.contains("data-copy-audit"));
+    // Copying is recorded for whoever can see it; a member cannot record one.
+    assert_eq!(
+        app.post_form(&admin, COPIED, SCREEN, &[]).await.status(),
+        204
+    );
+    let member = app.member("member@acme.example", "acme", Role::Member);
+    let member = app.signed_in(&member.email).await;
+    assert_eq!(app.post_form(&member, COPIED, "/", &[]).await.status(), 403);
+    let (_, screen) = app.get_html(&owner, SCREEN).await;
+    let history = screen.split("id=\"history-heading\"").nth(1).unwrap();
+    assert!(history.contains("Token revealed") && history.contains("Token copied"));
+    assert!(history.contains("admin"));
+    assert_eq!(
+        audit_actions(&app),
+        [
+            "token.generated",
+            "token.revealed",
+            "token.revealed",
+            "token.copied"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_database_alone_never_reveals_a_token() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let token = app.generate_token(&owner, "acme").await;
+    let (id, org, stored): (i32, i32, Option<String>) = app.with_conn(|conn| {
+        api_tokens::table
+            .select((
+                api_tokens::id,
+                api_tokens::organisation_id,
+                api_tokens::reveal_ciphertext,
+            ))
+            .first(conn)
             .unwrap()
     });
-    assert_eq!(copies, 1);
+    let stored = stored.expect("sealed during the window");
+    assert!(!stored.contains(&token[6..]));
+    let digest = pulse::domain::secret::sha256_hex(token.as_bytes());
+    // Any key but the server's opens nothing; the server's key is not in the database.
+    assert!(
+        RevealKey::generate()
+            .open(&stored, (org, id), &digest)
+            .is_none()
+    );
+    if let DatabaseUrl::Sqlite(path) = app.db.url() {
+        let key = std::fs::read_to_string(format!("{path}.reveal-key")).expect("key file");
+        let key = RevealKey::from_base64(&key).unwrap();
+        let opened = key
+            .open(&stored, (org, id), &digest)
+            .expect("the server's key opens it");
+        assert_eq!(opened.expose(), token);
+        // Bound to its row: the same ciphertext under another token id opens nothing.
+        assert!(key.open(&stored, (org, id + 1), &digest).is_none());
+        let database = std::fs::read(path).unwrap();
+        let needle = key.to_base64();
+        assert!(
+            !database
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_new_token_cookie_alone_shows_nothing() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let generated = app
+        .post_form(&owner, "/orgs/acme/settings/api/generate", SCREEN, &[])
+        .await;
+    let marker = generated
+        .cookies()
+        .find(|c| c.name() == "pulse_new_token")
+        .expect("new-token cookie");
+    assert!(marker.http_only() && marker.same_site_strict());
+    assert_eq!(marker.path(), Some(SCREEN));
+    // Another session of the same person presenting the marker sees only the prefix.
+    let elsewhere = app.signed_in("owner@acme.example").await;
+    let html = elsewhere
+        .get(app.url(SCREEN))
+        .header("Cookie", format!("pulse_new_token={}", marker.value()))
+        .send()
+        .await
+        .unwrap();
+    let html = body(html).await;
+    assert!(shown_token(&html).is_none());
+    // The generating session sees it once.
+    let (_, first) = app.get_html(&owner, SCREEN).await;
+    assert!(shown_token(&first).is_some());
+}
+
+#[tokio::test]
+async fn history_pages_beyond_the_latest_25_events_and_labels_its_cells() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    app.generate_token(&owner, "acme").await;
+    for _ in 0..30 {
+        assert_eq!(
+            app.post_form(&owner, COPIED, SCREEN, &[]).await.status(),
+            204
+        );
+    }
+    let (_, first) = app.get_html(&owner, SCREEN).await;
+    let rows = |html: &str| {
+        let doc = scraper::Html::parse_document(html);
+        let selector = scraper::Selector::parse("table.history tbody tr").unwrap();
+        doc.select(&selector).count()
+    };
+    assert_eq!(rows(&first), 25);
+    assert!(first.contains(r#"data-label="When""#) && first.contains(r#"data-label="Who""#));
+    let older = crate::helpers::attr_of(&first, "p.pager a", "href").expect("older page link");
+    let (status, second) = app.get_html(&owner, &older).await;
+    assert_eq!(status, 200);
+    assert_eq!(rows(&second), 6, "31 events: 25 + 6");
+    assert!(second.contains("Token generated") && second.contains("Newest events"));
+    let (status, _) = app
+        .get_html(&owner, &format!("{SCREEN}?before=garbage"))
+        .await;
+    assert_eq!(status, 400);
 }

@@ -92,8 +92,11 @@ async fn with_api_access_disabled_nothing_can_be_generated_and_tokens_get_403() 
     let owner_user = app.member("owner@acme.example", "closed", Role::Owner);
     let (status, html) = app.get_html(&owner, "/orgs/closed/settings/api").await;
     assert_eq!(status, 200);
-    assert!(html.contains("ask Pulse staff to enable API access"));
-    assert!(!html.contains("Generate token"));
+    // The card says no token works, whom to ask, and offers nothing that cannot be done.
+    assert!(
+        html.contains("no token works") && html.contains("ask Pulse staff to enable API access")
+    );
+    assert!(!html.contains("Generate token") && !html.contains("<select"));
     let response = app
         .post_form(
             &owner,
@@ -116,7 +119,11 @@ async fn with_api_access_disabled_nothing_can_be_generated_and_tokens_get_403() 
     );
     let (_, html) = app.get_html(&owner, SCREEN).await;
     assert!(html.contains("existing token is refused"));
-    assert!(!html.contains("Regenerate token"));
+    assert!(!html.contains("Regenerate token") && !html.contains("Reveal token"));
+    assert!(
+        html.contains("Revoke token"),
+        "revoking still works and still matters"
+    );
     assert!(html.contains("API access disabled"), "history entry");
     // The confirmation step sends people back, and a forged regenerate changes nothing.
     let confirm = owner.get(app.url(REGENERATE)).send().await.unwrap();
@@ -221,7 +228,7 @@ async fn simultaneous_regenerates_leave_exactly_one_active_token() {
         "{statuses:?}"
     );
     for (_, body) in outcomes.iter().filter(|(s, _)| *s == 409) {
-        assert!(body.contains("Someone else regenerated the token"));
+        assert!(body.contains("Someone else changed the token"));
     }
     assert_eq!(active_count(&app), 1);
     assert_eq!(token_rows(&app).len(), 2);

@@ -3,36 +3,17 @@ use chrono::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use pulse::db::schema::api_tokens;
-use pulse::domain::actor::Actor;
-use pulse::domain::api_tokens::{self as tokens, Grace};
+use pulse::domain::api_tokens::{Expiry, Grace};
 use pulse::domain::role::Role;
 use pulse::domain::token::PlainToken;
 use pulse::error::AppError;
 
 use crate::helpers::{TestApp, assert_problem, body, spawn_app};
 
-fn actor(user_id: i32) -> Actor {
-    Actor {
-        user_id,
-        session: "test-session".into(),
-        client_addr: "127.0.0.1".into(),
-    }
-}
-
 /// Issues a token straight through the domain, returning (plaintext, token id).
 fn issue(app: &TestApp, slug: &str, user_id: i32) -> (String, i32) {
-    let org = app.org_id(slug);
-    app.with_conn(|conn| {
-        let issued = tokens::generate(
-            conn,
-            org,
-            &actor(user_id),
-            Duration::seconds(300),
-            app.now(),
-        )
-        .expect("generate");
-        (issued.token.expose().to_owned(), issued.record.id)
-    })
+    app.issue_as(slug, user_id, Expiry::NEVER)
+        .expect("generate")
 }
 
 async fn whoami(app: &TestApp, authorization: Option<&str>) -> reqwest::Response {
@@ -158,12 +139,13 @@ async fn malformed_tokens_get_401_without_touching_the_database() {
             authorization
         );
         let body = assert_problem(response, 401).await;
+        assert_eq!(body["code"], "token_malformed", "{:.40}", authorization);
         assert!(!body.to_string().contains(&good[6..]));
     }
     let invalid = whoami(&app, Some(&format!("Bearer {bad_checksum}"))).await;
     assert_eq!(
         invalid.headers()["www-authenticate"],
-        r#"Bearer realm="pulse", error="invalid_token""#
+        r#"Bearer realm="pulse", error="invalid_token", error_description="The token is malformed""#
     );
     // A well-formed token does reach the database, which is why the table must come back.
     let reached = whoami(&app, Some(&format!("Bearer {good}"))).await;
@@ -201,14 +183,9 @@ async fn a_superseded_token_is_refused_at_once_unless_in_grace() {
     let app = spawn_app().await;
     app.create_org("acme", true);
     let owner = app.member("owner@acme.example", "acme", Role::Owner);
-    let org = app.org_id("acme");
-    let issuer = actor(owner.id);
-    let window = Duration::seconds(300);
-    let now = app.now();
     let (first, first_id) = issue(&app, "acme", owner.id);
-    let second = app.with_conn(|conn| {
-        tokens::regenerate(conn, org, first_id, &issuer, window, Grace::OneHour, now).unwrap()
-    });
+    let regenerate = |current, grace| app.regenerate_as("acme", owner.id, current, grace);
+    let (second, second_id) = regenerate(first_id, Grace::OneHour).unwrap();
     let status = |token: String| {
         let app = &app;
         async move {
@@ -219,36 +196,17 @@ async fn a_superseded_token_is_refused_at_once_unless_in_grace() {
         }
     };
     assert_eq!(status(first.clone()).await, 200, "in grace");
-    assert_eq!(status(second.token.expose().to_owned()).await, 200);
-    let third = app.with_conn(|conn| {
-        tokens::regenerate(
-            conn,
-            org,
-            second.record.id,
-            &issuer,
-            window,
-            Grace::None,
-            now,
-        )
-        .unwrap()
-    });
-    assert_eq!(status(second.token.expose().to_owned()).await, 401);
-    assert_eq!(status(third.token.expose().to_owned()).await, 200);
+    assert_eq!(status(second.clone()).await, 200);
+    let (third, _) = regenerate(second_id, Grace::None).unwrap();
+    assert_eq!(status(second).await, 401);
+    assert_eq!(status(third.clone()).await, 200);
     assert_eq!(active_tokens(&app, "acme"), 1);
     // Regenerating from a token that is no longer current changes nothing.
-    let stale = app.with_conn(|conn| {
-        tokens::regenerate(conn, org, first_id, &issuer, window, Grace::None, now)
-            .err()
-            .unwrap()
-    });
+    let stale = regenerate(first_id, Grace::None).err().unwrap();
     assert!(matches!(stale, AppError::Conflict(_)));
-    assert_eq!(status(third.token.expose().to_owned()).await, 200);
+    assert_eq!(status(third).await, 200);
     // A second first token is refused by the domain and, failing that, by the unique index.
-    let again = app.with_conn(|conn| {
-        tokens::generate(conn, org, &issuer, window, now)
-            .err()
-            .unwrap()
-    });
+    let again = app.issue_as("acme", owner.id, Expiry::NEVER).err().unwrap();
     assert!(matches!(again, AppError::Conflict(_)));
     assert_eq!(active_tokens(&app, "acme"), 1);
 }
@@ -258,4 +216,51 @@ async fn unknown_api_paths_answer_in_problem_json() {
     let app = spawn_app().await;
     let response = reqwest::get(app.url("/api/v1/nothing-here")).await.unwrap();
     assert_problem(response, 404).await;
+}
+
+#[tokio::test]
+async fn every_refusal_has_its_own_code_and_says_when_and_why_the_token_stopped() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let code = |response: reqwest::Response, status: u16| async move {
+        let challenge = response.headers().get("www-authenticate").cloned();
+        let body = assert_problem(response, status).await;
+        (body["code"].as_str().unwrap().to_owned(), body, challenge)
+    };
+    let (missing, _, challenge) = code(whoami(&app, None).await, 401).await;
+    assert_eq!(missing, "token_missing");
+    assert_eq!(challenge.unwrap(), r#"Bearer realm="pulse""#);
+    let (malformed, ..) = code(whoami(&app, Some("Bearer pulse_nope")).await, 401).await;
+    assert_eq!(malformed, "token_malformed");
+    let unknown = format!("Bearer {}", PlainToken::generate().expose());
+    let (unknown, ..) = code(whoami(&app, Some(&unknown)).await, 401).await;
+    assert_eq!(unknown, "token_unknown");
+
+    // Replaced without grace: revoked, saying when and why.
+    let first = app.generate_token(&owner, "acme").await;
+    let regenerated_at = app.now();
+    app.regenerate_token(&owner, "acme", "none").await;
+    let (revoked, body, challenge) = code(app.api_get(&first, "/api/v1/whoami").await, 401).await;
+    assert_eq!(revoked, "token_revoked");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("replaced by a new token")
+    );
+    let stopped_at = body["stopped_at"].as_str().unwrap();
+    assert!(stopped_at.starts_with(&regenerated_at.format("%Y-%m-%dT%H:%M").to_string()));
+    let challenge = challenge.unwrap().to_str().unwrap().to_owned();
+    assert!(challenge.starts_with(r#"Bearer realm="pulse", error="invalid_token", error_description="The token stopped working at "#));
+    // Nothing about any other organisation, nor the token itself.
+    assert!(!body.to_string().contains(&first[6..]));
+
+    // Switched off by staff: 403 api_disabled.
+    app.create_org("globex", true);
+    let globex = app.issue_token("globex");
+    let staff = app.create_user("staff@pulse.example", true);
+    app.set_api_access("globex", false, staff.id);
+    let (disabled, body, _) = code(app.api_get(&globex, "/api/v1/whoami").await, 403).await;
+    assert_eq!(disabled, "api_disabled");
+    assert!(body["detail"].as_str().unwrap().contains("Ask Pulse staff"));
 }

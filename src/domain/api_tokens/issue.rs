@@ -1,66 +1,36 @@
 //! Issuing tokens: the first one (`generate`) and its replacement (`regenerate`), each in one
-//! transaction, with the partial unique index as the last word on "one active token".
-use chrono::{Duration, NaiveDateTime};
+//! transaction, with the partial unique index as the last word on "one current token".
+use chrono::NaiveDateTime;
 use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::{TOKEN_GENERATED, TOKEN_REGENERATED, record_event};
+use super::{Grace, Revocation, TOKEN_GENERATED, TOKEN_REGENERATED, Terms, record_event};
 use crate::db::DbConn;
 use crate::domain::actor::Actor;
-use crate::domain::reveal::{self, RevealKey};
+use crate::domain::reveal::RevealKey;
 use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::repo::api_tokens::{self, ApiToken, NewApiToken};
 use crate::repo::organisations;
 
-/// How long a replaced token keeps working.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Grace {
-    None,
-    OneHour,
-    OneDay,
+/// Who issues a token, on what terms, sealing it for the reveal window under which key, when.
+pub struct Issuer<'a> {
+    pub actor: &'a Actor,
+    pub terms: Terms,
+    pub key: &'a RevealKey,
+    pub at: NaiveDateTime,
 }
 
-impl Grace {
-    pub fn parse(raw: &str) -> Result<Self, AppError> {
-        match raw.trim() {
-            "" | "none" => Ok(Grace::None),
-            "1h" => Ok(Grace::OneHour),
-            "24h" => Ok(Grace::OneDay),
-            _ => Err(AppError::invalid(
-                "The grace period must be none, 1 hour or 24 hours.",
-            )),
-        }
-    }
-
-    fn duration(self) -> Duration {
-        match self {
-            Grace::None => Duration::zero(),
-            Grace::OneHour => Duration::hours(1),
-            Grace::OneDay => Duration::hours(24),
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Grace::None => "no grace period",
-            Grace::OneHour => "old token valid for 1 more hour",
-            Grace::OneDay => "old token valid for 24 more hours",
-        }
-    }
-}
-
-/// A new token, and the cookie key that can decrypt it during the reveal window.
+/// A new token (shown once) and its row.
 pub struct Issued {
     pub token: PlainToken,
-    pub reveal_key: RevealKey,
     pub record: ApiToken,
 }
 
 const ALREADY_EXISTS: &str = "This organisation already has an API token; nothing was changed. \
      Use Regenerate to replace it.";
-const LOST_RACE: &str = "Someone else regenerated the token a moment ago, so yours was not \
-     created and nothing was changed. The page now shows the current token.";
+const LOST_RACE: &str = "Someone else changed the token a moment ago, so nothing was changed. \
+     The page now shows the current token.";
 
 fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
@@ -69,30 +39,27 @@ fn is_unique_violation(e: &DieselError) -> bool {
     )
 }
 
-/// Inserts the new token; a unique violation means another active token exists (the partial
-/// unique index), which becomes `Conflict(conflict)`.
+/// Inserts the new token and seals it for the reveal window; a unique violation means another
+/// current token exists (the partial unique index), which becomes `Conflict(conflict)`.
 fn insert_new(
     conn: &mut DbConn,
     organisation_id: i32,
-    actor: &Actor,
-    at: NaiveDateTime,
-    reveal_window: Duration,
+    issuer: &Issuer,
     conflict: &str,
 ) -> Result<Issued, AppError> {
     let token = PlainToken::generate();
-    let reveal_key = RevealKey::generate();
-    let sealed = reveal::seal(&token, &reveal_key);
+    let at = issuer.at;
     let record = api_tokens::insert(
         conn,
         &NewApiToken {
             organisation_id,
             digest: &token.digest(),
             display_prefix: &token.display_prefix(),
-            created_by: Some(actor.user_id),
+            created_by: Some(issuer.actor.user_id),
             created_at: at,
-            created_session: &actor.session,
-            reveal_until: at + reveal_window,
-            reveal_ciphertext: Some(&sealed),
+            created_session: &issuer.actor.session,
+            reveal_until: at + issuer.terms.reveal_window,
+            expires_at: issuer.terms.expiry.duration().map(|lives| at + lives),
         },
     )
     .map_err(|e| {
@@ -102,16 +69,14 @@ fn insert_new(
             e.into()
         }
     })?;
+    let sealed = issuer.key.seal(&token, organisation_id, record.id);
+    api_tokens::set_reveal_ciphertext(conn, record.id, &sealed)?;
     // Read after the first write, so SQLite never has to upgrade a read transaction.
     let org = organisations::find(conn, organisation_id)?.ok_or(AppError::NotFound)?;
     if !org.api_enabled() {
         return Err(AppError::ApiDisabled);
     }
-    Ok(Issued {
-        token,
-        reveal_key,
-        record,
-    })
+    Ok(Issued { token, record })
 }
 
 /// The organisation's first token. Fails with `Conflict` if one exists (nothing changes) and
@@ -119,45 +84,53 @@ fn insert_new(
 pub fn generate(
     conn: &mut DbConn,
     organisation_id: i32,
-    actor: &Actor,
-    reveal_window: Duration,
-    at: NaiveDateTime,
+    issuer: &Issuer,
 ) -> Result<Issued, AppError> {
     conn.transaction(|conn| {
-        let issued = insert_new(
+        let issued = insert_new(conn, organisation_id, issuer, ALREADY_EXISTS)?;
+        let detail = issued.token.display_prefix();
+        record_event(
             conn,
             organisation_id,
-            actor,
-            at,
-            reveal_window,
-            ALREADY_EXISTS,
+            issuer.actor,
+            TOKEN_GENERATED,
+            &detail,
+            issuer.at,
         )?;
-        let detail = issued.token.display_prefix();
-        record_event(conn, organisation_id, actor, TOKEN_GENERATED, &detail, at)?;
         Ok(issued)
     })
 }
 
-/// Replaces the active token `current_id` (the one the user confirmed) with a new one, in one
-/// transaction. Of several concurrent calls exactly one supersedes it; the others get `Conflict`.
+/// Replaces the current token `current_id` (the one the user confirmed) with a new one, in one
+/// transaction. Every older token stops at once, except that with a grace period the replaced
+/// one keeps working until it ends: at most one token is ever in grace. Of several concurrent
+/// calls exactly one replaces it; the others get `Conflict`.
 pub fn regenerate(
     conn: &mut DbConn,
     organisation_id: i32,
     current_id: i32,
-    actor: &Actor,
-    reveal_window: Duration,
     grace: Grace,
-    at: NaiveDateTime,
+    issuer: &Issuer,
 ) -> Result<Issued, AppError> {
+    let at = issuer.at;
     conn.transaction(|conn| {
         // The first statement writes: SQLite takes the write lock at once (waiting its turn),
         // PostgreSQL locks the row and re-checks `superseded_at IS NULL` after a rival commits.
-        let retired =
-            api_tokens::supersede(conn, organisation_id, current_id, at, at + grace.duration())?;
-        if retired == 0 {
+        let grace_until = grace.duration().map(|lasts| at + lasts);
+        if api_tokens::supersede(conn, organisation_id, current_id, at, grace_until)? == 0 {
             return Err(AppError::conflict(LOST_RACE));
         }
-        let issued = insert_new(conn, organisation_id, actor, at, reveal_window, LOST_RACE)?;
+        let mut stopping: Vec<i32> =
+            api_tokens::in_grace_for_organisation(conn, organisation_id, at)?
+                .into_iter()
+                .map(|t| t.id)
+                .filter(|id| *id != current_id)
+                .collect();
+        if grace_until.is_none() {
+            stopping.push(current_id);
+        }
+        api_tokens::revoke(conn, &stopping, at, Revocation::Regenerated.as_str())?;
+        let issued = insert_new(conn, organisation_id, issuer, LOST_RACE)?;
         let old_prefix = api_tokens::find(conn, current_id)?
             .map(|t| t.display_prefix)
             .unwrap_or_default();
@@ -166,7 +139,14 @@ pub fn regenerate(
             issued.token.display_prefix(),
             grace.describe()
         );
-        record_event(conn, organisation_id, actor, TOKEN_REGENERATED, &detail, at)?;
+        record_event(
+            conn,
+            organisation_id,
+            issuer.actor,
+            TOKEN_REGENERATED,
+            &detail,
+            at,
+        )?;
         Ok(issued)
     })
 }

@@ -1,68 +1,130 @@
-//! The API authentication screen's side of a token already issued: what the screen shows (read
-//! only), revealing the token again to whoever generated it, and recording a copy.
+//! The API authentication screen's side of tokens already issued: what the screen (and the
+//! staff support view) shows, read without writing; the first display of a new token to its
+//! generator; revealing it again to an owner or admin; recording a copy.
 use chrono::NaiveDateTime;
 use subtle::ConstantTimeEq;
 
-use super::{HISTORY_ACTIONS, TOKEN_COPIED, TOKEN_REVEALED, record_event};
+use super::{HISTORY_ACTIONS, TOKEN_COPIED, TOKEN_EXPOSED, TOKEN_REVEALED, record_event};
 use crate::db::DbConn;
 use crate::domain::actor::Actor;
-use crate::domain::reveal::{self, RevealKey};
+use crate::domain::reveal::RevealKey;
 use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::repo::api_tokens::{self, ApiToken};
-use crate::repo::audit::{self, AuditEntry};
+use crate::repo::audit::{self, AuditEntry, HistoryCursor};
+use crate::repo::token_clients::{self, TokenClient};
 use crate::repo::users;
 
-const HISTORY_LIMIT: i64 = 25;
+use super::usage::CLIENTS_KEPT;
 
-/// The organisation's active token and the name of whoever generated it.
-pub struct ActiveToken {
+pub const HISTORY_PAGE: i64 = 25;
+
+/// A token with the name of whoever generated it and who uses it.
+pub struct TokenDetails {
     pub record: ApiToken,
     pub created_by: Option<String>,
+    /// Latest distinct clients, most recently seen first.
+    pub clients: Vec<TokenClient>,
+}
+
+/// One page of the history, newest first, and where the next (older) page starts.
+pub struct HistoryPage {
+    pub entries: Vec<AuditEntry>,
+    pub older: Option<HistoryCursor>,
 }
 
 /// Everything the screen shows about an organisation's tokens.
 pub struct Screen {
-    pub token: Option<ActiveToken>,
-    /// Replaced tokens still inside their grace period, newest first.
-    pub in_grace: Vec<ApiToken>,
-    pub history: Vec<AuditEntry>,
+    pub current: Option<TokenDetails>,
+    /// The replaced token still in its grace period (at most one by the rules).
+    pub in_grace: Option<TokenDetails>,
+    /// The latest exposure report, if it came after the current token was generated: until a new
+    /// token replaces the exposed one, owners are told to generate one.
+    pub exposure: Option<AuditEntry>,
+    pub history: HistoryPage,
 }
 
-/// Reads the screen; writes nothing.
-pub fn load(
-    conn: &mut DbConn,
-    organisation_id: i32,
-    now: NaiveDateTime,
-) -> Result<Screen, AppError> {
-    let token = match api_tokens::active_for_organisation(conn, organisation_id)? {
-        Some(record) => {
-            let created_by = match record.created_by {
-                Some(id) => users::find(conn, id)?.map(|u| u.name),
-                None => None,
-            };
-            Some(ActiveToken { record, created_by })
-        }
+fn details(conn: &mut DbConn, record: ApiToken) -> Result<TokenDetails, AppError> {
+    let created_by = match record.created_by {
+        Some(id) => users::find(conn, id)?.map(|u| u.name),
         None => None,
     };
-    Ok(Screen {
-        token,
-        in_grace: api_tokens::in_grace_for_organisation(conn, organisation_id, now)?,
-        history: audit::recent_for_organisation(
-            conn,
-            organisation_id,
-            &HISTORY_ACTIONS,
-            HISTORY_LIMIT,
-        )?,
+    let clients = token_clients::latest(conn, record.id, CLIENTS_KEPT)?;
+    Ok(TokenDetails {
+        record,
+        created_by,
+        clients,
     })
 }
 
-/// The plaintext of `token` if `actor` generated it in this same session, the reveal window is
-/// still open and the browser presents the key. Anyone else, or later, gets `None`.
-pub fn revealable(
+/// The organisation's history among the screen's actions, `HISTORY_PAGE` at a time.
+pub fn history(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    before: Option<HistoryCursor>,
+) -> Result<HistoryPage, AppError> {
+    let mut entries = audit::recent_for_organisation(
+        conn,
+        organisation_id,
+        &HISTORY_ACTIONS,
+        before,
+        HISTORY_PAGE + 1,
+    )?;
+    // One entry beyond the page tells whether an older page exists.
+    let older = if entries.len() as i64 > HISTORY_PAGE {
+        entries.truncate(HISTORY_PAGE as usize);
+        entries.last().map(|e| (e.created_at, e.id))
+    } else {
+        None
+    };
+    Ok(HistoryPage { entries, older })
+}
+
+/// Reads the screen, history from `before`; writes nothing.
+pub fn load(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    before: Option<HistoryCursor>,
+    now: NaiveDateTime,
+) -> Result<Screen, AppError> {
+    let current = api_tokens::current_for_organisation(conn, organisation_id)?
+        .map(|record| details(conn, record))
+        .transpose()?;
+    let in_grace = api_tokens::in_grace_for_organisation(conn, organisation_id, now)?
+        .into_iter()
+        .next()
+        .map(|record| details(conn, record))
+        .transpose()?;
+    let exposure =
+        audit::recent_for_organisation(conn, organisation_id, &[TOKEN_EXPOSED], None, 1)?
+            .pop()
+            .filter(|report| {
+                current
+                    .as_ref()
+                    .is_none_or(|token| token.record.created_at <= report.created_at)
+            });
+    Ok(Screen {
+        current,
+        in_grace,
+        exposure,
+        history: history(conn, organisation_id, before)?,
+    })
+}
+
+fn open(token: &ApiToken, key: &RevealKey, now: NaiveDateTime) -> Option<PlainToken> {
+    if now >= token.reveal_until {
+        return None;
+    }
+    let ids = (token.organisation_id, token.id);
+    key.open(token.reveal_ciphertext.as_deref()?, ids, &token.digest)
+}
+
+/// The first display of a token just issued: to whoever generated it, in the session that did,
+/// inside the reveal window. Writes nothing.
+pub fn first_display(
     token: &ApiToken,
     actor: &Actor,
-    key: Option<&RevealKey>,
+    key: &RevealKey,
     now: NaiveDateTime,
 ) -> Option<PlainToken> {
     let same_session = bool::from(
@@ -71,56 +133,51 @@ pub fn revealable(
             .as_bytes()
             .ct_eq(actor.session.as_bytes()),
     );
-    if token.created_by != Some(actor.user_id) || !same_session || now >= token.reveal_until {
+    if token.created_by != Some(actor.user_id) || !same_session {
         return None;
     }
-    reveal::open(token.reveal_ciphertext.as_deref()?, key?, &token.digest)
+    open(token, key, now)
 }
 
-/// The screen for `actor`, with the token in full if they may see it now. Showing it again
-/// after the first display (`first_display` names the token just issued to this session) goes
-/// into the history.
-pub fn view(
+const WINDOW_PASSED: &str = "The reveal window has passed: Pulse keeps only a hash of this token, \
+     so nobody can see it again. If it is lost, regenerate it.";
+
+/// Shows the current token again to `actor` (an owner or admin who has confirmed their
+/// password) inside the reveal window, and puts the reveal in the history. Returns the token
+/// and when its window ends.
+pub fn reveal(
     conn: &mut DbConn,
     organisation_id: i32,
     actor: &Actor,
-    key: Option<&RevealKey>,
-    first_display: Option<i32>,
+    key: &RevealKey,
     now: NaiveDateTime,
-) -> Result<(Screen, Option<PlainToken>), AppError> {
-    let screen = load(conn, organisation_id, now)?;
-    let Some(token) = screen.token.as_ref().map(|active| &active.record) else {
-        return Ok((screen, None));
-    };
-    let Some(plain) = revealable(token, actor, key, now) else {
-        return Ok((screen, None));
-    };
-    if first_display != Some(token.id) {
-        record_event(
-            conn,
-            organisation_id,
-            actor,
-            TOKEN_REVEALED,
-            &token.display_prefix,
-            now,
-        )?;
-    }
-    Ok((screen, Some(plain)))
+) -> Result<(PlainToken, NaiveDateTime), AppError> {
+    let token =
+        api_tokens::current_for_organisation(conn, organisation_id)?.ok_or(AppError::NotFound)?;
+    let plain = open(&token, key, now).ok_or_else(|| AppError::conflict(WINDOW_PASSED))?;
+    record_event(
+        conn,
+        organisation_id,
+        actor,
+        TOKEN_REVEALED,
+        &token.display_prefix,
+        now,
+    )?;
+    Ok((plain, token.reveal_until))
 }
 
-/// Records that `actor` copied the active token with the screen's Copy button. Only whoever can
-/// see the token right now can record a copy: `NotFound` without a token, `Forbidden` otherwise.
+/// Records that `actor` copied the current token with the screen's Copy button, which only
+/// exists while the token is shown: inside the reveal window.
 pub fn record_copy(
     conn: &mut DbConn,
     organisation_id: i32,
     actor: &Actor,
-    key: Option<&RevealKey>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let token =
-        api_tokens::active_for_organisation(conn, organisation_id)?.ok_or(AppError::NotFound)?;
-    if revealable(&token, actor, key, now).is_none() {
-        return Err(AppError::Forbidden);
+        api_tokens::current_for_organisation(conn, organisation_id)?.ok_or(AppError::NotFound)?;
+    if now >= token.reveal_until {
+        return Err(AppError::conflict(WINDOW_PASSED));
     }
     record_event(
         conn,

@@ -12,21 +12,21 @@ use crate::auth::error::AuthError;
 use crate::auth::extractors::{OrgManager, OrgMember};
 use crate::auth::session_store::remember;
 use crate::domain::actor::Actor;
-use crate::domain::reveal::RevealKey;
 use crate::domain::secret;
 use crate::error::AppError;
-use crate::state::REVEAL_COOKIE;
+use crate::state::{AppState, NEW_TOKEN_COOKIE};
+use crate::web::error::WebError;
+use crate::web::sudo::{Purpose, SudoForm};
 
-/// Session keys: a random marker binding tokens to the session that generated them, and the id
-/// of a token just issued (its first display is not a "reveal" for the audit trail).
+/// Session key of a random marker binding a new token's first display to the session that
+/// generated it.
 const SESSION_MARKER_KEY: &str = "token_session";
-const FRESH_TOKEN_KEY: &str = "token_fresh";
 
 pub struct TokenManager {
     pub member: OrgMember,
     pub actor: Actor,
-    /// The key from the `pulse_reveal` cookie, if the browser has one.
-    pub reveal_key: Option<RevealKey>,
+    /// The token just issued to this browser (the `pulse_new_token` cookie), not yet displayed.
+    pub new_token: Option<i32>,
     pub session: Session,
 }
 
@@ -49,14 +49,25 @@ impl TokenManager {
         self.member.org.id
     }
 
-    /// Notes that `token_id` was just issued to this session.
-    pub fn mark_fresh(&self, token_id: i32) -> Result<(), AppError> {
-        remember(&self.session, FRESH_TOKEN_KEY, &token_id)
+    pub fn slug(&self) -> &str {
+        &self.member.org.slug
     }
 
-    /// The token issued to this session since the last visit, once.
-    pub fn take_fresh(&self) -> Option<i32> {
-        self.session.remove_as::<i32>(FRESH_TOKEN_KEY)?.ok()
+    /// The form's fields once the password was entered recently enough to `to` (e.g. "revoke
+    /// the token"); the password prompt, with Cancel back to the screen, otherwise.
+    pub async fn confirm<T>(
+        &self,
+        form: SudoForm<T>,
+        state: &AppState,
+        to: &str,
+    ) -> Result<T, WebError> {
+        let back = format!("/orgs/{}/settings/api", self.slug());
+        let who = (
+            &self.member.signed_in,
+            &self.session,
+            self.actor.client_addr.as_str(),
+        );
+        form.confirm(who, state, &Purpose { to, back: &back }).await
     }
 }
 
@@ -68,9 +79,9 @@ impl FromRequest for TokenManager {
         let manager = OrgManager::from_request(req, payload);
         let session = req.get_session();
         let ClientAddr(client_addr) = ClientAddr::of(req);
-        let reveal_key = req
-            .cookie(REVEAL_COOKIE)
-            .and_then(|c| RevealKey::from_cookie(c.value()));
+        let new_token = req
+            .cookie(NEW_TOKEN_COOKIE)
+            .and_then(|c| c.value().parse().ok());
         Box::pin(async move {
             let OrgManager(member) = manager.await?;
             let actor = Actor {
@@ -81,7 +92,7 @@ impl FromRequest for TokenManager {
             Ok(TokenManager {
                 member,
                 actor,
-                reveal_key,
+                new_token,
                 session,
             })
         })

@@ -1,51 +1,64 @@
-//! The API authentication screen: generate, reveal during the window, regenerate, copy. Thin
-//! handlers over `domain::api_tokens`; see ARCHITECTURE.md for the walk of a request.
+//! The API authentication screen: generate, reveal during the window, regenerate, revoke, end a
+//! grace period, copy. Thin handlers over `domain::api_tokens`; see ARCHITECTURE.md for the walk
+//! of a request. Every action that issues, reveals or stops a token is behind sudo mode
+//! (`web::sudo`).
 //!
-//! A new token is shown to its generator only. The plaintext is never stored: the database keeps
-//! it encrypted under a key that lives only in the `pulse_reveal` cookie (HttpOnly,
-//! SameSite=Strict, scoped to this screen, expiring with the reveal window), and the row is bound
-//! to the generating user and session.
+//! A new token is shown in full once, on the page that follows Generate/Regenerate, to whoever
+//! generated it in that session (the `pulse_new_token` cookie marks it). Until the reveal window
+//! ends, owners and admins may reveal it again after confirming their password; the database
+//! keeps it sealed under a key that is not in the database.
+mod actions;
+mod issue;
 mod manager;
-mod view;
+mod pages;
+pub mod view;
 
-use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::auth::csrf::CsrfForm;
-use crate::domain::api_tokens::{self as tokens, Grace, Issued, screen};
+use crate::domain::api_tokens::screen;
 use crate::error::AppError;
-use crate::state::{AppState, REVEAL_COOKIE};
+use crate::repo::audit::HistoryCursor;
+use crate::state::{AppState, NEW_TOKEN_COOKIE};
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
+pub use actions::{confirm_revoke, copied, end_grace, reveal, revoke};
+pub use issue::{generate, regenerate};
 use manager::TokenManager;
-use view::{ApiPage, RegeneratePage, Revealed, ScreenParts, TokenView};
+use pages::{ApiPage, RegeneratePage, Step, notice};
+use view::{Revealed, ScreenView, TokenView, decode_cursor};
 
 fn screen_path(slug: &str) -> String {
     format!("/orgs/{slug}/settings/api")
 }
 
+/// What a rendering of the screen adds to what the database holds.
+#[derive(Default)]
+struct Extras {
+    before: Option<HistoryCursor>,
+    revealed: Option<Revealed>,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
 async fn render_screen(
-    mut manager: TokenManager,
+    manager: &TokenManager,
     state: &AppState,
     status: StatusCode,
-    error: Option<String>,
+    mut extras: Extras,
 ) -> Result<HttpResponse, WebError> {
-    let (org_id, actor, now) = (manager.org_id(), manager.actor.clone(), state.clock.now());
-    let (key, fresh) = (manager.reveal_key.take(), manager.take_fresh());
-    let (screen, plain) = state
+    let (org_id, before, now) = (manager.org_id(), extras.before, state.clock.now());
+    let screen = state
         .db
-        .run(move |conn| screen::view(conn, org_id, &actor, key.as_ref(), fresh, now))
+        .run(move |conn| screen::load(conn, org_id, before, now))
         .await?;
-    let revealed = screen
-        .token
-        .as_ref()
-        .zip(plain.as_ref())
-        .map(|(active, plain)| {
-            Revealed::new(plain, &active.record, fresh == Some(active.record.id), now)
-        });
-    let parts = ScreenParts::from(screen);
+    let current = screen.current.as_ref().map(|t| &t.record);
+    if let Some(token) = current.filter(|t| manager.new_token == Some(t.id)) {
+        let plain = screen::first_display(token, &manager.actor, &state.reveal_key, now);
+        extras.revealed = plain.map(|p| Revealed::new(&p, token.reveal_until, true, now));
+    }
     let org = &manager.member.org;
     let page = ApiPage {
         nav: Some(Nav::from(&manager.member.signed_in)),
@@ -54,157 +67,113 @@ async fn render_screen(
         slug: org.slug.clone(),
         api_enabled: org.api_enabled(),
         reveal_minutes: (state.config.reveal_window.num_seconds() + 59) / 60,
-        token: parts.token,
-        revealed,
-        in_grace: parts.in_grace,
-        history: parts.history,
-        error,
+        screen: ScreenView::new(&screen, before.is_some(), now),
+        history_url: screen_path(&org.slug),
+        revealed: extras.revealed,
+        notice: extras.notice,
+        error: extras.error,
+        expiry_choices: ApiPage::EXPIRY_CHOICES,
     };
-    render_with_status(&page, status)
+    let mut response = render_with_status(&page, status)?;
+    if manager.new_token.is_some() {
+        // Shown once: a reload shows the masked token (Reveal asks for the password).
+        let path = screen_path(&org.slug);
+        let removal = Cookie::build(NEW_TOKEN_COOKIE, "").path(path).finish();
+        response
+            .add_removal_cookie(&removal)
+            .map_err(anyhow::Error::from)
+            .map_err(AppError::from)?;
+    }
+    Ok(response)
+}
+
+/// Renders the screen again with the reason an action was refused, or passes the error on.
+async fn refused(
+    manager: &TokenManager,
+    state: &AppState,
+    error: AppError,
+) -> Result<HttpResponse, WebError> {
+    match error {
+        AppError::Conflict(_) | AppError::ApiDisabled | AppError::Invalid(_) => {
+            let extras = Extras {
+                error: Some(error.to_string()),
+                ..Extras::default()
+            };
+            render_screen(manager, state, error.status(), extras).await
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ScreenQuery {
+    /// A later page of the history.
+    before: Option<String>,
+    /// What an action just did.
+    done: Option<String>,
 }
 
 pub async fn show(
     manager: TokenManager,
     state: web::Data<AppState>,
+    query: web::Query<ScreenQuery>,
 ) -> Result<HttpResponse, WebError> {
-    render_screen(manager, &state, StatusCode::OK, None).await
-}
-
-/// Back to the screen with the cookie that can decrypt the new token, or the screen again with
-/// the reason nothing was issued.
-async fn after_issuing(
-    manager: TokenManager,
-    state: &AppState,
-    issued: Result<Issued, AppError>,
-    what: &str,
-) -> Result<HttpResponse, WebError> {
-    let issued = match issued {
-        Ok(issued) => issued,
-        Err(error @ (AppError::Conflict(_) | AppError::ApiDisabled | AppError::Invalid(_))) => {
-            let status = error.status();
-            return render_screen(manager, state, status, Some(error.to_string())).await;
-        }
-        Err(other) => return Err(other.into()),
+    let before = match query.before.as_deref() {
+        None => None,
+        Some(raw) => Some(decode_cursor(raw).ok_or_else(|| {
+            AppError::invalid("That page of the history does not exist; go back to the screen.")
+        })?),
     };
-    let slug = &manager.member.org.slug;
-    tracing::info!(org = %slug, prefix = %issued.record.display_prefix, "{what}");
-    manager.mark_fresh(issued.record.id)?;
-    let path = screen_path(slug);
-    let cookie = Cookie::build(REVEAL_COOKIE, issued.reveal_key.expose().to_owned())
-        .path(path.clone())
-        .http_only(true)
-        .secure(state.config.cookie_secure)
-        .same_site(SameSite::Strict)
-        .max_age(time::Duration::seconds(
-            state.config.reveal_window.num_seconds(),
-        ))
-        .finish();
-    let mut response = see_other(&path);
-    response
-        .add_cookie(&cookie)
-        .map_err(anyhow::Error::from)
-        .map_err(AppError::from)?;
-    Ok(response)
+    let extras = Extras {
+        before,
+        notice: query.done.as_deref().and_then(notice),
+        ..Extras::default()
+    };
+    render_screen(&manager, &state, StatusCode::OK, extras).await
 }
 
-/// Forms whose only field is the CSRF token.
-#[derive(Deserialize)]
-pub struct NoFields {}
-
-pub async fn generate(
-    manager: TokenManager,
-    state: web::Data<AppState>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<HttpResponse, WebError> {
-    let (org_id, actor) = (manager.org_id(), manager.actor.clone());
-    let (window, at) = (state.config.reveal_window, state.clock.now());
-    let issued = state
+/// The facts a confirmation step shows about the current token (and one in grace); `None` when
+/// there is no token to change.
+async fn confirmation_step(
+    manager: &TokenManager,
+    state: &AppState,
+) -> Result<Option<Step>, WebError> {
+    let (org_id, now) = (manager.org_id(), state.clock.now());
+    let screen = state
         .db
-        .run(move |conn| tokens::generate(conn, org_id, &actor, window, at))
-        .await;
-    after_issuing(manager, &state, issued, "API token generated").await
+        .run(move |conn| screen::load(conn, org_id, None, now))
+        .await?;
+    let member = &manager.member;
+    Ok(screen.current.as_ref().map(|token| Step {
+        csrf_token: member.signed_in.csrf_token.clone(),
+        name: member.org.name.clone(),
+        slug: member.org.slug.clone(),
+        token: TokenView::new(token, now),
+        in_grace: screen.in_grace.as_ref().map(|t| TokenView::new(t, now)),
+    }))
 }
 
 pub async fn confirm_regenerate(
     manager: TokenManager,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let (org_id, now) = (manager.org_id(), state.clock.now());
-    let screen = state
-        .db
-        .run(move |conn| screen::load(conn, org_id, now))
-        .await?;
-    let member = manager.member;
-    let Some(token) = screen.token.as_ref().filter(|_| member.org.api_enabled()) else {
-        // Nothing to regenerate (or not allowed): the screen explains why.
-        return Ok(see_other(&screen_path(&member.org.slug)));
+    let step = confirmation_step(&manager, &state).await?;
+    // Nothing to regenerate (or not allowed): the screen explains why.
+    let Some(step) = step.filter(|_| manager.member.org.api_enabled()) else {
+        return Ok(see_other(&screen_path(manager.slug())));
     };
     let page = RegeneratePage {
-        nav: Some(Nav::from(&member.signed_in)),
-        csrf_token: member.signed_in.csrf_token.clone(),
-        token: TokenView::from(token),
-        name: member.org.name,
-        slug: member.org.slug,
+        nav: Some(Nav::from(&manager.member.signed_in)),
+        step,
+        grace_choices: RegeneratePage::GRACE_CHOICES,
+        expiry_choices: ApiPage::EXPIRY_CHOICES,
     };
     render_with_status(&page, StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-pub struct RegenerateForm {
-    /// The token the user saw on the confirmation step: only that one may be replaced.
-    current: String,
-    #[serde(default)]
-    grace: String,
-}
-
-impl RegenerateForm {
-    fn parse(&self) -> Result<(i32, Grace), AppError> {
-        let current = self
-            .current
-            .trim()
-            .parse::<i32>()
-            .map_err(|_| AppError::invalid("The form does not say which token to replace."))?;
-        Ok((current, Grace::parse(&self.grace)?))
-    }
-}
-
-pub async fn regenerate(
-    manager: TokenManager,
-    state: web::Data<AppState>,
-    CsrfForm(form): CsrfForm<RegenerateForm>,
-) -> Result<HttpResponse, WebError> {
-    let (org_id, actor) = (manager.org_id(), manager.actor.clone());
-    let (window, at) = (state.config.reveal_window, state.clock.now());
-    let issued = match form.parse() {
-        Ok((current, grace)) => {
-            state
-                .db
-                .run(move |conn| {
-                    tokens::regenerate(conn, org_id, current, &actor, window, grace, at)
-                })
-                .await
-        }
-        Err(invalid) => Err(invalid),
-    };
-    after_issuing(manager, &state, issued, "API token regenerated").await
-}
-
-/// `POST .../copied`, sent by the Copy button's script: puts the copy in the history. Only the
-/// person who can see the token right now (same checks as revealing) can record one.
-pub async fn copied(
-    mut manager: TokenManager,
-    state: web::Data<AppState>,
-    CsrfForm(_): CsrfForm<NoFields>,
-) -> Result<HttpResponse, WebError> {
-    let (org_id, actor, key) = (
-        manager.org_id(),
-        manager.actor.clone(),
-        manager.reveal_key.take(),
-    );
-    let now = state.clock.now();
-    state
-        .db
-        .run(move |conn| screen::record_copy(conn, org_id, &actor, key.as_ref(), now))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+/// The id of the token a confirmation step named.
+fn confirmed_token(raw: &str) -> Result<i32, AppError> {
+    raw.trim()
+        .parse()
+        .map_err(|_| AppError::invalid("The form does not say which token to change."))
 }

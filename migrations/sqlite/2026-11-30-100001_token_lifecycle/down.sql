@@ -1,0 +1,2 @@
+-- Migrations are forward-only.
+SELECT 1;

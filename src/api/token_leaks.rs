@@ -1,0 +1,126 @@
+//! `POST /api/v1/token-leaks`: where secret scanners (GitHub's partner program and the like)
+//! report tokens found in public. Genuine tokens that still work are revoked at once. Public: a
+//! reporter holds the token already, and revoking a leaked token is what its owner wants.
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::api::error::ApiError;
+use crate::domain::api_tokens::leaks::{self, Exposure, Verdict};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A report bigger than this is refused before it is parsed.
+pub const LIMIT_BYTES: usize = 64 * 1024;
+/// Strings one report may carry.
+const MAX_ITEMS: usize = 100;
+
+/// One string a scanner found.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LeakReport {
+    /// The string found (a Pulse token is `pulse_` + 49 letters and digits).
+    token: String,
+    /// The scanner's name for the kind of secret, e.g. `pulse_api_token`.
+    #[serde(rename = "type", default)]
+    kind: String,
+    /// Where it was found, e.g. the URL of a commit.
+    #[serde(default)]
+    url: String,
+    /// What kind of place it was found in, e.g. `content` or `commit`.
+    #[serde(default)]
+    source: String,
+}
+
+/// The verdict on one reported string.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LeakVerdict {
+    token_raw: String,
+    token_type: String,
+    /// `true_positive`: a token Pulse issued (revoked now if it still worked);
+    /// `false_positive`: not one of ours.
+    label: &'static str,
+}
+
+async fn read_limited(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::invalid("The request body could not be read."))?;
+        if body.len() + chunk.len() > LIMIT_BYTES {
+            return Err(ApiError::PayloadTooLarge {
+                limit_bytes: LIMIT_BYTES,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn parse(body: &[u8]) -> Result<Vec<LeakReport>, ApiError> {
+    let reports: Vec<LeakReport> = serde_json::from_slice(body).map_err(|_| {
+        AppError::invalid(
+            "The report must be a JSON array of objects with `token`, `type`, `url` and \
+             `source`.",
+        )
+    })?;
+    if reports.is_empty() || reports.len() > MAX_ITEMS {
+        return Err(AppError::invalid(format!(
+            "A report carries 1 to {MAX_ITEMS} strings, not {}.",
+            reports.len()
+        ))
+        .into());
+    }
+    Ok(reports)
+}
+
+/// Report tokens found in public.
+///
+/// Secret-scanning format: each genuine token that still works is revoked at once and its
+/// organisation is told where it was found.
+#[utoipa::path(
+    post,
+    path = "/api/v1/token-leaks",
+    tag = "auth",
+    request_body(content = Vec<LeakReport>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A verdict per reported string, in order", body = Vec<LeakVerdict>),
+        (status = 400, description = "Not a report", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Report too large", body = crate::api::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+pub async fn report(
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let reports = parse(&read_limited(payload).await?)?;
+    let now = state.clock.now();
+    let verdicts = {
+        let found: Vec<[String; 3]> = reports
+            .iter()
+            .map(|r| [r.token.clone(), r.url.clone(), r.source.clone()])
+            .collect();
+        state
+            .db
+            .run(move |conn| {
+                let exposures: Vec<Exposure> = found
+                    .iter()
+                    .map(|[token, url, source]| Exposure { token, url, source })
+                    .collect();
+                leaks::report(conn, &exposures, now)
+            })
+            .await?
+    };
+    let answer: Vec<LeakVerdict> = reports
+        .into_iter()
+        .zip(verdicts)
+        .map(|(report, verdict)| LeakVerdict {
+            token_raw: report.token,
+            token_type: report.kind,
+            label: match verdict {
+                Verdict::Genuine => "true_positive",
+                Verdict::NotOurs => "false_positive",
+            },
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(answer))
+}

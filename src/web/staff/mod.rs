@@ -1,0 +1,118 @@
+//! The staff console: organisations, their API access, and a read-only support view of each.
+mod access;
+mod support;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::extractors::Staff;
+use crate::domain::organisations;
+use crate::error::AppError;
+use crate::repo::organisations as org_repo;
+use crate::repo::organisations::Organisation;
+use crate::state::AppState;
+use crate::web::error::{WebError, render_with_status, see_other};
+use crate::web::layout::Nav;
+
+pub use access::set_api_access;
+pub use support::show;
+
+#[derive(Template)]
+#[template(path = "staff/orgs.html")]
+struct StaffOrgsPage {
+    nav: Option<Nav>,
+    csrf_token: String,
+    orgs: Vec<Organisation>,
+    /// Slug of the organisation just created, to confirm it.
+    created: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+    /// The create form's values, kept when it is refused.
+    name: String,
+    slug: String,
+}
+
+impl StaffOrgsPage {
+    async fn render(
+        mut self,
+        state: &AppState,
+        status: StatusCode,
+    ) -> Result<HttpResponse, WebError> {
+        self.orgs = state.db.run(|conn| Ok(org_repo::list(conn)?)).await?;
+        let created = self
+            .orgs
+            .iter()
+            .find(|o| Some(&o.slug) == self.created.as_ref());
+        self.notice = created.map(|o| format!("Organisation {} ({}) created.", o.name, o.slug));
+        render_with_status(&self, status)
+    }
+
+    fn new(staff: &Staff) -> Self {
+        StaffOrgsPage {
+            nav: Some(Nav::from(&staff.0)),
+            csrf_token: staff.0.csrf_token.clone(),
+            orgs: Vec::new(),
+            created: None,
+            notice: None,
+            error: None,
+            name: String::new(),
+            slug: String::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConsoleQuery {
+    /// The organisation just created.
+    created: Option<String>,
+}
+
+pub async fn list(
+    staff: Staff,
+    state: web::Data<AppState>,
+    query: web::Query<ConsoleQuery>,
+) -> Result<HttpResponse, WebError> {
+    let page = StaffOrgsPage {
+        created: query.into_inner().created,
+        ..StaffOrgsPage::new(&staff)
+    };
+    page.render(&state, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct NewOrgForm {
+    name: String,
+    slug: String,
+    #[serde(default)]
+    api_enabled: Option<String>,
+}
+
+pub async fn create(
+    staff: Staff,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<NewOrgForm>,
+) -> Result<HttpResponse, WebError> {
+    let (name, slug) = (form.name.clone(), form.slug.clone());
+    let api_enabled = form.api_enabled.is_some();
+    let now = state.clock.now();
+    let created = state
+        .db
+        .run(move |conn| organisations::create(conn, &name, &slug, api_enabled, now))
+        .await;
+    match created {
+        Ok(org) => Ok(see_other(&format!("/staff/orgs?created={}", org.slug))),
+        Err(AppError::Invalid(message) | AppError::Conflict(message)) => {
+            let page = StaffOrgsPage {
+                error: Some(message),
+                name: form.name,
+                slug: form.slug,
+                ..StaffOrgsPage::new(&staff)
+            };
+            page.render(&state, StatusCode::BAD_REQUEST).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}

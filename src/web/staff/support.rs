@@ -1,0 +1,79 @@
+//! `GET /staff/orgs/{slug}`: what staff see when a customer calls — the organisation's API
+//! access, its token (prefix, dates, expiry, who uses it), the history. Read-only: staff never
+//! see or change a token.
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::extractors::Staff;
+use crate::domain::api_tokens::screen;
+use crate::error::AppError;
+use crate::repo::organisations as org_repo;
+use crate::state::AppState;
+use crate::web::api_settings::view::{ScreenView, decode_cursor};
+use crate::web::error::{WebError, render};
+use crate::web::layout::Nav;
+
+#[derive(Template)]
+#[template(path = "staff/org.html")]
+struct SupportPage {
+    nav: Option<Nav>,
+    csrf_token: String,
+    name: String,
+    slug: String,
+    api_enabled: bool,
+    screen: ScreenView,
+    history_url: String,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct SupportQuery {
+    before: Option<String>,
+    done: Option<String>,
+}
+
+fn notice(done: &str) -> Option<&'static str> {
+    match done {
+        "api-enabled" => Some("API access switched on: the organisation's token works again."),
+        "api-disabled" => {
+            Some("API access switched off: the API refuses the organisation's token.")
+        }
+        _ => None,
+    }
+}
+
+pub async fn show(
+    staff: Staff,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<SupportQuery>,
+) -> Result<HttpResponse, WebError> {
+    let before = match query.before.as_deref() {
+        None => None,
+        Some(raw) => Some(decode_cursor(raw).ok_or_else(|| {
+            AppError::invalid(
+                "That page of the history does not exist; go back to the organisation.",
+            )
+        })?),
+    };
+    let (slug, now) = (slug.into_inner(), state.clock.now());
+    let (org, screen) = state
+        .db
+        .run(move |conn| {
+            let org = org_repo::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?;
+            let screen = screen::load(conn, org.id, before, now)?;
+            Ok((org, screen))
+        })
+        .await?;
+    render(&SupportPage {
+        nav: Some(Nav::from(&staff.0)),
+        csrf_token: staff.0.csrf_token.clone(),
+        api_enabled: org.api_enabled(),
+        screen: ScreenView::new(&screen, before.is_some(), now),
+        history_url: format!("/staff/orgs/{}", org.slug),
+        notice: query.done.as_deref().and_then(notice),
+        name: org.name,
+        slug: org.slug,
+    })
+}
