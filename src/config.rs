@@ -20,6 +20,9 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Requests each API token may make per minute (`PULSE_API_RATE_LIMIT`).
     pub api_rate_limit: u32,
+    /// Sensitive token actions need the password entered within this long (sudo mode,
+    /// `PULSE_SUDO_SECONDS`, default 10 minutes).
+    pub sudo_window: Duration,
     /// How often expired sessions, sign-in failures and reveal ciphertexts are swept away.
     pub housekeeping_every: std::time::Duration,
     /// The address people and tools reach the app at, e.g. `https://pulse.example.com`
@@ -100,6 +103,7 @@ impl Config {
                     format!("PULSE_API_RATE_LIMIT must be a positive number, got {raw:?}")
                 })?
             },
+            sudo_window: env_seconds("PULSE_SUDO_SECONDS", 10 * 60)?,
             housekeeping_every: std::time::Duration::from_secs(60),
             reveal_key: std::env::var("PULSE_REVEAL_KEY").ok().map(SecretText),
             public_url: std::env::var("PULSE_PUBLIC_URL")

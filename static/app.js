@@ -55,8 +55,6 @@
       button.textContent = visible ? "Hide" : "Reveal";
       button.setAttribute("aria-pressed", visible ? "true" : "false");
     }
-    // Shown in full right after generating; masked until asked for on later visits.
-    if (field.hasAttribute("data-start-hidden")) { show(false); }
     button.addEventListener("click", function () { show(field.type !== "text"); });
   });
 

@@ -6,6 +6,7 @@ const { spawn, execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { before, after } = require("node:test");
 const { chromium } = require("playwright-core");
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -74,6 +75,10 @@ async function startServer({ revealSeconds = 300, apiEnabled = false, demo = fal
   return {
     baseUrl,
     logs,
+    /** Runs SQL on the server's SQLite file (the sqlite3 CLI), e.g. to back-date a row. */
+    sql(statement) {
+      return execFileSync("sqlite3", [env.DATABASE_URL, statement], { encoding: "utf8" });
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
@@ -147,8 +152,27 @@ async function axeViolations(page) {
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
+/**
+ * A fresh server (`startServer(options)`) and browser for the tests of one `describe` block,
+ * stopped after them. `ready(suite)` runs once both are up, e.g. to sign someone in.
+ */
+function suite(options = {}, ready = async () => {}) {
+  const state = {};
+  before(async () => {
+    state.server = await startServer(options);
+    state.browser = await launchBrowser();
+    await ready(state);
+  });
+  after(async () => {
+    await state.browser?.close();
+    await state.server?.stop();
+  });
+  return state;
+}
+
 module.exports = {
   PASSWORD,
+  suite,
   startServer,
   launchBrowser,
   newPage,

@@ -1,21 +1,12 @@
 // Staff console, organisation navigation by role, keyboard-only sign-in, accessibility and
 // phone width, on the screens that exist without an API token.
 "use strict";
-const { describe, before, after, test } = require("node:test");
+const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("../lib/harness");
 
 describe("console screens", () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await h.startServer();
-    browser = await h.launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const s = h.suite();
 
   async function assertAccessible(page) {
     assert.deepEqual(await h.axeViolations(page), [], `axe violations on ${page.url()}`);
@@ -23,7 +14,7 @@ describe("console screens", () => {
 
   test("sign-in page is accessible and fits a phone", async () => {
     for (const phone of [false, true]) {
-      const page = await h.newPage(browser, server.baseUrl, { phone });
+      const page = await h.newPage(s.browser, s.server.baseUrl, { phone });
       await page.goto("/login");
       await h.screenshot(page, phone ? "sign-in-phone" : "sign-in");
       await assertAccessible(page);
@@ -35,7 +26,7 @@ describe("console screens", () => {
   });
 
   test("keyboard only: Tab reaches email, password and the button with a visible focus ring, Enter signs in", async () => {
-    const page = await h.newPage(browser, server.baseUrl);
+    const page = await h.newPage(s.browser, s.server.baseUrl);
     await page.goto("/login");
     const focused = () =>
       page.evaluate(() => {
@@ -70,7 +61,7 @@ describe("console screens", () => {
   });
 
   test("a wrong password shows an accessible error and keeps the email", async () => {
-    const page = await h.newPage(browser, server.baseUrl);
+    const page = await h.newPage(s.browser, s.server.baseUrl);
     await page.goto("/login");
     await page.getByLabel("Email").fill("owner@acme.test");
     await page.getByLabel("Password").fill("not the password");
@@ -83,7 +74,7 @@ describe("console screens", () => {
   });
 
   test("staff signs in and enables API access for an organisation", async () => {
-    const page = await h.newPage(browser, server.baseUrl);
+    const page = await h.newPage(s.browser, s.server.baseUrl);
     await h.signIn(page, "staff@pulse.test");
     await page.getByRole("link", { name: "Staff console" }).click();
     await page.getByRole("heading", { level: 1 }).waitFor();
@@ -93,9 +84,11 @@ describe("console screens", () => {
     await assertAccessible(page);
 
     await acmeRow.getByRole("button", { name: "Enable API access for Acme Consulting" }).click();
-    await page.waitForLoadState();
+    // The organisation's support view says what was done.
+    await page.getByText("API access switched on").waitFor();
+    await page.getByRole("link", { name: "Staff console" }).first().click();
     await acmeRow.getByText("Enabled").waitFor();
-    assert.equal(await acmeRow.getByRole("button", { name: "Disable API access for Acme Consulting" }).count(), 1);
+    assert.equal(await acmeRow.getByRole("button", { name: "Disable API access… for Acme Consulting" }).count(), 1);
     await h.screenshot(page, "staff-console");
     await assertAccessible(page);
 
@@ -108,7 +101,7 @@ describe("console screens", () => {
   });
 
   test("owner reaches Organisation settings → API authentication", async () => {
-    const page = await h.newPage(browser, server.baseUrl);
+    const page = await h.newPage(s.browser, s.server.baseUrl);
     await h.signIn(page, "owner@acme.test");
     await page.getByRole("link", { name: "Acme Consulting" }).click();
     await page.getByRole("heading", { name: "Acme Consulting", level: 1 }).waitFor();
@@ -124,7 +117,7 @@ describe("console screens", () => {
   });
 
   test("a member sees no settings link and gets 403 by URL", async () => {
-    const page = await h.newPage(browser, server.baseUrl);
+    const page = await h.newPage(s.browser, s.server.baseUrl);
     await h.signIn(page, "member@acme.test");
     await page.goto("/orgs/acme");
     await page.getByRole("heading", { name: "Acme Consulting", level: 1 }).waitFor();

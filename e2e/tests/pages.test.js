@@ -1,7 +1,7 @@
 // Every other signed-in page, on the demo data (`pulse seed-demo`): each passes axe-core, has no
 // console errors and does not scroll sideways at phone width.
 "use strict";
-const { describe, before, after, test } = require("node:test");
+const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("../lib/harness");
 
@@ -17,21 +17,12 @@ const PAGES = [
 ];
 
 describe("demo data pages", () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await h.startServer({ demo: true });
-    browser = await h.launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const s = h.suite({ demo: true });
 
   for (const [email, url, name] of PAGES) {
     test(`${name} (${url} as ${email})`, async () => {
       for (const phone of [false, true]) {
-        const page = await h.newPage(browser, server.baseUrl, { phone });
+        const page = await h.newPage(s.browser, s.server.baseUrl, { phone });
         await h.signIn(page, email);
         const response = await page.goto(url);
         assert.equal(response.status(), 200);

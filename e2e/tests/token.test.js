@@ -1,7 +1,7 @@
 // The API authentication screen as owners, admins and members use it: generate, copy,
 // reveal/hide, regenerate through the confirmation step, API disabled by staff.
 "use strict";
-const { describe, before, after, test } = require("node:test");
+const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("../lib/harness");
 const { whoami } = require("../lib/api");
@@ -27,125 +27,138 @@ async function openApiScreen(page) {
 const field = (page) => page.locator("#api-token");
 
 describe("API authentication screen", () => {
-  let server;
-  let browser;
-  let owner;
   let firstToken;
-  before(async () => {
-    server = await h.startServer();
-    browser = await h.launchBrowser();
-    owner = await h.newPage(browser, server.baseUrl);
-    await h.signIn(owner, "owner@acme.test");
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  const s = h.suite({}, async (s) => {
+    s.owner = await h.newPage(s.browser, s.server.baseUrl);
+    await h.signIn(s.owner, "owner@acme.test");
   });
 
   async function setApiAccess(enabled) {
-    const staff = await h.newPage(browser, server.baseUrl);
+    const staff = await h.newPage(s.browser, s.server.baseUrl);
     await h.signIn(staff, "staff@pulse.test");
     await staff.goto("/staff/orgs");
     const verb = enabled ? "Enable" : "Disable";
-    await staff.getByRole("button", { name: `${verb} API access for Acme Consulting` }).click();
-    const row = staff.getByRole("row").filter({ hasText: "Acme Consulting" });
-    await row.getByText(enabled ? "Enabled" : "Disabled", { exact: true }).waitFor();
-    await h.screenshot(staff, enabled ? "staff-console-enabled" : "staff-console-disabled");
+    await staff.getByRole("button", { name: new RegExp(`${verb} API access.* for Acme Consulting`) }).click();
+    if (!enabled) {
+      // Switching off stops every report at once: staff confirm first.
+      await staff.getByRole("heading", { name: "Switch API access off for Acme Consulting?" }).waitFor();
+      await h.screenshot(staff, "staff-disable-confirmation");
+      await assertAccessible(staff);
+      await staff.getByRole("button", { name: "Switch API access off" }).click();
+    }
+    // Every staff action says what it did, on the organisation's support view.
+    await staff.getByText(enabled ? "API access switched on" : "API access switched off").waitFor();
+    await staff.getByText(enabled ? "Enabled" : "Disabled", { exact: true }).waitFor();
+    await h.screenshot(staff, enabled ? "staff-enabled" : "staff-disabled");
     await staff.context().close();
   }
 
   test("API disabled: the screen says so and offers no Generate", async () => {
-    await openApiScreen(owner);
-    await owner.getByRole("heading", { name: "API access is disabled" }).waitFor();
-    assert.equal(await owner.getByRole("button", { name: /Generate/ }).count(), 0);
-    await h.screenshot(owner, "api-disabled");
-    await assertAccessible(owner);
+    await openApiScreen(s.owner);
+    await s.owner.getByRole("heading", { name: "API access is disabled" }).waitFor();
+    assert.equal(await s.owner.getByRole("button", { name: /Generate/ }).count(), 0);
+    await h.screenshot(s.owner, "api-disabled");
+    await assertAccessible(s.owner);
   });
 
   test("before the first token: empty field and one Generate button", async () => {
     await setApiAccess(true);
-    await openApiScreen(owner);
-    assert.equal(await field(owner).inputValue(), "");
-    assert.equal(await owner.getByRole("button", { name: "Generate token" }).count(), 1);
-    assert.equal(await owner.getByRole("button", { name: "Copy" }).count(), 0);
-    await h.screenshot(owner, "before-first-token");
-    await assertAccessible(owner);
-    assert.deepEqual(owner.problems, []);
+    await openApiScreen(s.owner);
+    assert.equal(await field(s.owner).inputValue(), "");
+    assert.equal(await s.owner.getByRole("button", { name: "Generate token" }).count(), 1);
+    assert.equal(await s.owner.getByRole("button", { name: "Copy" }).count(), 0);
+    await h.screenshot(s.owner, "before-first-token");
+    await assertAccessible(s.owner);
+    assert.deepEqual(s.owner.problems, []);
   });
 
   test("Generate shows the token in full; Copy puts exactly the token on the clipboard", async () => {
-    await owner.getByRole("button", { name: "Generate token" }).click();
-    await owner.getByRole("button", { name: "Copy" }).waitFor();
-    firstToken = await field(owner).inputValue();
+    await s.owner.getByRole("button", { name: "Generate token" }).click();
+    await s.owner.getByRole("button", { name: "Copy" }).waitFor();
+    firstToken = await field(s.owner).inputValue();
     assert.match(firstToken, TOKEN);
-    assert.ok((await owner.content()).includes(firstToken), "the page HTML carries the new token");
-    await owner.getByText("Generated", { exact: true }).waitFor();
-    await h.screenshot(owner, "just-generated");
-    await assertAccessible(owner);
+    assert.ok((await s.owner.content()).includes(firstToken), "the page HTML carries the new token");
+    await s.owner.getByText("Generated", { exact: true }).waitFor();
+    await h.screenshot(s.owner, "just-generated");
+    await assertAccessible(s.owner);
 
-    await owner.evaluate(() => navigator.clipboard.writeText("something else"));
-    const audited = owner.waitForResponse((r) => r.url().endsWith("/settings/api/copied"));
-    await owner.getByRole("button", { name: "Copy" }).click();
-    await owner.getByText("Copied to the clipboard.").waitFor();
+    await s.owner.evaluate(() => navigator.clipboard.writeText("something else"));
+    const audited = s.owner.waitForResponse((r) => r.url().endsWith("/settings/api/copied"));
+    await s.owner.getByRole("button", { name: "Copy" }).click();
+    await s.owner.getByText("Copied to the clipboard.").waitFor();
     assert.ok((await audited).ok(), "the copy is recorded in the history");
-    assert.equal(await owner.evaluate(() => navigator.clipboard.readText()), firstToken);
-    assert.equal(await whoami(server.baseUrl, firstToken), 200);
-    assert.deepEqual(owner.problems, []);
+    assert.equal(await s.owner.evaluate(() => navigator.clipboard.readText()), firstToken);
+    assert.equal(await whoami(s.server.baseUrl, firstToken), 200);
+    assert.deepEqual(s.owner.problems, []);
   });
 
   test("Reveal/Hide toggles the field, by mouse and by keyboard, without moving the layout", async () => {
-    const toggle = owner.locator("[data-reveal-target]");
-    const box = await field(owner).boundingBox();
+    const toggle = s.owner.locator("[data-reveal-target]");
+    const box = await field(s.owner).boundingBox();
     assert.equal(await toggle.textContent(), "Hide");
     assert.equal(await toggle.getAttribute("aria-pressed"), "true");
     await toggle.click();
-    assert.equal(await field(owner).getAttribute("type"), "password");
+    assert.equal(await field(s.owner).getAttribute("type"), "password");
     assert.equal(await toggle.textContent(), "Reveal");
     assert.equal(await toggle.getAttribute("aria-pressed"), "false");
-    assert.deepEqual(await field(owner).boundingBox(), box);
-    await h.screenshot(owner, "just-generated-hidden");
+    assert.deepEqual(await field(s.owner).boundingBox(), box);
+    await h.screenshot(s.owner, "just-generated-hidden");
 
     // Keyboard: Tab from the field reaches Copy, then the toggle; Enter activates it.
-    await field(owner).focus();
-    await owner.keyboard.press("Tab");
-    assert.ok(await owner.evaluate(() => document.activeElement.hasAttribute("data-copy-target")), "Copy follows the field");
-    await owner.keyboard.press("Tab");
-    assert.equal(await owner.evaluate(() => document.activeElement.textContent), "Reveal");
-    const ring = await owner.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    await field(s.owner).focus();
+    await s.owner.keyboard.press("Tab");
+    assert.ok(await s.owner.evaluate(() => document.activeElement.hasAttribute("data-copy-target")), "Copy follows the field");
+    await s.owner.keyboard.press("Tab");
+    assert.equal(await s.owner.evaluate(() => document.activeElement.textContent), "Reveal");
+    const ring = await s.owner.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert.notEqual(ring, "none", "focused toggle shows a focus ring");
-    await owner.keyboard.press("Enter");
-    assert.equal(await field(owner).getAttribute("type"), "text");
-    assert.equal(await field(owner).inputValue(), firstToken);
+    await s.owner.keyboard.press("Enter");
+    assert.equal(await field(s.owner).getAttribute("type"), "text");
+    assert.equal(await field(s.owner).inputValue(), firstToken);
   });
 
   test("the screen fits a phone", async () => {
-    await owner.setViewportSize({ width: 375, height: 740 });
-    await h.screenshot(owner, "just-generated-phone");
-    await noSidewaysScroll(owner);
-    await owner.setViewportSize({ width: 1100, height: 800 });
+    await s.owner.setViewportSize({ width: 375, height: 740 });
+    await h.screenshot(s.owner, "just-generated-phone");
+    await noSidewaysScroll(s.owner);
+    await s.owner.setViewportSize({ width: 1100, height: 800 });
   });
 
-  test("an admin sees when and by whom the token was generated but cannot reveal it", async () => {
-    const admin = await h.newPage(browser, server.baseUrl);
+  test("an admin sees who generated it and who uses it, and reveals and copies it inside the window", async () => {
+    assert.equal(await whoami(s.server.baseUrl, firstToken, "Microsoft.Data.Mashup (https://go.microsoft.com/fwlink/?LinkID=304225)"), 200);
+    const admin = await h.newPage(s.browser, s.server.baseUrl);
     await h.signIn(admin, "admin@acme.test");
     await openApiScreen(admin);
     await admin.getByText("Generated", { exact: true }).waitFor();
     assert.match(await admin.locator(".facts").textContent(), /by Olivia Owner/);
+    await admin.getByText("Power BI / Excel (Power Query)").waitFor();
     const shown = await field(admin).inputValue();
     assert.ok(firstToken.startsWith(shown.replace(/…$/, "")), `masked value ${shown} is the token's prefix`);
     assert.ok(shown.length < firstToken.length);
-    assert.ok(!(await admin.content()).includes(firstToken), "the admin's page never contains the token");
+    assert.ok(!(await admin.content()).includes(firstToken), "masked until revealed");
     assert.equal(await admin.getByRole("button", { name: "Copy" }).count(), 0);
-    assert.equal(await admin.locator("[data-reveal-target]").count(), 0);
     const copied = admin.getByRole("row").filter({ hasText: "Token copied" });
     assert.equal(await copied.filter({ hasText: "Olivia Owner" }).count(), 1, "history shows who copied the token");
     await h.screenshot(admin, "admin-view");
     await assertAccessible(admin);
+
+    // Signed in a moment ago, so no password prompt: Reveal shows it and records it.
+    await admin.getByRole("button", { name: "Reveal token" }).click();
+    await admin.getByRole("button", { name: "Copy" }).waitFor();
+    assert.equal(await field(admin).inputValue(), firstToken);
+    await admin.evaluate(() => navigator.clipboard.writeText("something else"));
+    await admin.getByRole("button", { name: "Copy" }).click();
+    await admin.getByText("Copied to the clipboard.").waitFor();
+    assert.equal(await admin.evaluate(() => navigator.clipboard.readText()), firstToken);
+    await h.screenshot(admin, "admin-revealed");
+    await admin.goto("/orgs/acme/settings/api");
+    await admin.getByRole("row").filter({ hasText: "Token revealed" }).filter({ hasText: "Adam Admin" }).waitFor();
+    assert.deepEqual(admin.problems, []);
     await admin.context().close();
   });
 
   test("a member gets 403 on the screen by URL", async () => {
-    const member = await h.newPage(browser, server.baseUrl);
+    const member = await h.newPage(s.browser, s.server.baseUrl);
     await h.signIn(member, "member@acme.test");
     const response = await member.goto("/orgs/acme/settings/api");
     assert.equal(response.status(), 403);
@@ -153,56 +166,48 @@ describe("API authentication screen", () => {
   });
 
   test("regenerate through the confirmation step: the old token stops working at once", async () => {
-    await openApiScreen(owner);
-    await owner.getByRole("link", { name: /Regenerate token/ }).click();
-    await owner.getByRole("heading", { name: "Regenerate the API token?" }).waitFor();
-    const warning = await owner.locator("main").textContent();
+    await openApiScreen(s.owner);
+    await s.owner.getByRole("link", { name: /Regenerate token/ }).click();
+    await s.owner.getByRole("heading", { name: "Regenerate the API token?" }).waitFor();
+    const warning = await s.owner.locator("main").textContent();
     assert.match(warning, /will stop working/);
     assert.doesNotMatch(warning, /last used by the API:\s*never/, "it was used by whoami above");
-    await h.screenshot(owner, "regenerate-confirmation");
-    await assertAccessible(owner);
+    await h.screenshot(s.owner, "regenerate-confirmation");
+    await assertAccessible(s.owner);
 
-    await owner.getByRole("button", { name: "Regenerate token" }).click();
-    await owner.getByRole("button", { name: "Copy" }).waitFor();
-    const secondToken = await field(owner).inputValue();
+    await s.owner.getByLabel("Keep the current token working for").selectOption("none");
+    await s.owner.getByRole("button", { name: "Regenerate token" }).click();
+    await s.owner.getByRole("button", { name: "Copy" }).waitFor();
+    const secondToken = await field(s.owner).inputValue();
     assert.match(secondToken, TOKEN);
     assert.notEqual(secondToken, firstToken);
-    assert.equal(await whoami(server.baseUrl, firstToken), 401);
-    assert.equal(await whoami(server.baseUrl, secondToken), 200);
-    await h.screenshot(owner, "regenerated");
+    assert.equal(await whoami(s.server.baseUrl, firstToken), 401);
+    assert.equal(await whoami(s.server.baseUrl, secondToken), 200);
+    await h.screenshot(s.owner, "regenerated");
 
     // Cancel on the confirmation step changes nothing.
-    await owner.getByRole("link", { name: /Regenerate token/ }).click();
-    await owner.getByRole("link", { name: "Cancel" }).click();
-    await owner.getByRole("heading", { name: "API authentication", level: 1 }).waitFor();
-    assert.equal(await whoami(server.baseUrl, secondToken), 200);
+    await s.owner.getByRole("link", { name: /Regenerate token/ }).click();
+    await s.owner.getByRole("link", { name: "Cancel" }).click();
+    await s.owner.getByRole("heading", { name: "API authentication", level: 1 }).waitFor();
+    assert.equal(await whoami(s.server.baseUrl, secondToken), 200);
 
     // Staff switch API access off: the screen says so and the token is refused.
     await setApiAccess(false);
-    await owner.reload();
-    await owner.getByRole("heading", { name: "API access is disabled" }).waitFor();
-    assert.equal(await owner.getByRole("link", { name: /Regenerate token/ }).count(), 0);
-    assert.equal(await whoami(server.baseUrl, secondToken), 403);
-    await h.screenshot(owner, "api-disabled-with-token");
-    await assertAccessible(owner);
-    assert.deepEqual(owner.problems, []);
+    await s.owner.reload();
+    await s.owner.getByRole("heading", { name: "API access is disabled" }).waitFor();
+    assert.equal(await s.owner.getByRole("link", { name: /Regenerate token/ }).count(), 0);
+    assert.equal(await whoami(s.server.baseUrl, secondToken), 403);
+    await h.screenshot(s.owner, "api-disabled-with-token");
+    await assertAccessible(s.owner);
+    assert.deepEqual(s.owner.problems, []);
   });
 });
 
 describe("reveal window", () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await h.startServer({ revealSeconds: 3, apiEnabled: true });
-    browser = await h.launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const s = h.suite({ revealSeconds: 3, apiEnabled: true });
 
   test("the field masks itself when the countdown reaches zero, and stays masked after a reload", async () => {
-    const owner = await h.newPage(browser, server.baseUrl);
+    const owner = await h.newPage(s.browser, s.server.baseUrl);
     await h.signIn(owner, "owner@acme.test");
     await openApiScreen(owner);
     // By keyboard this time: Enter on the focused Generate button submits.
@@ -232,7 +237,7 @@ describe("reveal window", () => {
     await owner.getByText(/password protected/).waitFor();
     await h.screenshot(owner, "masked-after-reload");
     await assertAccessible(owner);
-    assert.equal(await whoami(server.baseUrl, token), 200, "masking is display only: the token still works");
+    assert.equal(await whoami(s.server.baseUrl, token), 200, "masking is display only: the token still works");
     assert.deepEqual(owner.problems, []);
     await owner.context().close();
   });

@@ -1,6 +1,6 @@
 //! Sudo mode, as GitHub has it: a sensitive action needs the user's password entered within the
-//! last ten minutes. Signing in counts; so does confirming the password on the prompt that a
-//! sensitive form shows otherwise (`web::sudo`).
+//! last ten minutes (`Config::sudo_window`). Signing in counts; so does confirming the password
+//! on the prompt that a sensitive form shows otherwise (`web::sudo`).
 use actix_session::Session;
 use chrono::{DateTime, Duration, NaiveDateTime};
 
@@ -9,22 +9,17 @@ use crate::error::AppError;
 
 const SESSION_KEY: &str = "password_confirmed_at";
 
-/// How long an entered password keeps sensitive actions open.
-pub fn window() -> Duration {
-    Duration::minutes(10)
-}
-
 /// Notes in the session that the user entered their password at `at`.
 pub fn confirmed(session: &Session, at: NaiveDateTime) -> Result<(), AppError> {
     remember(session, SESSION_KEY, &at.and_utc().timestamp())
 }
 
-/// Whether the user entered their password within the window before `now`.
-pub fn is_recent(session: &Session, now: NaiveDateTime) -> bool {
+/// Whether the user entered their password within `window` before `now`.
+pub fn is_recent(session: &Session, now: NaiveDateTime, window: Duration) -> bool {
     session
         .get::<i64>(SESSION_KEY)
         .ok()
         .flatten()
         .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
-        .is_some_and(|at| now - at.naive_utc() < window())
+        .is_some_and(|at| now - at.naive_utc() < window)
 }

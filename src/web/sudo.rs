@@ -85,7 +85,12 @@ struct PromptPage<'a> {
 }
 
 impl<T> SudoForm<T> {
-    fn prompt(&self, who: &SignedIn, purpose: &Purpose, error: Option<String>) -> WebError {
+    fn prompt(
+        &self,
+        (who, minutes): (&SignedIn, i64),
+        purpose: &Purpose,
+        error: Option<String>,
+    ) -> WebError {
         let status = if error.is_some() {
             StatusCode::BAD_REQUEST
         } else {
@@ -97,7 +102,7 @@ impl<T> SudoForm<T> {
             action: &self.action,
             hidden: &self.hidden,
             purpose,
-            minutes: sudo::window().num_minutes(),
+            minutes,
             error,
         };
         match page.render().context("rendering the password prompt") {
@@ -113,12 +118,14 @@ impl<T> SudoForm<T> {
         state: &AppState,
         purpose: &Purpose<'_>,
     ) -> Result<T, WebError> {
-        let now = state.clock.now();
+        let (now, window) = (state.clock.now(), state.config.sudo_window);
+        let asking = (who, window.num_minutes().max(1));
         let password = match self.password.take() {
-            None if sudo::is_recent(session, now) => return Ok(self.fields),
-            None => return Err(self.prompt(who, purpose, None)),
+            None if sudo::is_recent(session, now, window) => return Ok(self.fields),
+            None => return Err(self.prompt(asking, purpose, None)),
             Some(password) if password.expose().is_empty() => {
-                return Err(self.prompt(who, purpose, Some("Enter your password.".into())));
+                let error = Some("Enter your password.".into());
+                return Err(self.prompt(asking, purpose, error));
             }
             Some(password) => password,
         };
@@ -132,7 +139,7 @@ impl<T> SudoForm<T> {
                 sudo::confirmed(session, now)?;
                 Ok(self.fields)
             }
-            Err(AppError::Invalid(message)) => Err(self.prompt(who, purpose, Some(message))),
+            Err(AppError::Invalid(message)) => Err(self.prompt(asking, purpose, Some(message))),
             Err(other) => Err(other.into()),
         }
     }

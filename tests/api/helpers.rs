@@ -50,6 +50,7 @@ pub fn test_config(database_url: String) -> Config {
         trust_proxy: false,
         api_rate_limit: 600,
         housekeeping_every: std::time::Duration::from_secs(60),
+        sudo_window: Duration::minutes(10),
         public_url: None,
         reveal_key: None,
     }

@@ -131,7 +131,7 @@ pub async fn copied(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let (org_id, actor, now) = (manager.org_id(), manager.actor.clone(), state.clock.now());
-    if !sudo::is_recent(&manager.session, now) {
+    if !sudo::is_recent(&manager.session, now, state.config.sudo_window) {
         return Err(AppError::Forbidden.into());
     }
     state
