@@ -5,5 +5,6 @@ pub mod csrf;
 pub mod error;
 pub mod extractors;
 pub mod origin;
+pub mod session_marker;
 pub mod session_store;
 pub mod sudo;

@@ -8,7 +8,7 @@ use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::SignedIn;
 use crate::auth::session_store::{USER_ID_KEY, remember};
-use crate::auth::sudo;
+use crate::auth::{session_marker, sudo};
 use crate::domain::accounts;
 use crate::domain::password::Password;
 use crate::error::AppError;
@@ -70,6 +70,7 @@ pub async fn change(
             session.renew();
             remember(&session, USER_ID_KEY, &user_id)?;
             sudo::confirmed(&session, now)?;
+            session_marker::start(&session)?;
             tracing::info!(user_id, "password changed; other sessions ended");
             Ok(see_other("/"))
         }

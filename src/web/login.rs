@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::{self, CsrfForm};
 use crate::auth::session_store::{USER_ID_KEY, remember};
-use crate::auth::sudo;
+use crate::auth::{session_marker, sudo};
 use crate::domain::accounts;
 use crate::domain::password::Password;
 use crate::error::AppError;
@@ -81,6 +81,7 @@ pub async fn submit(
             session.renew();
             remember(&session, USER_ID_KEY, &user.id)?;
             sudo::confirmed(&session, now)?;
+            session_marker::start(&session)?;
             csrf::forget(&session);
             tracing::info!(user_id = user.id, "signed in");
             // Staff work in the console; anyone asked to sign in on the way somewhere goes there.

@@ -260,3 +260,35 @@ async fn history_pages_beyond_the_latest_25_events_and_labels_its_cells() {
         .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn viewing_the_screen_writes_nothing() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    app.generate_token(&owner, "acme").await;
+    let snapshot = || {
+        app.with_conn(|conn| {
+            let tokens: Vec<(i32, Option<String>, Option<chrono::NaiveDateTime>)> =
+                api_tokens::table
+                    .select((
+                        api_tokens::id,
+                        api_tokens::reveal_ciphertext,
+                        api_tokens::revoked_at,
+                    ))
+                    .load(conn)
+                    .unwrap();
+            (tokens, audit_actions(&app))
+        })
+    };
+    let before = snapshot();
+    // Past the reveal window too: clearing the ciphertext is housekeeping's job, not a GET's.
+    app.advance(Duration::seconds(301));
+    for path in [
+        SCREEN,
+        "/orgs/acme/settings/api/regenerate",
+        "/orgs/acme/settings/api/revoke",
+    ] {
+        assert_eq!(app.status_of(&owner, path).await, 200, "{path}");
+    }
+    assert_eq!(snapshot(), before);
+}

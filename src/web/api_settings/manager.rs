@@ -10,17 +10,11 @@ use actix_web::{FromRequest, HttpRequest};
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::error::AuthError;
 use crate::auth::extractors::{OrgManager, OrgMember};
-use crate::auth::session_store::remember;
+use crate::auth::session_marker;
 use crate::domain::actor::Actor;
-use crate::domain::secret;
-use crate::error::AppError;
 use crate::state::{AppState, NEW_TOKEN_COOKIE};
 use crate::web::error::WebError;
 use crate::web::sudo::{Purpose, SudoForm};
-
-/// Session key of a random marker binding a new token's first display to the session that
-/// generated it.
-const SESSION_MARKER_KEY: &str = "token_session";
 
 pub struct TokenManager {
     pub member: OrgMember,
@@ -28,20 +22,6 @@ pub struct TokenManager {
     /// The token just issued to this browser (the `pulse_new_token` cookie), not yet displayed.
     pub new_token: Option<i32>,
     pub session: Session,
-}
-
-/// Digest of this session's marker, created on first use. Created on the first visit, before
-/// any form posts: concurrent posts from one session would otherwise each create a different one.
-fn session_binding(session: &Session) -> Result<String, AppError> {
-    let marker = match session.get::<String>(SESSION_MARKER_KEY) {
-        Ok(Some(existing)) => existing,
-        _ => {
-            let fresh = secret::random_base62(43);
-            remember(session, SESSION_MARKER_KEY, &fresh)?;
-            fresh
-        }
-    };
-    Ok(secret::sha256_hex(marker.as_bytes()))
 }
 
 impl TokenManager {
@@ -86,7 +66,7 @@ impl FromRequest for TokenManager {
             let OrgManager(member) = manager.await?;
             let actor = Actor {
                 user_id: member.signed_in.user.id,
-                session: session_binding(&session)?,
+                session: session_marker::digest(&session)?,
                 client_addr,
             };
             Ok(TokenManager {
