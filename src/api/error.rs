@@ -20,6 +20,9 @@ pub enum ApiError {
     /// `error="invalid_token"`. Deliberately does not say which.
     #[error("The token is malformed, unknown, revoked or expired.")]
     InvalidToken,
+    /// A method the resource does not serve: 405 with `Allow` listing those it does.
+    #[error("This resource answers only {0}.")]
+    MethodNotAllowed(&'static str),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -40,6 +43,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::MissingToken | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::App(e) => e.status(),
         }
     }
@@ -71,6 +75,9 @@ impl ResponseError for ApiError {
                     header::WWW_AUTHENTICATE,
                     r#"Bearer realm="pulse", error="invalid_token""#,
                 ));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                response.insert_header((header::ALLOW, *allow));
             }
             ApiError::App(e) => {
                 if let Some(seconds) = e.retry_after() {

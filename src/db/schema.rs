@@ -105,6 +105,7 @@ diesel::table! {
         comment -> Nullable<Text>,
         survey -> Text,
         submitted_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::db::DbConn;
 use crate::domain::feedback::{parse_instant, whole_seconds};
 use crate::error::AppError;
 use crate::repo::clients;
-use crate::repo::feedback::{self, NewFeedback};
+use crate::repo::feedback::{self, Answer, NewFeedback};
 
 /// The columns an import file must have, in any order (extra columns are ignored).
 pub const COLUMNS: [&str; 7] = [
@@ -91,12 +91,14 @@ fn check_row(
         new: NewFeedback {
             organisation_id: 0,
             client_id: 0,
-            respondent_name,
-            respondent_email,
-            score,
-            comment: (!comment.is_empty()).then_some(comment),
-            survey,
-            submitted_at: whole_seconds(submitted_at),
+            answer: Answer {
+                respondent_name,
+                respondent_email,
+                score,
+                comment: (!comment.is_empty()).then_some(comment),
+                survey,
+                submitted_at: whole_seconds(submitted_at),
+            },
         },
     })
 }

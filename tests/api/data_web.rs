@@ -37,14 +37,15 @@ async fn a_valid_file_is_imported_whole() {
     assert!(body(response).await.contains("Imported 2 responses"));
     assert_eq!(responses(&app, "acme"), 2);
     let org = app.org_id("acme");
-    let rows =
-        app.with_conn(|conn| feedback::page(conn, org, &Filter::default(), None, 10).unwrap());
+    let rows = app.with_conn(|conn| {
+        feedback::page(conn, org, &Filter::default(), &Default::default(), 10).unwrap()
+    });
     assert_eq!(rows[1].client_name, "Globex, Inc.");
     assert_eq!(
-        rows[1].comment.as_deref(),
+        rows[1].answer.comment.as_deref(),
         Some("Great, \"really\"\nthanks")
     );
-    assert_eq!(rows[0].comment, None);
+    assert_eq!(rows[0].answer.comment, None);
 }
 
 #[tokio::test]

@@ -321,12 +321,25 @@ impl TestApp {
 
     /// GETs an API path with the token as a bearer.
     pub async fn api_get(&self, token: &str, path: &str) -> reqwest::Response {
-        reqwest::Client::new()
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
+        self.api_request(token, reqwest::Method::GET, path, &[])
             .await
-            .unwrap()
+    }
+
+    /// Sends `method` to an API path with the token as a bearer and extra `headers`.
+    pub async fn api_request(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
     }
 
     pub async fn whoami_status(&self, token: &str) -> u16 {
