@@ -6,8 +6,12 @@
 use actix_web::HttpRequest;
 use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
-use utoipa::IntoParams;
+use utoipa::openapi::RefOr;
 use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{
+    AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
 use crate::domain::feedback::{parse_instant, round_up};
@@ -62,6 +66,27 @@ pub fn flag(name: &str, raw: Option<&str>) -> Result<Option<bool>, ApiError> {
     })
     .transpose()
 }
+
+/// A time parameter's type in the API description (`#[param(value_type = Option<TimeText>,
+/// inline)]`): the three forms `instant` reads.
+pub struct TimeText;
+
+impl PartialSchema for TimeText {
+    fn schema() -> RefOr<Schema> {
+        let string = || ObjectBuilder::new().schema_type(Type::String);
+        let format = |f| Some(SchemaFormat::KnownFormat(f));
+        AnyOfBuilder::new()
+            .item(string().format(format(KnownFormat::DateTime)))
+            .item(string().format(format(KnownFormat::Date)))
+            .item(string().pattern(Some(UNIX_SECONDS)))
+            .into()
+    }
+}
+
+impl ToSchema for TimeText {}
+
+/// Unix seconds as `time_schema` describes them (`domain::feedback::parse_instant` reads them).
+const UNIX_SECONDS: &str = r"^[0-9]{1,12}(\.[0-9]{1,9})?$";
 
 /// A time bound: RFC 3339 (fractions of a second allowed), a date (midnight UTC) or Unix
 /// seconds. Stored times are whole seconds, so a fraction rounds up: `since=…:00.5` starts at the

@@ -18,12 +18,15 @@ use crate::state::AppState;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ScoresQuery {
-    /// Only responses at or after this RFC 3339 time or date.
+    /// Only responses submitted at or after this time: RFC 3339 (fractions of a second
+    /// allowed), a date (midnight UTC) or Unix seconds.
+    #[param(value_type = Option<params::TimeText>, inline)]
     since: Option<String>,
-    /// Only responses before this RFC 3339 time or date.
+    /// Only responses submitted before this time (same forms as `since`).
+    #[param(value_type = Option<params::TimeText>, inline)]
     until: Option<String>,
     /// Only this client's responses (client id).
-    #[param(value_type = Option<i32>)]
+    #[param(value_type = Option<i32>, minimum = 1)]
     client: Option<String>,
     /// `month`, `quarter` or `client`.
     #[param(value_type = Option<GroupBy>, inline)]

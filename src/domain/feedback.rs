@@ -20,11 +20,19 @@ pub fn round_up(at: NaiveDateTime) -> NaiveDateTime {
 /// seconds (`1772355600`, `1772355600.25`), keeping any fraction of a second.
 pub fn parse_instant(raw: &str) -> Option<NaiveDateTime> {
     let raw = raw.trim();
-    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+    // chrono also takes a space for the `T` and one-digit months; RFC 3339 does not.
+    let strict =
+        |at: usize, expected: &[u8]| raw.as_bytes().get(at).is_some_and(|b| expected.contains(b));
+    if strict(10, b"Tt")
+        && let Ok(at) = DateTime::parse_from_rfc3339(raw)
+    {
         return Some(at.naive_utc());
     }
     if let Some(at) = unix_seconds(raw) {
         return Some(at);
+    }
+    if raw.len() != 10 || !strict(4, b"-") || !strict(7, b"-") {
+        return None;
     }
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .ok()
@@ -35,7 +43,12 @@ pub fn parse_instant(raw: &str) -> Option<NaiveDateTime> {
 fn unix_seconds(raw: &str) -> Option<NaiveDateTime> {
     let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
+    if whole.is_empty()
+        || whole.len() > 12
+        || !digits(whole)
+        || !digits(fraction)
+        || fraction.len() > 9
+    {
         return None;
     }
     if raw.ends_with('.') {

@@ -15,6 +15,7 @@ mod data_scores_sql;
 mod data_sync;
 mod data_web;
 mod multi_instance;
+mod openapi;
 mod proxy;
 mod schema_drift;
 mod security;

@@ -15,7 +15,6 @@ pub struct FeedbackItem {
     pub client_id: i32,
     pub client_name: String,
     pub respondent_name: String,
-    #[schema(format = Email)]
     pub respondent_email: String,
     #[schema(minimum = 0, maximum = 10)]
     pub score: i32,

@@ -37,15 +37,15 @@ enum SortParam {
 pub struct FeedbackQuery {
     /// Only responses submitted at or after this time: RFC 3339 (fractions of a second
     /// allowed), a date (midnight UTC) or Unix seconds.
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<params::TimeText>, inline)]
     since: Option<String>,
     /// Only responses submitted before this time (same forms as `since`).
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<params::TimeText>, inline)]
     until: Option<String>,
     /// Only responses added to Pulse or changed at or after this time (same forms as `since`),
     /// whenever they were submitted. For incremental refresh pass the `updated_at` of the last
     /// response you stored, with `sort=updated_at`.
-    #[param(value_type = Option<String>, format = DateTime)]
+    #[param(value_type = Option<params::TimeText>, inline)]
     updated_since: Option<String>,
     /// `submitted_at` (default: newest submitted first) or `updated_at` (oldest change first;
     /// changes of the last few seconds appear on the next request, so that a refresh never
@@ -64,7 +64,8 @@ pub struct FeedbackQuery {
     /// Page size, 1–1000 (default 100). Ignored for CSV, which streams every matching row.
     #[param(value_type = Option<i32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
-    /// `next_cursor` of the previous page, with the same other parameters.
+    /// `next_cursor` of the previous page, with the same other parameters; empty or left out
+    /// for the first page.
     cursor: Option<String>,
 }
 
@@ -119,9 +120,11 @@ impl FeedbackQuery {
             sort,
             updated_since: params::instant("updated_since", self.updated_since.as_deref())?,
             updated_before: (sort == Sort::Updated).then(|| now - SETTLE),
+            // An empty cursor is the first page: Power Query's paging loop starts with one.
             after: self
                 .cursor
                 .as_deref()
+                .filter(|raw| !raw.is_empty())
                 .map(|raw| cursor::decode(raw, sort))
                 .transpose()?,
         };
