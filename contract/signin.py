@@ -31,7 +31,8 @@ def fields(response):
     return parser.values
 
 
-def main(base, email, password, slug):
+def sign_in(base, email, password):
+    """A browser session signed in through the login form."""
     browser = requests.Session()
     browser.headers["Origin"] = base
     login = fields(browser.get(f"{base}/login"))
@@ -41,6 +42,11 @@ def main(base, email, password, slug):
         allow_redirects=False,
     )
     assert signed_in.status_code == 303, signed_in.status_code
+    return browser
+
+
+def main(base, email, password, slug):
+    browser = sign_in(base, email, password)
     screen = f"{base}/orgs/{slug}/settings/api"
     generated = browser.post(
         f"{screen}/generate",

@@ -28,6 +28,8 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
 
 pub struct TestApp {
     pub address: String,
+    /// Where a browser reaches the app (`PULSE_PUBLIC_URL`, else the address): forms come from it.
+    pub origin: String,
     pub db: Database,
     /// The server's clock: `advance` moves the time every handler and the session store see.
     pub clock: Clock,
@@ -60,12 +62,14 @@ pub async fn spawn_app_with(tune: impl FnOnce(&mut Config)) -> TestApp {
     let storage = TestDatabase::fresh();
     let mut config = test_config(storage.url().to_owned());
     tune(&mut config);
+    let public_url = config.public_url.clone();
     let clock = Clock::system();
     let app = Application::build(config, clock.clone()).expect("build app");
     let address = format!("http://{}", app.address());
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        origin: public_url.unwrap_or_else(|| address.clone()),
         address,
         db,
         clock,
@@ -86,6 +90,7 @@ impl TestApp {
     /// The helpers for a server the test started itself (a `pulse serve` process) on `db`.
     pub fn for_running_server(address: String, db: Database) -> Self {
         Self {
+            origin: address.clone(),
             address,
             db,
             clock: Clock::system(),
@@ -208,7 +213,7 @@ impl TestApp {
         self.post_raw(client, path, &form).await
     }
 
-    /// POSTs exactly `fields`, with the site's `Origin`, and no CSRF token added.
+    /// POSTs exactly `fields`, with the site's public `Origin`, and no CSRF token added.
     pub async fn post_raw(
         &self,
         client: &reqwest::Client,
@@ -217,7 +222,7 @@ impl TestApp {
     ) -> reqwest::Response {
         client
             .post(self.url(path))
-            .header("Origin", &self.address)
+            .header("Origin", &self.origin)
             .form(fields)
             .send()
             .await

@@ -6,6 +6,7 @@ mod server_process;
 mod auth;
 mod backend;
 mod cli;
+mod connect;
 mod data_csv;
 mod data_feedback;
 mod data_fixtures;
