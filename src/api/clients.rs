@@ -5,13 +5,14 @@ use utoipa::IntoParams;
 
 use crate::api::bearer::ApiCaller;
 use crate::api::conditional;
-use crate::api::csv;
 use crate::api::error::ApiError;
 use crate::api::format::{Score, rfc3339};
 use crate::api::output::{self, Output, OutputQuery};
 use crate::api::params;
 use crate::domain::scores;
+use crate::error::AppError;
 use crate::repo::feedback::{self, Filter};
+use crate::spreadsheet as csv;
 use crate::state::AppState;
 
 /// `GET /api/v1/clients` has no parameters of its own.
@@ -89,7 +90,7 @@ pub async fn list(
     Ok(conditional::answer(&req, response, body, last_modified))
 }
 
-fn clients_csv(data: &[ClientItem], options: csv::CsvOptions) -> Result<web::Bytes, ApiError> {
+fn clients_csv(data: &[ClientItem], options: csv::CsvOptions) -> Result<web::Bytes, AppError> {
     let header: Vec<&str> = ["id", "name", "created_at"]
         .into_iter()
         .chain(Score::CSV_HEADER)

@@ -4,7 +4,6 @@
 pub mod bearer;
 pub mod clients;
 pub mod conditional;
-pub mod csv;
 pub mod error;
 pub mod feedback;
 pub mod format;

@@ -9,11 +9,11 @@ use serde::Deserialize;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::csv::CsvOptions;
 use crate::api::error::ApiError;
 use crate::api::params::{bad, flag};
 use crate::error::AppError;
 use crate::repo::organisations;
+use crate::spreadsheet::CsvOptions;
 use crate::state::AppState;
 
 /// What a data endpoint can answer in.
@@ -93,7 +93,7 @@ pub async fn filename(state: &Data<AppState>, org_id: i32, what: &str) -> Result
         .db
         .run(move |conn| organisations::find(conn, org_id)?.ok_or(AppError::NotFound))
         .await?;
-    Ok(crate::api::csv::filename(&org.slug, what, today))
+    Ok(crate::spreadsheet::filename(&org.slug, what, today))
 }
 
 /// The quality the `Accept` header gives `mime` (type/subtype, lower case): the most specific

@@ -5,13 +5,14 @@ use utoipa::IntoParams;
 
 use crate::api::bearer::ApiCaller;
 use crate::api::conditional;
-use crate::api::csv::{self, CsvOptions};
 use crate::api::error::ApiError;
 use crate::api::format::Score;
 use crate::api::output::{self, Output, OutputQuery};
 use crate::api::params::{self, RawFilter, bad};
 use crate::domain::scores::{self, GroupKey, Grouping, Summary};
+use crate::error::AppError;
 use crate::repo::feedback::Period;
+use crate::spreadsheet::{self as csv, CsvOptions};
 use crate::state::AppState;
 
 /// The parameters of `GET /api/v1/scores`.
@@ -151,7 +152,7 @@ pub async fn show(
 }
 
 /// One row per group (or a single overall row), the grouping key first.
-fn scores_csv(scores: &Scores, options: CsvOptions) -> Result<web::Bytes, ApiError> {
+fn scores_csv(scores: &Scores, options: CsvOptions) -> Result<web::Bytes, AppError> {
     let Some(groups) = &scores.groups else {
         return csv::encode(Some(&Score::CSV_HEADER), [scores.overall.csv_cells()]);
     };

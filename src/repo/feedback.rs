@@ -173,6 +173,28 @@ pub fn page(
         .load(conn)
 }
 
+/// What identifies a response for imports: (client_id, respondent_email, survey, submitted_at).
+pub type AnswerKey = (i32, String, String, NaiveDateTime);
+
+/// The keys of the organisation's responses submitted from `from` to `to` (inclusive).
+pub fn keys_between(
+    conn: &mut DbConn,
+    org_id: i32,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<AnswerKey>> {
+    feedback::table
+        .filter(feedback::organisation_id.eq(org_id))
+        .filter(feedback::submitted_at.between(from, to))
+        .select((
+            feedback::client_id,
+            feedback::respondent_email,
+            feedback::survey,
+            feedback::submitted_at,
+        ))
+        .load(conn)
+}
+
 /// When the latest of the matching responses was added or last changed; `None` without any.
 pub fn last_change(
     conn: &mut DbConn,

@@ -48,6 +48,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/orgs/{slug}", web::get().to(orgs::home))
     .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
     .route("/orgs/{slug}/analytics", web::get().to(analytics::show))
+    .route(
+        "/orgs/{slug}/analytics/export",
+        web::get().to(analytics::export),
+    )
     .route("/orgs/{slug}/api-docs", web::get().to(api_docs::show))
     .route("/orgs/{slug}/connect", web::get().to(connect::show))
     .service(

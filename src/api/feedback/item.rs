@@ -1,10 +1,10 @@
 //! How one response is written: a JSON object, or a CSV record.
 use serde::Serialize;
 
-use crate::api::csv::CsvOptions;
 use crate::api::format::{category, rfc3339};
 use crate::domain::nps::Category;
 use crate::repo::feedback::FeedbackRow;
+use crate::spreadsheet::CsvOptions;
 
 /// One feedback response.
 #[derive(Serialize, utoipa::ToSchema)]

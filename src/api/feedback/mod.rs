@@ -12,12 +12,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::bearer::ApiCaller;
 use crate::api::conditional;
-use crate::api::csv::{self, CsvOptions};
 use crate::api::error::ApiError;
 use crate::api::output::{self, Output, OutputQuery};
 use crate::api::params::{self, RawFilter, bad};
 use crate::auth::origin::public_origin;
 use crate::repo::feedback::{self, Filter, Listing, Sort};
+use crate::spreadsheet::{self as csv, CsvOptions};
 use crate::state::AppState;
 pub use item::FeedbackItem;
 

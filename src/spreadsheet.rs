@@ -1,5 +1,6 @@
-//! CSV output for every list: RFC 4180 (quoting by the `csv` crate, CRLF line ends), UTF-8 with
-//! an optional byte order mark, a header row, and a dated file name.
+//! CSV files for spreadsheets and BI tools, for the API's lists and the pages' downloads alike:
+//! RFC 4180 (quoting by the `csv` crate, CRLF line ends), UTF-8 with an optional byte order
+//! mark, a header row, and a dated file name.
 use std::borrow::Cow;
 
 use actix_web::http::header;
@@ -10,7 +11,6 @@ use futures_util::{Stream, StreamExt};
 
 use anyhow::Context;
 
-use crate::api::error::ApiError;
 use crate::error::AppError;
 
 pub const TEXT_CSV: &str = "text/csv; charset=utf-8";
@@ -62,7 +62,7 @@ pub fn filename(slug: &str, what: &str, on: NaiveDate) -> String {
 }
 
 /// Encodes records (the header first, if given) as CSV bytes.
-pub fn encode<R, I>(header: Option<&[&str]>, records: R) -> Result<Bytes, ApiError>
+pub fn encode<R, I>(header: Option<&[&str]>, records: R) -> Result<Bytes, AppError>
 where
     R: IntoIterator<Item = I>,
     I: IntoIterator,
@@ -74,20 +74,17 @@ where
     if let Some(header) = header {
         writer
             .write_record(header)
-            .context("writing a CSV header")
-            .map_err(AppError::from)?;
+            .context("writing a CSV header")?;
     }
     for record in records {
         writer
             .write_record(record)
-            .context("writing a CSV record")
-            .map_err(AppError::from)?;
+            .context("writing a CSV record")?;
     }
     let bytes = writer
         .into_inner()
         .map_err(|e| e.into_error())
-        .context("flushing CSV")
-        .map_err(AppError::from)?;
+        .context("flushing CSV")?;
     Ok(Bytes::from(bytes))
 }
 
@@ -113,9 +110,10 @@ pub fn whole(filename: &str, options: CsvOptions, body: Bytes) -> (HttpResponseB
 }
 
 /// A CSV of any length, sent chunk by chunk as the stream produces it.
-pub fn streamed<S>(filename: &str, options: CsvOptions, chunks: S) -> HttpResponse
+pub fn streamed<S, E>(filename: &str, options: CsvOptions, chunks: S) -> HttpResponse
 where
-    S: Stream<Item = Result<Bytes, ApiError>> + 'static,
+    S: Stream<Item = Result<Bytes, E>> + 'static,
+    E: Into<Box<dyn std::error::Error>> + 'static,
 {
     let preamble = futures_util::stream::once(std::future::ready(Ok(options.preamble())));
     HttpResponse::Ok()
