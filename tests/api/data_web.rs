@@ -320,6 +320,7 @@ async fn analytics_states_the_window_the_api_gives_the_same_numbers_for() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
     let today = now.format("%Y-%m-%d");
     assert_eq!(
         response.headers()["content-disposition"].to_str().unwrap(),

@@ -3,7 +3,6 @@
 //! same as a CSV download, and the API request that gives the same numbers.
 mod chart;
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use anyhow::Context;
 use askama::Template;
@@ -176,12 +175,7 @@ pub async fn export(
         ..CsvOptions::default()
     };
     let name = spreadsheet::filename(&member.org.slug, "analytics", state.clock.now().date());
-    let (mut response, body) = spreadsheet::whole(
-        &name,
-        options,
-        spreadsheet::encode(Some(&CSV_HEADER), rows)?,
-    );
-    Ok(response
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    let table = spreadsheet::encode(Some(&CSV_HEADER), rows)?;
+    let (mut response, body) = spreadsheet::whole(&name, options, table);
+    Ok(response.body(body))
 }
