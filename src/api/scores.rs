@@ -34,15 +34,19 @@ pub struct ScoresQuery {
     group_by: Option<String>,
 }
 
-/// How `GET /api/v1/scores` splits its counts.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // A schema only: `grouping` reads the parameter.
-enum GroupBy {
-    Month,
-    Quarter,
-    Client,
+/// The values of `group_by` in the API description; `grouping` reads the parameter.
+struct GroupBy;
+
+impl utoipa::PartialSchema for GroupBy {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(["month", "quarter", "client"]))
+            .into()
+    }
 }
+
+impl utoipa::ToSchema for GroupBy {}
 
 /// One group of `group_by`: a period (`2026-03`, `2026-Q1`) or a client.
 #[derive(Serialize, utoipa::ToSchema)]
