@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod repo;
+pub mod spreadsheet;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -109,3 +109,22 @@
     });
   });
 })();
+
+// Copy buttons on code snippets (Connect page, API documentation): hidden without this script,
+// where the code can still be selected by hand.
+(function () {
+  var status = document.querySelector("[data-snippet-status]");
+  document.querySelectorAll("[data-copy-snippet]").forEach(function (button) {
+    var code = button.parentElement && button.parentElement.querySelector("pre code");
+    if (!code || !navigator.clipboard || !window.isSecureContext) { return; }
+    button.hidden = false;
+    button.setAttribute("aria-label", "Copy this snippet");
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(code.textContent).then(function () {
+        button.textContent = "Copied";
+        if (status) { status.textContent = "Snippet copied to the clipboard."; }
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+      });
+    });
+  });
+})();

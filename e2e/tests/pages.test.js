@@ -11,6 +11,7 @@ const PAGES = [
   ["owner@acme.example", "/orgs/acme/analytics", "analytics"],
   ["owner@acme.example", "/orgs/acme/import", "import-feedback"],
   ["owner@acme.example", "/orgs/acme/api-docs", "api-docs"],
+  ["owner@acme.example", "/orgs/acme/connect", "connect-reports"],
   ["owner@acme.example", "/account/password", "change-password"],
   ["member@acme.example", "/orgs/acme", "org-home-member"],
   ["staff@pulse.example", "/staff/orgs", "staff-console-demo"],
@@ -35,4 +36,25 @@ describe("demo data pages", () => {
       }
     });
   }
+
+  test("every snippet on the Connect page has a Copy button that copies exactly its code", async () => {
+    const page = await h.newPage(browser, server.baseUrl);
+    await h.signIn(page, "owner@acme.example");
+    await page.goto("/orgs/acme/connect");
+    const snippets = page.locator("div.snippet");
+    const count = await snippets.count();
+    assert.ok(count >= 5, `${count} snippets`);
+    for (let i = 0; i < count; i++) {
+      const snippet = snippets.nth(i);
+      const button = snippet.getByRole("button", { name: "Copy this snippet" });
+      await button.click();
+      await snippet.getByRole("button", { name: "Copy this snippet" }).filter({ hasText: "Copied" }).waitFor();
+      const code = await snippet.locator("pre code").textContent();
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code);
+      assert.ok(code.includes(server.baseUrl), `snippet ${i} names this server`);
+    }
+    await h.screenshot(page, "connect-reports-copied");
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
 });

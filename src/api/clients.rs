@@ -4,27 +4,29 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::api::bearer::ApiCaller;
-use crate::api::csv;
+use crate::api::conditional;
 use crate::api::error::ApiError;
 use crate::api::format::{Score, rfc3339};
+use crate::api::output::{self, Output, OutputQuery};
 use crate::api::params;
 use crate::domain::scores;
-use crate::repo::feedback::Filter;
+use crate::error::AppError;
+use crate::repo::feedback::{self, Filter};
+use crate::spreadsheet as csv;
 use crate::state::AppState;
 
-/// The parameters of `GET /api/v1/clients`.
+/// `GET /api/v1/clients` has no parameters of its own.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ClientsQuery {
-    /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
-    format: Option<String>,
-}
+pub struct ClientsQuery {}
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ClientItem {
+    #[schema(minimum = 1)]
     pub id: i32,
     pub name: String,
     /// RFC 3339, UTC.
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: String,
     /// All-time counts and NPS of the client's responses.
     #[serde(flatten)]
@@ -43,8 +45,9 @@ pub struct ClientList {
 #[utoipa::path(
     get,
     path = "/api/v1/clients",
+    operation_id = "listClients",
     tag = "data",
-    params(ClientsQuery),
+    params(ClientsQuery, OutputQuery),
     responses(
         (status = 200, description = "The organisation's clients", body = ClientList,
          content((ClientList = "application/json"), (String = "text/csv"))),
@@ -55,13 +58,20 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let query: ClientsQuery = params::query(&req)?;
-    let wants_csv = params::wants_csv(query.format.as_deref(), &req)?;
+    let (ClientsQuery {}, out): (ClientsQuery, OutputQuery) = params::query(&req)?;
+    let out = out.parse(&req)?;
     let org = caller.organisation_id;
-    let data: Vec<ClientItem> = state
+    let (clients, changed) = state
         .db
-        .run(move |conn| scores::by_client(conn, org, &Filter::default()))
-        .await?
+        .run(move |conn| {
+            let all = Filter::default();
+            let changed = feedback::last_change(conn, org, &all)?;
+            Ok((scores::by_client(conn, org, &all)?, changed))
+        })
+        .await?;
+    let created = clients.iter().map(|(client, _)| client.created_at).max();
+    let last_modified = changed.max(created);
+    let data: Vec<ClientItem> = clients
         .into_iter()
         .map(|(client, counts)| ClientItem {
             id: client.id,
@@ -70,9 +80,17 @@ pub async fn list(
             score: counts.into(),
         })
         .collect();
-    if !wants_csv {
-        return Ok(HttpResponse::Ok().json(ClientList { data }));
-    }
+    let (response, body) = match out {
+        Output::Json => (output::json_response(), output::json(&ClientList { data })?),
+        Output::Csv(options) => {
+            let name = output::filename(&state, org, "clients").await?;
+            csv::whole(&name, options, clients_csv(&data, options)?)
+        }
+    };
+    Ok(conditional::answer(&req, response, body, last_modified))
+}
+
+fn clients_csv(data: &[ClientItem], options: csv::CsvOptions) -> Result<web::Bytes, AppError> {
     let header: Vec<&str> = ["id", "name", "created_at"]
         .into_iter()
         .chain(Score::CSV_HEADER)
@@ -80,11 +98,11 @@ pub async fn list(
     let rows = data.iter().map(|c| {
         let mut row = vec![
             c.id.to_string(),
-            csv::text(&c.name).into_owned(),
+            options.text(&c.name).into_owned(),
             c.created_at.clone(),
         ];
         row.extend(c.score.csv_cells());
         row
     });
-    Ok(csv::whole("clients.csv", csv::encode(Some(&header), rows)?))
+    csv::encode(Some(&header), rows)
 }

@@ -30,6 +30,9 @@ pub enum ApiError {
     Refused(Refusal),
     #[error("The request body is too large (at most {limit_bytes} bytes).")]
     PayloadTooLarge { limit_bytes: usize },
+    /// A method the resource does not serve: 405 with `Allow` listing those it does.
+    #[error("This resource answers only {0}.")]
+    MethodNotAllowed(&'static str),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -75,6 +78,7 @@ impl ApiError {
             ApiError::Refused(Refusal::Unknown) => "token_unknown",
             ApiError::Refused(Refusal::Stopped(stop)) => stop.code(),
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::App(e) => match e {
                 AppError::NotFound => "not_found",
                 AppError::Forbidden => "forbidden",
@@ -112,6 +116,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNAUTHORIZED
             }
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::App(e) => e.status(),
         }
     }
@@ -142,6 +147,9 @@ impl ResponseError for ApiError {
         response.content_type(PROBLEM_JSON);
         if let Some(challenge) = self.challenge() {
             response.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        if let ApiError::MethodNotAllowed(allow) = self {
+            response.insert_header((header::ALLOW, *allow));
         }
         if let ApiError::App(e) = self
             && let Some(seconds) = e.retry_after()

@@ -3,11 +3,12 @@
 //! takes an `ApiCaller` and scopes its queries to `caller.organisation_id`.
 pub mod bearer;
 pub mod clients;
-pub mod csv;
+pub mod conditional;
 pub mod error;
 pub mod feedback;
 pub mod format;
 pub mod openapi;
+pub mod output;
 pub mod params;
 pub mod scores;
 pub mod token_leaks;
@@ -15,27 +16,62 @@ pub mod whoami;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{Next, from_fn};
-use actix_web::{HttpMessage, web};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Compress, DefaultHeaders, Next, from_fn};
+use actix_web::{FromRequest, Handler, HttpMessage, Resource, Responder, guard, web};
 
 use bearer::TokenExpiry;
 
 use crate::error::AppError;
 use error::ApiError;
 
+/// What the data API lets caches do: keep answers for this caller only, and revalidate them
+/// (ETag, Last-Modified) before reuse. Pages keep the app-wide `no-store`.
+const CACHE_CONTROL: &str = "private, no-cache";
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, CACHE_CONTROL)))
+            // Compression only here: the API reflects no secret into its bodies, whereas pages
+            // carry CSRF tokens, which compression would expose to BREACH-style guessing.
+            .wrap(Compress::default())
+            .wrap(from_fn(conditional::encoding_tags))
             .wrap(from_fn(token_expiry_header))
-            .route("/whoami", web::get().to(whoami::show))
-            .route("/feedback", web::get().to(feedback::list))
-            .route("/scores", web::get().to(scores::show))
-            .route("/clients", web::get().to(clients::list))
-            .route("/openapi.json", web::get().to(openapi::show))
-            .route("/token-leaks", web::post().to(token_leaks::report))
+            .service(readable("/whoami", whoami::show))
+            .service(readable("/feedback", feedback::list))
+            .service(readable("/scores", scores::show))
+            .service(readable("/clients", clients::list))
+            .service(readable("/openapi.json", openapi::show))
+            .service(
+                web::resource("/token-leaks")
+                    .route(web::post().to(token_leaks::report))
+                    .default_service(web::to(|| only("POST"))),
+            )
             .default_service(web::to(not_found)),
     );
+}
+
+/// A read-only resource: GET and HEAD (actix sends HEAD's headers without the body); any other
+/// method gets 405 with `Allow`.
+pub fn readable<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(handler),
+        )
+        .default_service(web::to(|| only("GET, HEAD")))
+}
+
+/// The answer to any other method: 405 with `Allow`.
+async fn only(allow: &'static str) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed(allow))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

@@ -1,18 +1,30 @@
 //! `GET /api/v1/openapi.json`: the API description, generated from the handlers' annotations
 //! (utoipa), so it cannot drift from the code. Public: it describes, it does not disclose.
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::openapi::server::Server;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::error::{PROBLEM_JSON, Problem};
+use crate::api::output;
+use crate::auth::origin::public_origin;
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Pulse data API",
         description = "Client feedback and NPS scores of the organisation that owns the bearer token. \
-                       Errors are application/problem+json (RFC 9457)."
+                       Errors are application/problem+json (RFC 9457).",
+        license(name = "Proprietary", identifier = "LicenseRef-Pulse"),
+        contact(name = "Pulse support", url = "https://pulse.example/support")
+    ),
+    tags(
+        (name = "data", description = "Feedback, scores and clients, as JSON or CSV"),
+        (name = "auth", description = "Checking a token, and reporting tokens found in public"),
+        (name = "meta", description = "This description"),
     ),
     paths(
         crate::api::feedback::list,
@@ -24,7 +36,7 @@ use crate::api::error::{PROBLEM_JSON, Problem};
     ),
     components(schemas(Problem)),
     security(("bearer" = [])),
-    modifiers(&BearerAuth, &Refusals)
+    modifiers(&BearerAuth, &Refusals, &Revalidation)
 )]
 pub struct ApiDoc;
 
@@ -38,6 +50,14 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }
+}
+
+/// The document as served: with this server's public address as its only server, so that
+/// generated clients and tools such as Swagger UI call the right place.
+pub fn document(origin: &str) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.servers = Some(vec![Server::new(origin)]);
+    doc
 }
 
 /// What every endpoint that needs a token can refuse with, described once.
@@ -54,11 +74,17 @@ struct Refusals;
 
 impl Modify for Refusals {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let operations = openapi
-            .paths
-            .paths
-            .values_mut()
-            .filter_map(|item| item.get.as_mut());
+        let operations = openapi.paths.paths.values_mut().flat_map(|item| {
+            [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+        });
         for operation in operations.filter(|op| op.security.is_none()) {
             let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
             for (status, description) in REFUSALS {
@@ -81,16 +107,59 @@ impl Modify for Refusals {
     }
 }
 
+/// The data endpoints' validators (`api::conditional`), described once: `ETag` and
+/// `Last-Modified` on their 200, and their 304.
+struct Revalidation;
+
+impl Modify for Revalidation {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let data = openapi
+            .paths
+            .paths
+            .values_mut()
+            .filter_map(|item| item.get.as_mut())
+            .filter(|op| {
+                op.tags
+                    .as_ref()
+                    .is_some_and(|t| t.iter().any(|t| t == "data"))
+            });
+        for operation in data {
+            let responses = &mut operation.responses.responses;
+            if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+                let string = || Object::with_type(Type::String);
+                let etag = Header::builder()
+                    .schema(string())
+                    .description(Some("Strong validator: send it back as `If-None-Match`"))
+                    .build();
+                let modified = Header::builder()
+                    .schema(string())
+                    .description(Some(
+                        "When the data last changed: send it back as `If-Modified-Since`",
+                    ))
+                    .build();
+                ok.headers.insert("ETag".into(), etag);
+                ok.headers.insert("Last-Modified".into(), modified);
+            }
+            let not_modified = ResponseBuilder::new()
+                .description("The copy named by `If-None-Match` or `If-Modified-Since` is current")
+                .build();
+            responses.insert("304".into(), not_modified.into());
+        }
+    }
+}
+
 /// This description of the API (OpenAPI 3.1).
 ///
 /// Needs no token.
 #[utoipa::path(
     get,
     path = "/api/v1/openapi.json",
+    operation_id = "getOpenApiDocument",
     tag = "meta",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")),
+    responses((status = 200, description = "The OpenAPI document", body = Object, content_type = "application/json")),
     security(())
 )]
-pub async fn show() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+pub async fn show(req: HttpRequest) -> Result<HttpResponse, crate::api::error::ApiError> {
+    let body = output::json(&document(&public_origin(&req)))?;
+    Ok(output::json_response().body(body))
 }

@@ -4,14 +4,17 @@
 //! functions below turn raw text into values, so that every mistake becomes a 400 problem+json
 //! naming the parameter (actix's `Query` extractor would answer in plain text).
 use actix_web::HttpRequest;
-use actix_web::http::header;
 use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
-use utoipa::IntoParams;
+use utoipa::openapi::RefOr;
 use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{
+    AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
-use crate::domain::feedback::parse_instant;
+use crate::domain::feedback::{parse_instant, round_up};
 use crate::error::AppError;
 use crate::repo::feedback::Filter;
 
@@ -19,11 +22,17 @@ pub fn bad(detail: impl Into<String>) -> ApiError {
     AppError::invalid(detail).into()
 }
 
-/// Reads the query string into `Q`, failing on malformed encoding or on a parameter that `Q`
-/// does not declare or that is given twice.
-pub fn query<Q: IntoParams + DeserializeOwned>(req: &HttpRequest) -> Result<Q, ApiError> {
+/// Reads the query string into `Q` (the endpoint's own parameters) and `O` (those it shares with
+/// others, e.g. `OutputQuery`), failing on malformed encoding or on a parameter that neither
+/// declares or that is given twice.
+pub fn query<Q, O>(req: &HttpRequest) -> Result<(Q, O), ApiError>
+where
+    Q: IntoParams + DeserializeOwned,
+    O: IntoParams + DeserializeOwned,
+{
     let allowed: Vec<String> = Q::into_params(|| Some(ParameterIn::Query))
         .into_iter()
+        .chain(O::into_params(|| Some(ParameterIn::Query)))
         .map(|p| p.name)
         .collect();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
@@ -39,16 +48,55 @@ pub fn query<Q: IntoParams + DeserializeOwned>(req: &HttpRequest) -> Result<Q, A
             return Err(bad(format!("Parameter `{name}` is given more than once.")));
         }
     }
-    serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| bad(format!("The query string could not be read: {e}.")))
+    let read =
+        |e: serde_urlencoded::de::Error| bad(format!("The query string could not be read: {e}."));
+    let own = serde_urlencoded::from_str(req.query_string()).map_err(read)?;
+    let shared = serde_urlencoded::from_str(req.query_string()).map_err(read)?;
+    Ok((own, shared))
 }
 
+/// `true` or `false`.
+pub fn flag(name: &str, raw: Option<&str>) -> Result<Option<bool>, ApiError> {
+    raw.map(|raw| match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(bad(format!(
+            "Parameter `{name}` must be `true` or `false`."
+        ))),
+    })
+    .transpose()
+}
+
+/// A time parameter's type in the API description (`#[param(value_type = Option<TimeText>,
+/// inline)]`): the three forms `instant` reads.
+pub struct TimeText;
+
+impl PartialSchema for TimeText {
+    fn schema() -> RefOr<Schema> {
+        let string = || ObjectBuilder::new().schema_type(Type::String);
+        let format = |f| Some(SchemaFormat::KnownFormat(f));
+        AnyOfBuilder::new()
+            .item(string().format(format(KnownFormat::DateTime)))
+            .item(string().format(format(KnownFormat::Date)))
+            .item(string().pattern(Some(UNIX_SECONDS)))
+            .into()
+    }
+}
+
+impl ToSchema for TimeText {}
+
+/// Unix seconds as `time_schema` describes them (`domain::feedback::parse_instant` reads them).
+const UNIX_SECONDS: &str = r"^[0-9]{1,12}(\.[0-9]{1,9})?$";
+
+/// A time bound: RFC 3339 (fractions of a second allowed), a date (midnight UTC) or Unix
+/// seconds. Stored times are whole seconds, so a fraction rounds up: `since=…:00.5` starts at the
+/// next whole second and `until=…:00.5` still takes in `…:00`, exactly as the fraction says.
 pub fn instant(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
     raw.map(|raw| {
-        parse_instant(raw).ok_or_else(|| {
+        parse_instant(raw).map(round_up).ok_or_else(|| {
             bad(format!(
-                "Parameter `{name}` must be an RFC 3339 time (2026-03-01T09:00:00Z) \
-                 or a date (2026-03-01)."
+                "Parameter `{name}` must be an RFC 3339 time (2026-03-01T09:00:00Z), \
+                 a date (2026-03-01) or Unix seconds (1772355600)."
             ))
         })
     })
@@ -100,19 +148,5 @@ impl RawFilter<'_> {
             return Err(bad("Parameter `min_score` must not exceed `max_score`."));
         }
         Ok(filter)
-    }
-}
-
-/// CSV if `format=csv` or, without `format`, if the Accept header asks for `text/csv`.
-pub fn wants_csv(format: Option<&str>, req: &HttpRequest) -> Result<bool, ApiError> {
-    match format {
-        Some("csv") => Ok(true),
-        Some("json") => Ok(false),
-        Some(_) => Err(bad("Parameter `format` must be `json` or `csv`.")),
-        None => Ok(req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.to_ascii_lowercase().contains("text/csv"))),
     }
 }

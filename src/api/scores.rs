@@ -4,30 +4,49 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::api::bearer::ApiCaller;
-use crate::api::csv;
+use crate::api::conditional;
 use crate::api::error::ApiError;
 use crate::api::format::Score;
+use crate::api::output::{self, Output, OutputQuery};
 use crate::api::params::{self, RawFilter, bad};
 use crate::domain::scores::{self, GroupKey, Grouping, Summary};
+use crate::error::AppError;
 use crate::repo::feedback::Period;
+use crate::spreadsheet::{self as csv, CsvOptions};
 use crate::state::AppState;
 
 /// The parameters of `GET /api/v1/scores`.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ScoresQuery {
-    /// Only responses at or after this RFC 3339 time or date.
+    /// Only responses submitted at or after this time: RFC 3339 (fractions of a second
+    /// allowed), a date (midnight UTC) or Unix seconds.
+    #[param(value_type = Option<params::TimeText>, inline)]
     since: Option<String>,
-    /// Only responses before this RFC 3339 time or date.
+    /// Only responses submitted before this time (same forms as `since`).
+    #[param(value_type = Option<params::TimeText>, inline)]
     until: Option<String>,
     /// Only this client's responses (client id).
-    #[param(value_type = Option<i32>)]
+    #[param(value_type = Option<i32>, minimum = 1)]
     client: Option<String>,
     /// `month`, `quarter` or `client`.
+    #[param(value_type = Option<GroupBy>, inline)]
     group_by: Option<String>,
-    /// `json` (default) or `csv` (the groups, or the overall row).
-    format: Option<String>,
 }
+
+/// The values of `group_by` in the API description; `grouping` reads the parameter.
+struct GroupBy;
+
+impl utoipa::PartialSchema for GroupBy {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .enum_values(Some(["month", "quarter", "client"]))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for GroupBy {}
 
 /// One group of `group_by`: a period (`2026-03`, `2026-Q1`) or a client.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -94,8 +113,9 @@ fn grouping(raw: Option<&str>) -> Result<Option<Grouping>, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/scores",
+    operation_id = "getScores",
     tag = "data",
-    params(ScoresQuery),
+    params(ScoresQuery, OutputQuery),
     responses(
         (status = 200, description = "NPS and counts", body = Scores,
          content((Scores = "application/json"), (String = "text/csv"))),
@@ -106,7 +126,8 @@ pub async fn show(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let query: ScoresQuery = params::query(&req)?;
+    let (query, out): (ScoresQuery, OutputQuery) = params::query(&req)?;
+    let out = out.parse(&req)?;
     let filter = RawFilter {
         since: query.since.as_deref(),
         until: query.until.as_deref(),
@@ -115,21 +136,27 @@ pub async fn show(
     }
     .parse()?;
     let grouping = grouping(query.group_by.as_deref())?;
-    let wants_csv = params::wants_csv(query.format.as_deref(), &req)?;
     let org = caller.organisation_id;
-    let scores: Scores = state
+    let (summary, last_modified) = state
         .db
-        .run(move |conn| scores::summarise(conn, org, &filter, grouping))
-        .await?
-        .into();
-    if wants_csv {
-        return Ok(csv::whole("scores.csv", scores_csv(&scores)?));
-    }
-    Ok(HttpResponse::Ok().json(scores))
+        .run(move |conn| {
+            let changed = crate::repo::feedback::last_change(conn, org, &filter)?;
+            Ok((scores::summarise(conn, org, &filter, grouping)?, changed))
+        })
+        .await?;
+    let scores = Scores::from(summary);
+    let (response, body) = match out {
+        Output::Json => (output::json_response(), output::json(&scores)?),
+        Output::Csv(options) => {
+            let name = output::filename(&state, org, "scores").await?;
+            csv::whole(&name, options, scores_csv(&scores, options)?)
+        }
+    };
+    Ok(conditional::answer(&req, response, body, last_modified))
 }
 
 /// One row per group (or a single overall row), the grouping key first.
-fn scores_csv(scores: &Scores) -> Result<web::Bytes, ApiError> {
+fn scores_csv(scores: &Scores, options: CsvOptions) -> Result<web::Bytes, AppError> {
     let Some(groups) = &scores.groups else {
         return csv::encode(Some(&Score::CSV_HEADER), [scores.overall.csv_cells()]);
     };
@@ -149,7 +176,7 @@ fn scores_csv(scores: &Scores) -> Result<web::Bytes, ApiError> {
             (Some(period), _, _) => vec![period.clone()],
             (None, id, name) => vec![
                 id.map(|i| i.to_string()).unwrap_or_default(),
-                csv::text(name.as_deref().unwrap_or("")).into_owned(),
+                options.text(name.as_deref().unwrap_or("")).into_owned(),
             ],
         };
         row.extend(g.score.csv_cells());

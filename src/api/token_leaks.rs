@@ -4,35 +4,67 @@
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ArrayBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
 use crate::domain::api_tokens::leaks::{self, Exposure, Verdict};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// A report bigger than this is refused before it is parsed.
-pub const LIMIT_BYTES: usize = 64 * 1024;
+/// A report bigger than this is refused before it is parsed; the largest report the schema
+/// allows fits.
+pub const LIMIT_BYTES: usize = 512 * 1024;
 /// Strings one report may carry.
 const MAX_ITEMS: usize = 100;
+/// The longest values a report may carry, in characters (the schema says so too).
+const MAX_TOKEN: usize = 255;
+const MAX_URL: usize = 2048;
+const MAX_LABEL: usize = 100;
 
 /// One string a scanner found.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct LeakReport {
     /// The string found (a Pulse token is `pulse_` + 49 letters and digits).
+    #[schema(max_length = 255)]
     token: String,
     /// The scanner's name for the kind of secret, e.g. `pulse_api_token`.
     #[serde(rename = "type", default)]
+    #[schema(max_length = 100)]
     kind: String,
     /// Where it was found, e.g. the URL of a commit.
     #[serde(default)]
+    #[schema(max_length = 2048)]
     url: String,
     /// What kind of place it was found in, e.g. `content` or `commit`.
     #[serde(default)]
+    #[schema(max_length = 100)]
     source: String,
 }
 
+/// The schema of a whole report, 1 to `MAX_ITEMS` strings (`LeakReport`'s derive cannot say
+/// how many).
+struct LeakReports;
+
+impl utoipa::PartialSchema for LeakReports {
+    fn schema() -> RefOr<Schema> {
+        ArrayBuilder::new()
+            .items(Ref::from_schema_name(LeakReport::name()))
+            .min_items(Some(1))
+            .max_items(Some(MAX_ITEMS))
+            .into()
+    }
+}
+
+impl ToSchema for LeakReports {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((LeakReport::name().into(), LeakReport::schema()));
+    }
+}
+
 /// The verdict on one reported string.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct LeakVerdict {
     token_raw: String,
     token_type: String,
@@ -69,6 +101,19 @@ fn parse(body: &[u8]) -> Result<Vec<LeakReport>, ApiError> {
         ))
         .into());
     }
+    let too_long = |value: &str, max: usize| value.chars().count() > max;
+    if reports.iter().any(|r| {
+        too_long(&r.token, MAX_TOKEN)
+            || too_long(&r.url, MAX_URL)
+            || too_long(&r.kind, MAX_LABEL)
+            || too_long(&r.source, MAX_LABEL)
+    }) {
+        return Err(AppError::invalid(format!(
+            "Each string is at most {MAX_TOKEN} characters, each url {MAX_URL}, each type and \
+             source {MAX_LABEL}."
+        ))
+        .into());
+    }
     Ok(reports)
 }
 
@@ -79,8 +124,9 @@ fn parse(body: &[u8]) -> Result<Vec<LeakReport>, ApiError> {
 #[utoipa::path(
     post,
     path = "/api/v1/token-leaks",
+    operation_id = "reportTokenLeaks",
     tag = "auth",
-    request_body(content = Vec<LeakReport>, content_type = "application/json"),
+    request_body(content = LeakReports, content_type = "application/json"),
     responses(
         (status = 200, description = "A verdict per reported string, in order", body = Vec<LeakVerdict>),
         (status = 400, description = "Not a report", body = crate::api::error::Problem, content_type = "application/problem+json"),

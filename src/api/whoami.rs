@@ -9,20 +9,23 @@ use crate::error::AppError;
 use crate::repo::{api_tokens, organisations};
 use crate::state::AppState;
 
-#[derive(Serialize)]
-struct WhoAmI {
+/// Who a token belongs to.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WhoAmI {
     organisation: OrganisationInfo,
     token: TokenInfo,
 }
 
-#[derive(Serialize)]
-struct OrganisationInfo {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OrganisationInfo {
+    /// The organisation's short name in Pulse's addresses, e.g. `acme`.
     slug: String,
     name: String,
 }
 
-#[derive(Serialize)]
-struct TokenInfo {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    /// The token's public start, e.g. `pulse_8Hq2`, as the API authentication screen shows it.
     prefix: String,
 }
 
@@ -32,9 +35,10 @@ struct TokenInfo {
 #[utoipa::path(
     get,
     path = "/api/v1/whoami",
+    operation_id = "whoami",
     tag = "auth",
     responses(
-        (status = 200, description = "The organisation (slug, name) and token (prefix) the request authenticates as"),
+        (status = 200, description = "The organisation and token the request authenticates as", body = WhoAmI),
     )
 )]
 pub async fn show(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -118,6 +118,7 @@ diesel::table! {
         comment -> Nullable<Text>,
         survey -> Text,
         submitted_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 

@@ -10,7 +10,7 @@ use crate::domain::feedback::whole_seconds;
 use crate::domain::nps::Category;
 use crate::error::AppError;
 use crate::repo::clients;
-use crate::repo::feedback::{self, NewFeedback};
+use crate::repo::feedback::{self, Answer, NewFeedback};
 
 /// (client name, mean score a year ago, mean score now, responses per month)
 type DemoClient = (&'static str, f64, f64, u32);
@@ -76,24 +76,26 @@ pub fn seed(
             rows.push(NewFeedback {
                 organisation_id: org_id,
                 client_id: client.id,
-                respondent_name: format!("{first} {last}"),
-                respondent_email: format!(
-                    "{}.{}@{}.example",
-                    first.to_lowercase(),
-                    last.to_lowercase(),
-                    name.split_whitespace()
-                        .next()
-                        .unwrap_or("client")
-                        .to_lowercase()
-                ),
-                score,
-                comment,
-                survey: format!(
-                    "{} {}",
-                    submitted_at.format("%Y"),
-                    quarter_label(submitted_at)
-                ),
-                submitted_at,
+                answer: Answer {
+                    respondent_name: format!("{first} {last}"),
+                    respondent_email: format!(
+                        "{}.{}@{}.example",
+                        first.to_lowercase(),
+                        last.to_lowercase(),
+                        name.split_whitespace()
+                            .next()
+                            .unwrap_or("client")
+                            .to_lowercase()
+                    ),
+                    score,
+                    comment,
+                    survey: format!(
+                        "{} {}",
+                        submitted_at.format("%Y"),
+                        quarter_label(submitted_at)
+                    ),
+                    submitted_at,
+                },
             });
         }
     }

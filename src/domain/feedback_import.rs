@@ -1,6 +1,8 @@
 //! Importing feedback from CSV: every row is checked first, and a file with any bad row imports
-//! nothing, so a fixed file can simply be uploaded again.
-use std::collections::HashMap;
+//! nothing, so a fixed file can simply be uploaded again. A response already there (same client,
+//! respondent email, survey and submitted time) is skipped and counted as a duplicate, so
+//! uploading the same file twice adds nothing the second time.
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::Connection;
@@ -9,7 +11,7 @@ use crate::db::DbConn;
 use crate::domain::feedback::{parse_instant, whole_seconds};
 use crate::error::AppError;
 use crate::repo::clients;
-use crate::repo::feedback::{self, NewFeedback};
+use crate::repo::feedback::{self, Answer, NewFeedback};
 
 /// The columns an import file must have, in any order (extra columns are ignored).
 pub const COLUMNS: [&str; 7] = [
@@ -23,7 +25,9 @@ pub const COLUMNS: [&str; 7] = [
 ];
 const MAX_TEXT: usize = 2000;
 
-/// A bad row: its line in the file (1 is the header) and what is wrong with it.
+/// A mistake in a row: the row's line in the file as an editor counts it (the header is line 1;
+/// a quoted value spanning lines counts them all), and what is wrong. A row with several mistakes
+/// has one `RowError` for each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub line: u64,
@@ -37,68 +41,92 @@ struct Row {
 }
 
 pub enum Outcome {
-    Imported(usize),
+    /// How many rows were added, and how many were skipped as already there.
+    Imported {
+        added: usize,
+        duplicates: usize,
+    },
     Rejected(Vec<RowError>),
 }
 
+/// The row, or every mistake in it.
 fn check_row(
     record: &csv::StringRecord,
     index: &HashMap<&str, usize>,
     now: NaiveDateTime,
-) -> Result<Row, String> {
+) -> Result<Row, Vec<String>> {
     let field = |name: &str| record.get(index[name]).unwrap_or("").trim();
-    let text = |name: &str, required: bool| -> Result<String, String> {
+    let mut errors = Vec::new();
+    let mut text = |name: &str, required: bool| -> String {
         let value = field(name);
         if required && value.is_empty() {
-            return Err(format!("{name} is empty"));
+            errors.push(format!("{name} is empty"));
+        } else if value.chars().count() > MAX_TEXT {
+            errors.push(format!("{name} is longer than {MAX_TEXT} characters"));
         }
-        if value.chars().count() > MAX_TEXT {
-            return Err(format!("{name} is longer than {MAX_TEXT} characters"));
-        }
-        Ok(value.to_owned())
+        value.to_owned()
     };
-    let client = text("client", true)?;
-    let respondent_name = text("respondent_name", true)?;
-    let respondent_email = text("respondent_email", true)?;
-    if !respondent_email.contains('@') {
-        return Err(format!(
+    let client = text("client", true);
+    let respondent_name = text("respondent_name", true);
+    let respondent_email = text("respondent_email", true);
+    let comment = text("comment", false);
+    let survey = text("survey", true);
+    if !respondent_email.is_empty() && !respondent_email.contains('@') {
+        errors.push(format!(
             "respondent_email {respondent_email:?} is not an email address"
         ));
     }
     let score = field("score")
         .parse::<i32>()
         .ok()
-        .filter(|s| (0..=10).contains(s))
-        .ok_or_else(|| {
-            format!(
-                "score {:?} is not a whole number from 0 to 10",
-                field("score")
-            )
-        })?;
-    let comment = text("comment", false)?;
-    let survey = text("survey", true)?;
-    let submitted_at = parse_instant(field("submitted_at")).ok_or_else(|| {
-        format!(
+        .filter(|s| (0..=10).contains(s));
+    if score.is_none() {
+        errors.push(format!(
+            "score {:?} is not a whole number from 0 to 10",
+            field("score")
+        ));
+    }
+    let submitted_at = parse_instant(field("submitted_at"));
+    match submitted_at {
+        None => errors.push(format!(
             "submitted_at {:?} is not an RFC 3339 time or a date (YYYY-MM-DD)",
             field("submitted_at")
-        )
-    })?;
-    if submitted_at > now {
-        return Err("submitted_at is in the future".into());
+        )),
+        Some(at) if at > now => errors.push("submitted_at is in the future".into()),
+        Some(_) => {}
     }
-    Ok(Row {
-        client,
-        new: NewFeedback {
-            organisation_id: 0,
-            client_id: 0,
-            respondent_name,
-            respondent_email,
-            score,
-            comment: (!comment.is_empty()).then_some(comment),
-            survey,
-            submitted_at: whole_seconds(submitted_at),
-        },
-    })
+    match (score, submitted_at) {
+        (Some(score), Some(submitted_at)) if errors.is_empty() => Ok(Row {
+            client,
+            new: NewFeedback {
+                organisation_id: 0,
+                client_id: 0,
+                answer: Answer {
+                    respondent_name,
+                    respondent_email,
+                    score,
+                    comment: (!comment.is_empty()).then_some(comment),
+                    survey,
+                    submitted_at: whole_seconds(submitted_at),
+                },
+            },
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// The line (1 = first) of the record the csv crate places at byte `offset` of `text`. It places
+/// a record where the previous one's line end stopped, before any blank lines it skipped: the
+/// record itself starts at the first byte after those.
+fn line_at(text: &str, offset: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    while bytes.get(start).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+        start += 1;
+    }
+    bytes[..start].iter().filter(|b| **b == b'\n').count() as u64 + 1
 }
 
 /// Checks every row of `csv_text`; imports all of them into `org_id` in one transaction, or none.
@@ -109,7 +137,7 @@ pub fn import(
     now: NaiveDateTime,
 ) -> Result<Outcome, AppError> {
     match read(csv_text, now)? {
-        Ok(rows) => Ok(Outcome::Imported(store(conn, org_id, rows, now)?)),
+        Ok(rows) => store(conn, org_id, rows, now),
         Err(errors) => Ok(Outcome::Rejected(errors)),
     }
 }
@@ -139,20 +167,23 @@ fn read(csv_text: &str, now: NaiveDateTime) -> Result<Result<Vec<Row>, Vec<RowEr
         }]));
     }
     let (mut rows, mut errors) = (Vec::new(), Vec::new());
+    // The csv crate's own line numbers do not count lines inside quoted values or blank lines;
+    // the byte where a record starts does.
+    let line_of =
+        |position: Option<&csv::Position>| line_at(csv_text, position.map_or(0, |p| p.byte()));
     for result in reader.records() {
-        let checked = match result {
-            Ok(record) => {
-                let line = record.position().map_or(0, |p| p.line());
-                check_row(&record, &index, now).map_err(|reason| RowError { line, reason })
-            }
-            Err(e) => Err(RowError {
-                line: e.position().map_or(0, |p| p.line()),
+        match result {
+            Ok(record) => match check_row(&record, &index, now) {
+                Ok(row) => rows.push(row),
+                Err(reasons) => {
+                    let line = line_of(record.position());
+                    errors.extend(reasons.into_iter().map(|reason| RowError { line, reason }));
+                }
+            },
+            Err(e) => errors.push(RowError {
+                line: line_of(e.position()),
                 reason: "not valid CSV (check the quotes)".into(),
             }),
-        };
-        match checked {
-            Ok(row) => rows.push(row),
-            Err(error) => errors.push(error),
         }
     }
     if rows.is_empty() && errors.is_empty() {
@@ -167,13 +198,14 @@ fn read(csv_text: &str, now: NaiveDateTime) -> Result<Result<Vec<Row>, Vec<RowEr
     })
 }
 
-/// Inserts checked rows in one transaction, creating clients met for the first time.
+/// Inserts checked rows in one transaction, creating clients met for the first time and
+/// skipping responses already there (or met earlier in the same file).
 fn store(
     conn: &mut DbConn,
     org_id: i32,
     rows: Vec<Row>,
     now: NaiveDateTime,
-) -> Result<usize, AppError> {
+) -> Result<Outcome, AppError> {
     conn.transaction(|conn| {
         let mut ids: HashMap<String, i32> = HashMap::new();
         let mut new = Vec::with_capacity(rows.len());
@@ -194,6 +226,61 @@ fn store(
             row.client_id = id;
             new.push(row);
         }
-        Ok(feedback::insert_all(conn, &new)?)
+        let total = new.len();
+        let new = without_duplicates(conn, org_id, new)?;
+        let added = feedback::insert_all(conn, &new)?;
+        Ok(Outcome::Imported {
+            added,
+            duplicates: total - added,
+        })
     })
+}
+
+/// What identifies a response: who answered which survey for which client, and when.
+fn key(row: &NewFeedback) -> feedback::AnswerKey {
+    let a = &row.answer;
+    (
+        row.client_id,
+        a.respondent_email.clone(),
+        a.survey.clone(),
+        a.submitted_at,
+    )
+}
+
+/// `rows` less those the organisation already has, and less repeats within `rows`.
+fn without_duplicates(
+    conn: &mut DbConn,
+    org_id: i32,
+    rows: Vec<NewFeedback>,
+) -> Result<Vec<NewFeedback>, AppError> {
+    let times = rows.iter().map(|r| r.answer.submitted_at);
+    let (Some(from), Some(to)) = (times.clone().min(), times.max()) else {
+        return Ok(rows);
+    };
+    let mut seen: HashSet<feedback::AnswerKey> = feedback::keys_between(conn, org_id, from, to)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter(|row| seen.insert(key(row)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_as_the_file_shows_them() {
+        let now =
+            NaiveDateTime::parse_from_str("2026-06-01 00:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        let text = format!(
+            "\u{feff}{}\r\nGlobex,Ann,ann@globex.example,9,\"one\r\ntwo\r\nthree\",Q1,2026-01-05\r\n\r\n,Ben,b@x,5,,Q1,2026-01-05\r\n",
+            COLUMNS.join(",")
+        );
+        let Ok(Err(errors)) = read(&text, now) else {
+            panic!("errors expected")
+        };
+        assert_eq!(errors[0].line, 6, "{errors:?}");
+    }
 }

@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use crate::repo::feedback::Tally;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A response's category: `promoter` (9–10), `passive` (7–8) or `detractor` (0–6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Category {
     Promoter,
     Passive,

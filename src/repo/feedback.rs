@@ -6,31 +6,42 @@ use diesel::sql_types::{BigInt, Text};
 use crate::db::DbConn;
 use crate::db::schema::{clients, feedback};
 
-#[derive(Insertable, Clone, Debug)]
+/// What one respondent answered: written by imports and read back by listings, so the list of
+/// fields exists once.
+#[derive(Insertable, Queryable, Selectable, Clone, Debug, PartialEq, Eq)]
 #[diesel(table_name = feedback)]
-pub struct NewFeedback {
-    pub organisation_id: i32,
-    pub client_id: i32,
+pub struct Answer {
     pub respondent_name: String,
     pub respondent_email: String,
     pub score: i32,
+    /// `None` when the respondent left no comment; `Some("")` is kept apart from it.
     pub comment: Option<String>,
     pub survey: String,
     pub submitted_at: NaiveDateTime,
 }
 
+/// A response to insert; `updated_at` is the database's to set.
+#[derive(Insertable, Clone, Debug)]
+#[diesel(table_name = feedback)]
+pub struct NewFeedback {
+    pub organisation_id: i32,
+    pub client_id: i32,
+    #[diesel(embed)]
+    pub answer: Answer,
+}
+
 /// One response as listed: the feedback row with its client's name.
-#[derive(Queryable, Clone, Debug)]
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = feedback)]
 pub struct FeedbackRow {
     pub id: i32,
     pub client_id: i32,
+    #[diesel(select_expression = clients::name)]
     pub client_name: String,
-    pub respondent_name: String,
-    pub respondent_email: String,
-    pub score: i32,
-    pub comment: Option<String>,
-    pub survey: String,
-    pub submitted_at: NaiveDateTime,
+    #[diesel(embed)]
+    pub answer: Answer,
+    /// When the database added or last changed the row.
+    pub updated_at: NaiveDateTime,
 }
 
 /// Which responses a query covers, beyond the organisation. `until` is exclusive.
@@ -43,8 +54,32 @@ pub struct Filter {
     pub max_score: Option<i32>,
 }
 
-/// Where a newest-first page starts: strictly after this (submitted_at, id).
+/// Where a page starts: strictly after this key, (submitted_at, id) or (updated_at, id) as the
+/// listing's `Sort` says.
 pub type Cursor = (NaiveDateTime, i32);
+
+/// The order a listing walks in. Both keys end in the unique id, so a page boundary is exact and
+/// rows inserted meanwhile never shift it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest submitted first.
+    #[default]
+    Submitted,
+    /// Oldest change first, for incremental sync: rows changed while a tool pages through land
+    /// after its cursor, so it meets them on a later page.
+    Updated,
+}
+
+/// How a listing walks the rows a `Filter` selects.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    pub sort: Sort,
+    /// Only rows added or changed at or after this time.
+    pub updated_since: Option<NaiveDateTime>,
+    /// Only rows changed before this time (exclusive).
+    pub updated_before: Option<NaiveDateTime>,
+    pub after: Option<Cursor>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Period {
@@ -92,41 +127,84 @@ pub fn insert_all(conn: &mut DbConn, rows: &[NewFeedback]) -> QueryResult<usize>
     Ok(inserted)
 }
 
-/// Up to `limit` responses, newest first, after `cursor` if given. Ordered by the unique
-/// (submitted_at, id), so a page boundary is exact and rows inserted meanwhile never shift it.
+// Keyset pagination: rows strictly after `(at, id)` in the order `$cmp` (`lt` descending, `gt`
+// ascending) walks `$column`. The redundant inclusive bound gives the planner an index range to
+// start from, so a deep page (or the 1000th chunk of a CSV export) costs the same as the first.
+macro_rules! after {
+    ($query:expr, $column:expr, $cmp:ident, $inclusive:ident, $key:expr) => {{
+        let (at, id): Cursor = $key;
+        $query.filter($column.$inclusive(at)).filter(
+            $column
+                .$cmp(at)
+                .or($column.eq(at).and(feedback::id.$cmp(id))),
+        )
+    }};
+}
+
+/// Up to `limit` responses in the listing's order, after its cursor if given.
 pub fn page(
     conn: &mut DbConn,
     org_id: i32,
     filter: &Filter,
-    cursor: Option<Cursor>,
+    listing: &Listing,
     limit: i64,
 ) -> QueryResult<Vec<FeedbackRow>> {
     let base = feedback::table.inner_join(clients::table).into_boxed();
     let mut query = scoped!(base, org_id, filter);
-    if let Some((at, id)) = cursor {
-        // The redundant `<= at` gives the planner an index range to start from, so a deep page
-        // (or the 1000th chunk of a CSV export) costs the same as the first.
-        query = query.filter(feedback::submitted_at.le(at)).filter(
-            feedback::submitted_at
-                .lt(at)
-                .or(feedback::submitted_at.eq(at).and(feedback::id.lt(id))),
-        );
+    if let Some(since) = listing.updated_since {
+        query = query.filter(feedback::updated_at.ge(since));
     }
+    if let Some(before) = listing.updated_before {
+        query = query.filter(feedback::updated_at.lt(before));
+    }
+    query = match (listing.sort, listing.after) {
+        (Sort::Submitted, None) => query,
+        (Sort::Submitted, Some(key)) => after!(query, feedback::submitted_at, lt, le, key),
+        (Sort::Updated, None) => query,
+        (Sort::Updated, Some(key)) => after!(query, feedback::updated_at, gt, ge, key),
+    };
+    query = match listing.sort {
+        Sort::Submitted => query.order((feedback::submitted_at.desc(), feedback::id.desc())),
+        Sort::Updated => query.order((feedback::updated_at.asc(), feedback::id.asc())),
+    };
     query
-        .order((feedback::submitted_at.desc(), feedback::id.desc()))
         .limit(limit)
+        .select(FeedbackRow::as_select())
+        .load(conn)
+}
+
+/// What identifies a response for imports: (client_id, respondent_email, survey, submitted_at).
+pub type AnswerKey = (i32, String, String, NaiveDateTime);
+
+/// The keys of the organisation's responses submitted from `from` to `to` (inclusive).
+pub fn keys_between(
+    conn: &mut DbConn,
+    org_id: i32,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<AnswerKey>> {
+    feedback::table
+        .filter(feedback::organisation_id.eq(org_id))
+        .filter(feedback::submitted_at.between(from, to))
         .select((
-            feedback::id,
             feedback::client_id,
-            clients::name,
-            feedback::respondent_name,
             feedback::respondent_email,
-            feedback::score,
-            feedback::comment,
             feedback::survey,
             feedback::submitted_at,
         ))
         .load(conn)
+}
+
+/// When the latest of the matching responses was added or last changed; `None` without any.
+pub fn last_change(
+    conn: &mut DbConn,
+    org_id: i32,
+    filter: &Filter,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let base = feedback::table
+        .select(diesel::dsl::max(feedback::updated_at))
+        .into_boxed();
+    scoped!(base, org_id, filter).first(conn)
 }
 
 const PROMOTERS: &str =

@@ -1,6 +1,6 @@
 //! Human-readable API documentation for an organisation's members: rendered from the same
-//! generated OpenAPI description the API serves, with `curl` examples that use this server's
-//! own base URL.
+//! generated OpenAPI description the API serves (its Markdown texts through `web::markdown`),
+//! with `curl` examples that use this server's own base URL.
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use utoipa::OpenApi;
@@ -11,9 +11,11 @@ use crate::auth::extractors::OrgMember;
 use crate::auth::origin::public_origin;
 use crate::web::error::{WebError, render};
 use crate::web::layout::Nav;
+use crate::web::markdown;
 
 pub struct ParamView {
     pub name: String,
+    /// Rendered Markdown.
     pub description: String,
     pub required: bool,
 }
@@ -21,6 +23,7 @@ pub struct ParamView {
 pub struct EndpointView {
     pub path: String,
     pub summary: String,
+    /// Rendered Markdown.
     pub description: String,
     pub params: Vec<ParamView>,
 }
@@ -45,14 +48,14 @@ fn endpoints() -> Vec<EndpointView> {
             Some(EndpointView {
                 path,
                 summary: op.summary.unwrap_or_default(),
-                description: op.description.unwrap_or_default(),
+                description: markdown::to_html(&op.description.unwrap_or_default()),
                 params: op
                     .parameters
                     .unwrap_or_default()
                     .into_iter()
                     .map(|p| ParamView {
                         name: p.name,
-                        description: p.description.unwrap_or_default(),
+                        description: markdown::to_html(&p.description.unwrap_or_default()),
                         required: matches!(p.required, Required::True),
                     })
                     .collect(),

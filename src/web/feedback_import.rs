@@ -22,9 +22,12 @@ struct ImportPage {
     slug: String,
     columns: String,
     csv: String,
-    imported: Option<usize>,
+    /// (added, skipped as duplicates) after an import.
+    imported: Option<(usize, usize)>,
     problem: Option<String>,
     errors: Vec<RowError>,
+    /// How many different lines the errors are on.
+    rows_to_fix: usize,
 }
 
 impl ImportPage {
@@ -38,6 +41,7 @@ impl ImportPage {
             imported: None,
             problem: None,
             errors: Vec::new(),
+            rows_to_fix: 0,
         }
     }
 }
@@ -64,13 +68,18 @@ pub async fn submit(
         .await;
     let mut page = ImportPage::new(&member);
     match outcome {
-        Ok(Outcome::Imported(count)) => {
-            tracing::info!(org = %member.org.slug, count, "feedback imported");
-            page.imported = Some(count);
+        Ok(Outcome::Imported { added, duplicates }) => {
+            tracing::info!(org = %member.org.slug, added, duplicates, "feedback imported");
+            page.imported = Some((added, duplicates));
             render(&page)
         }
         Ok(Outcome::Rejected(errors)) => {
             page.csv = form.csv;
+            page.rows_to_fix = errors
+                .iter()
+                .map(|e| e.line)
+                .collect::<std::collections::HashSet<_>>()
+                .len();
             page.errors = errors;
             render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
         }

@@ -3,12 +3,14 @@ pub mod account;
 pub mod analytics;
 pub mod api_docs;
 pub mod api_settings;
+pub mod connect;
 pub mod error;
 pub mod feedback_import;
 pub mod health;
 pub mod home;
 pub mod layout;
 pub mod login;
+pub mod markdown;
 pub mod orgs;
 pub mod staff;
 pub mod sudo;
@@ -48,7 +50,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/orgs/{slug}", web::get().to(orgs::home))
     .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
     .route("/orgs/{slug}/analytics", web::get().to(analytics::show))
+    .route(
+        "/orgs/{slug}/analytics/export",
+        web::get().to(analytics::export),
+    )
     .route("/orgs/{slug}/api-docs", web::get().to(api_docs::show))
+    .route("/orgs/{slug}/connect", web::get().to(connect::show))
     .service(
         web::resource("/orgs/{slug}/import")
             .app_data(web::PayloadConfig::new(feedback_import::IMPORT_LIMIT_BYTES))

@@ -1,6 +1,6 @@
 //! CSV output: parses back with a real CSV parser, round-trips awkward text, is formula-safe.
 use chrono::Duration;
-use pulse::repo::feedback::{self, NewFeedback};
+use pulse::repo::feedback::{self, Answer, NewFeedback};
 use pulse::repo::{clients, organisations};
 
 use crate::data_fixtures::{acme_with_feedback, add_feedback, at};
@@ -34,12 +34,14 @@ async fn feedback_csv_round_trips_awkward_text_and_neutralises_formulas() {
         let row = |comment: &str, name: &str, minutes| NewFeedback {
             organisation_id: org.id,
             client_id: client.id,
-            respondent_name: name.into(),
-            respondent_email: "r@example.com".into(),
-            score: 7,
-            comment: Some(comment.into()),
-            survey: "Q1".into(),
-            submitted_at: at("2026-01-02") + Duration::minutes(minutes),
+            answer: Answer {
+                respondent_name: name.into(),
+                respondent_email: "r@example.com".into(),
+                score: 7,
+                comment: Some(comment.into()),
+                survey: "Q1".into(),
+                submitted_at: at("2026-01-02") + Duration::minutes(minutes),
+            },
         };
         feedback::insert_all(
             conn,
@@ -67,9 +69,10 @@ async fn feedback_csv_round_trips_awkward_text_and_neutralises_formulas() {
             response.headers()["content-type"],
             "text/csv; charset=utf-8"
         );
+        let today = app.now().format("%Y-%m-%d");
         assert_eq!(
-            response.headers()["content-disposition"],
-            "attachment; filename=\"feedback.csv\""
+            response.headers()["content-disposition"].to_str().unwrap(),
+            format!("attachment; filename=\"acme-feedback-{today}.csv\"")
         );
         let (header, rows) = records(&body(response).await);
         assert_eq!(
@@ -123,9 +126,10 @@ async fn scores_and_clients_come_as_csv_too() {
     let response = app
         .api_get(&token, "/api/v1/scores?group_by=month&format=csv")
         .await;
+    let today = app.now().format("%Y-%m-%d");
     assert_eq!(
-        response.headers()["content-disposition"],
-        "attachment; filename=\"scores.csv\""
+        response.headers()["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"acme-scores-{today}.csv\"")
     );
     let (header, rows) = records(&body(response).await);
     assert_eq!(
@@ -153,4 +157,67 @@ async fn scores_and_clients_come_as_csv_too() {
     assert_eq!(rows[0][1], "'=Evil Corp");
     assert_eq!(rows[0][3], "3");
     assert_eq!(rows[0][7], "-33.3");
+}
+
+/// Reads CSV bytes the way a spreadsheet import does: BOM, CRLF and quoting handled by the
+/// `csv` crate itself, not by this test.
+fn parse_bytes(bytes: &[u8]) -> Vec<csv::StringRecord> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes)
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[tokio::test]
+async fn csv_is_crlf_with_an_optional_bom_and_a_switchable_formula_guard() {
+    let (app, token) = acme_with_feedback(&[("García & Hijos", 9, at("2026-01-05"))]).await;
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use pulse::db::schema::feedback as f;
+        diesel::update(f::table)
+            .set(f::comment.eq(Some("=1+1, then\nmore")))
+            .execute(conn)
+            .unwrap();
+    });
+    let get = |path: &'static str| {
+        let (app, token) = (&app, &token);
+        async move { app.api_get(token, path).await.bytes().await.unwrap() }
+    };
+    let plain = get("/api/v1/feedback?format=csv").await;
+    assert!(!plain.starts_with("\u{feff}".as_bytes()));
+    let text = std::str::from_utf8(&plain).unwrap();
+    // Every record ends in CRLF; the LF inside the quoted comment is the comment's own.
+    assert!(
+        text.ends_with("\r\n") && text.matches("\r\n").count() == 2,
+        "{text:?}"
+    );
+    assert!(text.contains("\"'=1+1, then\nmore\""));
+
+    let bom = get("/api/v1/feedback?format=csv&bom=true&escape_formulas=false").await;
+    assert!(bom.starts_with("\u{feff}".as_bytes()));
+    let records = parse_bytes(&bom);
+    assert_eq!(records.len(), 2);
+    let header: Vec<&str> = records[0].iter().collect();
+    assert_eq!(header[0], "id", "the BOM is not part of the first name");
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    assert_eq!(&records[1][col("client_name")], "García & Hijos");
+    assert_eq!(&records[1][col("comment")], "=1+1, then\nmore");
+    assert_eq!(&records[1][col("updated_at")][..2], "20");
+
+    for path in [
+        "/api/v1/scores?format=csv&bom=true",
+        "/api/v1/clients?format=csv&bom=true",
+    ] {
+        let bytes = get(path).await;
+        assert!(bytes.starts_with("\u{feff}".as_bytes()), "{path}");
+        assert!(bytes.ends_with(b"\r\n"), "{path}");
+    }
+    for bad in ["bom=yes", "escape_formulas=0"] {
+        let response = app
+            .api_get(&token, &format!("/api/v1/feedback?format=csv&{bad}"))
+            .await;
+        assert_eq!(response.status(), 400, "{bad}");
+    }
 }

@@ -1,6 +1,6 @@
 //! Feedback fixtures for the data API tests, inserted straight through the repo.
 use chrono::{NaiveDate, NaiveDateTime};
-use pulse::repo::feedback::{self, NewFeedback};
+use pulse::repo::feedback::{self, Answer, NewFeedback};
 use pulse::repo::{clients, organisations};
 
 use crate::helpers::{TestApp, spawn_app};
@@ -24,15 +24,31 @@ pub fn add_feedback(app: &TestApp, slug: &str, rows: &[(&str, i32, NaiveDateTime
                 client_id: clients::find_or_create(conn, org.id, client, app.now())
                     .unwrap()
                     .id,
-                respondent_name: format!("Respondent {i}"),
-                respondent_email: format!("r{i}@{slug}.example"),
-                score: *score,
-                comment: None,
-                survey: "fixture".into(),
-                submitted_at: *submitted_at,
+                answer: Answer {
+                    respondent_name: format!("Respondent {i}"),
+                    respondent_email: format!("r{i}@{slug}.example"),
+                    score: *score,
+                    comment: None,
+                    survey: "fixture".into(),
+                    submitted_at: *submitted_at,
+                },
             })
             .collect();
         feedback::insert_all(conn, &new).unwrap();
+    });
+}
+
+/// Sets `updated_at` of every response of organisation `slug` (the database keeps an explicit
+/// value), as if they had been written at `at` (in whole seconds, as the database writes it).
+pub fn set_updated_at(app: &TestApp, slug: &str, at: NaiveDateTime) {
+    use diesel::prelude::*;
+    use pulse::db::schema::feedback as f;
+    let org = app.org_id(slug);
+    app.with_conn(|conn| {
+        diesel::update(f::table.filter(f::organisation_id.eq(org)))
+            .set(f::updated_at.eq(pulse::domain::feedback::whole_seconds(at)))
+            .execute(conn)
+            .unwrap();
     });
 }
 

@@ -1,4 +1,5 @@
 //! The "Import feedback" and "Analytics" pages (owners and admins).
+use chrono::Datelike;
 use pulse::domain::role::Role;
 use pulse::domain::scores;
 use pulse::repo::feedback::{self, Filter};
@@ -37,14 +38,15 @@ async fn a_valid_file_is_imported_whole() {
     assert!(body(response).await.contains("Imported 2 responses"));
     assert_eq!(responses(&app, "acme"), 2);
     let org = app.org_id("acme");
-    let rows =
-        app.with_conn(|conn| feedback::page(conn, org, &Filter::default(), None, 10).unwrap());
+    let rows = app.with_conn(|conn| {
+        feedback::page(conn, org, &Filter::default(), &Default::default(), 10).unwrap()
+    });
     assert_eq!(rows[1].client_name, "Globex, Inc.");
     assert_eq!(
-        rows[1].comment.as_deref(),
+        rows[1].answer.comment.as_deref(),
         Some("Great, \"really\"\nthanks")
     );
-    assert_eq!(rows[0].comment, None);
+    assert_eq!(rows[0].answer.comment, None);
 }
 
 #[tokio::test]
@@ -72,7 +74,7 @@ async fn a_file_with_bad_rows_lists_them_and_imports_nothing() {
         "Line 5: respondent_email",
         "Line 6: submitted_at",
         "Line 7: submitted_at is in the future",
-        "Nothing was imported: 5 row(s)",
+        "Nothing was imported: 5 rows need fixing (5 mistakes)",
     ] {
         assert!(html.contains(expected), "missing {expected:?} in {html}");
     }
@@ -89,6 +91,67 @@ async fn a_file_with_bad_rows_lists_them_and_imports_nothing() {
 }
 
 #[tokio::test]
+async fn errors_name_the_line_the_file_shows_and_every_mistake_of_a_row() {
+    let app = spawn_app().await;
+    let client = app.owner_of("acme").await;
+    // A BOM, CRLF line ends, a comment over three lines and a blank line before the bad row.
+    let csv = format!(
+        "\u{feff}{HEADER}\r\n\
+         Globex,Ann,ann@globex.example,9,\"one\r\ntwo\r\nthree\",Q1,2026-01-05\r\n\
+         \r\n\
+         ,Ben,not-an-email,11,,Q1,someday\r\n"
+    );
+    let response = import(&app, &client, &csv).await;
+    assert_eq!(response.status(), 422);
+    let html = body(response).await;
+    for expected in [
+        "Line 6: client is empty",
+        "Line 6: respondent_email &#34;not-an-email&#34; is not an email address",
+        "Line 6: score &#34;11&#34; is not a whole number from 0 to 10",
+        "Line 6: submitted_at &#34;someday&#34; is not",
+        "Nothing was imported: 1 row needs fixing (4 mistakes)",
+    ] {
+        assert!(html.contains(expected), "missing {expected:?} in {html}");
+    }
+    assert_eq!(responses(&app, "acme"), 0);
+}
+
+#[tokio::test]
+async fn importing_the_same_file_again_reports_duplicates_and_adds_nothing() {
+    let app = spawn_app().await;
+    let client = app.owner_of("acme").await;
+    let csv = format!(
+        "{HEADER}\n\
+         Globex,Ann,ann@globex.example,9,,Q1,2026-01-05T10:00:00Z\n\
+         Globex,Ben,ben@globex.example,3,,Q1,2026-01-05T10:00:00Z\n"
+    );
+    let first = body(import(&app, &client, &csv).await).await;
+    assert!(first.contains("Imported 2 responses."), "{first}");
+    assert!(!first.contains("duplicates"));
+    let again = body(import(&app, &client, &csv).await).await;
+    assert!(
+        again.contains(
+            "Imported 0 responses.\n2 responses were already there (duplicates) and were not added again."
+        ),
+        "{again}"
+    );
+    assert_eq!(responses(&app, "acme"), 2);
+    // One new row beside a known one; a row repeated inside the file counts once.
+    let more = format!(
+        "{HEADER}\n\
+         Globex,Ann,ann@globex.example,9,,Q1,2026-01-05T10:00:00Z\n\
+         Globex,Cy,cy@globex.example,7,,Q1,2026-01-06\n\
+         Globex,Cy,cy@globex.example,7,,Q1,2026-01-06\n"
+    );
+    let html = body(import(&app, &client, &more).await).await;
+    assert!(
+        html.contains("Imported 1 response.\n2 responses were already there"),
+        "{html}"
+    );
+    assert_eq!(responses(&app, "acme"), 3);
+}
+
+#[tokio::test]
 async fn members_cannot_import_or_see_analytics() {
     let app = spawn_app().await;
     app.create_org("acme", true);
@@ -101,7 +164,7 @@ async fn members_cannot_import_or_see_analytics() {
 }
 
 #[tokio::test]
-async fn analytics_draws_the_monthly_nps_as_svg() {
+async fn analytics_draws_nps_and_shares_on_their_own_axes_with_named_months() {
     let app = spawn_app().await;
     app.create_org("acme", true);
     app.member("owner@acme.example", "acme", Role::Owner);
@@ -116,28 +179,73 @@ async fn analytics_draws_the_monthly_nps_as_svg() {
         ],
     );
     let client_http = app.signed_in("owner@acme.example").await;
-    let response = client_http
-        .get(app.url("/orgs/acme/analytics"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let html = body(response).await;
+    let (status, html) = app.get_html(&client_http, "/orgs/acme/analytics").await;
+    assert_eq!(status, 200);
     let page = scraper::Html::parse_document(&html);
     let select = |css: &str| scraper::Selector::parse(css).unwrap();
-    assert_eq!(page.select(&select("svg.chart")).count(), 1);
-    // One point for the one month with responses: 2 of 3 promoters, 1 detractor → 33.3.
+    let texts = |css: &str| -> Vec<String> {
+        page.select(&select(css))
+            .map(|e| e.text().collect())
+            .collect()
+    };
+    // Accessible charts: a title and a description each, and the table as the alternative.
+    for chart in ["svg.nps-chart", "svg.share-chart"] {
+        let svg = page.select(&select(chart)).next().expect(chart);
+        assert_eq!(svg.value().attr("role"), Some("img"));
+        let title = svg.value().attr("aria-labelledby").unwrap();
+        let desc = svg.value().attr("aria-describedby").unwrap();
+        assert_eq!(texts(&format!("{chart} title#{title}")).len(), 1);
+        assert_eq!(texts(&format!("{chart} desc#{desc}")).len(), 1);
+    }
+    assert!(texts("svg.nps-chart desc")[0].contains("NPS in 1 of 12 months: 33.3 in"));
+    assert_eq!(texts("table#months-table caption").len(), 1);
+    // Months by name with years: on the axis and in the table.
+    let this_month = app.now().format("%B %Y").to_string();
+    assert_eq!(texts("tbody th[scope=row]").last(), Some(&this_month));
+    let axis = texts("svg.nps-chart text.axis-label");
+    assert!(axis.contains(&app.now().format("%b").to_string()));
+    assert!(
+        axis.iter().any(|t| t.len() == 4 && t.starts_with("20")),
+        "a year: {axis:?}"
+    );
+    // NPS on −100…100; shares on 0–100 %, 2 of 3 promoters filling two thirds of the height.
+    assert_eq!(
+        texts("svg.nps-chart text.axis-label")[..5],
+        ["100", "50", "0", "−50", "−100"]
+    );
+    assert_eq!(
+        texts("svg.share-chart text.axis-label")[..5],
+        ["100 %", "75 %", "50 %", "25 %", "0 %"]
+    );
+    let promoters = page
+        .select(&select("svg.share-chart rect.promoters[height=\"133.3\"]"))
+        .count();
+    assert_eq!(promoters, 1);
     let points: Vec<_> = page.select(&select("circle.nps-point")).collect();
     assert_eq!(points.len(), 1);
     assert!(points[0].text().collect::<String>().contains("NPS 33.3"));
+    // Numbers right-aligned; 12 months.
     assert_eq!(page.select(&select("tbody tr")).count(), 12);
+    assert_eq!(page.select(&select("tbody td.num")).count(), 12 * 5);
+    assert!(html.contains("(66.7 %)"));
     // CSP: no inline style or script anywhere on the page.
     assert!(!html.contains("style=") && !html.contains("<style") && !html.contains("<script>"));
+}
 
-    // One client at a time; another organisation's client shows nothing of it.
+#[tokio::test]
+async fn analytics_shows_one_client_at_a_time_and_only_its_own() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.member("owner@acme.example", "acme", Role::Owner);
     app.create_org("rival", true);
-    add_feedback(&app, "acme", &[("Initech", 0, recent)]);
+    let recent = app.now() - chrono::Duration::days(1);
+    add_feedback(
+        &app,
+        "acme",
+        &[("Globex", 10, recent), ("Initech", 0, recent)],
+    );
     add_feedback(&app, "rival", &[("Hidden", 10, recent)]);
+    let client_http = app.signed_in("owner@acme.example").await;
     let id_of = |slug: &str, name: &str| {
         let org = app.org_id(slug);
         app.with_conn(|conn| {
@@ -153,10 +261,83 @@ async fn analytics_draws_the_monthly_nps_as_svg() {
         async move { app.get_html(client_http, &path).await.1 }
     };
     let initech = page_for(id_of("acme", "Initech")).await;
-    assert!(initech.contains("Last 12 months: 1 responses, NPS <strong>-100.0</strong>"));
+    assert!(
+        initech.contains("(UTC): 1 response, NPS <strong>-100.0</strong>"),
+        "singular"
+    );
     let hidden = page_for(id_of("rival", "Hidden")).await;
-    assert!(hidden.contains("Last 12 months: 0 responses"));
+    assert!(hidden.contains("(UTC): 0 responses"));
     assert!(!hidden.contains("Hidden"));
+}
+
+#[tokio::test]
+async fn analytics_states_the_window_the_api_gives_the_same_numbers_for() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let token = app.issue_token("acme");
+    let now = app.now();
+    // One response just inside the window, one just before it.
+    let first = chrono::NaiveDate::from_ymd_opt(now.year(), now.month(), 1)
+        .unwrap()
+        .checked_sub_months(chrono::Months::new(11))
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    add_feedback(
+        &app,
+        "acme",
+        &[
+            ("Globex", 10, first),
+            ("Globex", 0, first - chrono::Duration::seconds(1)),
+            ("Globex", 3, now),
+        ],
+    );
+    let owner = app.signed_in("owner@acme.example").await;
+    let (_, html) = app.get_html(&owner, "/orgs/acme/analytics").await;
+    let request = html
+        .split("<code>GET ")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .expect("the API request")
+        .replace("&amp;", "&");
+    assert!(
+        request.contains(&format!("since={}", first.format("%Y-%m-%d"))),
+        "{request}"
+    );
+    assert!(html.contains(&format!("{} – ", first.format("%-d %B %Y"))));
+    assert!(
+        html.contains(": 2 responses, NPS <strong>0.0</strong>"),
+        "window counts 2"
+    );
+    let api = crate::helpers::json(app.api_get(&token, &request).await).await;
+    assert_eq!(api["overall"]["responses"], 2);
+    assert_eq!(api["overall"]["nps"], 0.0);
+
+    // The CSV download is the table shown, for a spreadsheet: BOM, CRLF, dated name.
+    let response = owner
+        .get(app.url("/orgs/acme/analytics/export"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let today = now.format("%Y-%m-%d");
+    assert_eq!(
+        response.headers()["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"acme-analytics-{today}.csv\"")
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()) && bytes.ends_with(b"\r\n"));
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
+    assert_eq!(&reader.headers().unwrap()[0], "month");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 12);
+    assert_eq!(&rows[0][0], first.format("%Y-%m").to_string().as_str());
+    assert_eq!(
+        (&rows[0][1], &rows[0][5], &rows[0][8]),
+        ("1", "100.0", "100.0")
+    );
+    assert_eq!((&rows[1][1], &rows[1][8]), ("0", ""));
 }
 
 #[tokio::test]

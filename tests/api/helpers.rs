@@ -31,6 +31,8 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
 
 pub struct TestApp {
     pub address: String,
+    /// Where a browser reaches the app (`PULSE_PUBLIC_URL`, else the address): forms come from it.
+    pub origin: String,
     pub db: Database,
     /// The server's clock: `advance` moves the time every handler and the session store see.
     pub clock: Clock,
@@ -65,12 +67,14 @@ pub async fn spawn_app_with(tune: impl FnOnce(&mut Config)) -> TestApp {
     let storage = TestDatabase::fresh();
     let mut config = test_config(storage.url().to_owned());
     tune(&mut config);
+    let public_url = config.public_url.clone();
     let clock = Clock::system();
     let app = Application::build(config, clock.clone()).expect("build app");
     let address = format!("http://{}", app.address());
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        origin: public_url.unwrap_or_else(|| address.clone()),
         address,
         db,
         clock,
@@ -91,6 +95,7 @@ impl TestApp {
     /// The helpers for a server the test started itself (a `pulse serve` process) on `db`.
     pub fn for_running_server(address: String, db: Database) -> Self {
         Self {
+            origin: address.clone(),
             address,
             db,
             clock: Clock::system(),
@@ -213,7 +218,7 @@ impl TestApp {
         self.post_raw(client, path, &form).await
     }
 
-    /// POSTs exactly `fields`, with the site's `Origin`, and no CSRF token added.
+    /// POSTs exactly `fields`, with the site's public `Origin`, and no CSRF token added.
     pub async fn post_raw(
         &self,
         client: &reqwest::Client,
@@ -222,7 +227,7 @@ impl TestApp {
     ) -> reqwest::Response {
         client
             .post(self.url(path))
-            .header("Origin", &self.address)
+            .header("Origin", &self.origin)
             .form(fields)
             .send()
             .await
@@ -370,12 +375,25 @@ impl TestApp {
 
     /// GETs an API path with the token as a bearer.
     pub async fn api_get(&self, token: &str, path: &str) -> reqwest::Response {
-        reqwest::Client::new()
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
+        self.api_request(token, reqwest::Method::GET, path, &[])
             .await
-            .unwrap()
+    }
+
+    /// Sends `method` to an API path with the token as a bearer and extra `headers`.
+    pub async fn api_request(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
     }
 
     pub async fn whoami_status(&self, token: &str) -> u16 {
