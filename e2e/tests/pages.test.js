@@ -38,7 +38,7 @@ describe("demo data pages", () => {
   }
 
   test("every snippet on the Connect page has a Copy button that copies exactly its code", async () => {
-    const page = await h.newPage(browser, server.baseUrl);
+    const page = await h.newPage(s.browser, s.server.baseUrl);
     await h.signIn(page, "owner@acme.example");
     await page.goto("/orgs/acme/connect");
     const snippets = page.locator("div.snippet");
@@ -51,7 +51,7 @@ describe("demo data pages", () => {
       await snippet.getByRole("button", { name: "Copy this snippet" }).filter({ hasText: "Copied" }).waitFor();
       const code = await snippet.locator("pre code").textContent();
       assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code);
-      assert.ok(code.includes(server.baseUrl), `snippet ${i} names this server`);
+      assert.ok(code.includes(s.server.baseUrl), `snippet ${i} names this server`);
     }
     await h.screenshot(page, "connect-reports-copied");
     assert.deepEqual(page.problems, []);
