@@ -3,7 +3,7 @@
 use std::net::{SocketAddr, TcpListener};
 
 use actix_session::SessionMiddleware;
-use actix_session::config::{PersistentSession, TtlExtensionPolicy};
+use actix_session::config::{BrowserSession, TtlExtensionPolicy};
 use actix_web::cookie::{Key, SameSite, time};
 use actix_web::dev::Server;
 use actix_web::middleware::DefaultHeaders;
@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::domain::{housekeeping, secret};
 use crate::repo::secrets;
-use crate::state::{AppState, SESSION_COOKIE};
+use crate::state::{AppState, session_cookie_name};
 
 pub struct Application {
     address: SocketAddr,
@@ -29,14 +29,23 @@ pub struct Application {
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// Headers for every response; `DefaultHeaders` leaves alone any a handler set itself.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// One year, and subdomains too (ASVS 14.4.5 asks for at least six months).
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+/// Headers for every response; `DefaultHeaders` leaves alone any a handler set itself. Secure
+/// cookies mean the site is reached over HTTPS, so browsers are told to use nothing else.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "same-origin"))
-        .add(("Cache-Control", "no-store"))
+        .add(("Cache-Control", "no-store"));
+    if https {
+        headers.add(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
+    } else {
+        headers
+    }
 }
 
 /// The key that signs session cookies, shared by every instance through the database.
@@ -70,16 +79,18 @@ fn session_middleware(
     key: Key,
     config: &Config,
 ) -> SessionMiddleware<DbSessionStore> {
+    // A browser-session cookie (gone when the browser closes); the row's expiry decides the
+    // idle timeout, which the store pushes back as pages are viewed, at most once a minute.
     let idle = time::Duration::seconds(config.session_idle.num_seconds());
     SessionMiddleware::builder(store, key)
-        .cookie_name(SESSION_COOKIE.to_owned())
+        .cookie_name(session_cookie_name(config.cookie_secure).to_owned())
         .cookie_secure(config.cookie_secure)
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
         .session_lifecycle(
-            PersistentSession::default()
-                .session_ttl(idle)
-                .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+            BrowserSession::default()
+                .state_ttl(idle)
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
         )
         .build()
 }
@@ -94,19 +105,20 @@ impl Application {
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
-        let store = DbSessionStore::new(db.clone(), clock.clone(), config.session_absolute);
+        let store = DbSessionStore::new(db.clone(), clock.clone(), &config);
         spawn_housekeeping(db.clone(), clock.clone(), config.housekeeping_every);
         let state = web::Data::new(AppState {
             db: db.clone(),
             config,
             clock,
+            cookie_key: key.clone(),
             listen_url: format!("http://{address}"),
         });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
-                .wrap(security_headers())
+                .wrap(security_headers(state.config.cookie_secure))
                 .wrap(session_middleware(
                     store.clone(),
                     key.clone(),

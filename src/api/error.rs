@@ -51,6 +51,10 @@ impl ResponseError for ApiError {
                 tracing::error!(error = ?cause, "API request failed");
                 "The server could not complete the request.".to_owned()
             }
+            ApiError::App(e @ AppError::Unavailable(cause)) => {
+                tracing::warn!(error = ?cause, "API request refused: service unavailable");
+                e.to_string()
+            }
             other => other.to_string(),
         };
         let problem = Problem {

@@ -38,6 +38,10 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        handle -> Nullable<Text>,
+        device -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 

@@ -3,7 +3,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
 
 use crate::db::DbConn;
-use crate::domain::password::{self, MIN_PASSWORD_CHARS, Password};
+use crate::domain::password::{self, Password};
 use crate::domain::role::Role;
 use crate::domain::slug::parse_name;
 use crate::error::AppError;
@@ -49,7 +49,7 @@ pub fn create_or_find_user(
         return Ok((existing, false));
     }
     let name = parse_name(account.name, "name")?;
-    check_new_password(account.password)?;
+    password::check_new(account.password, &[&email, &name])?;
     let password_hash = password::hash(account.password)?;
     let user = users::insert(
         conn,
@@ -78,15 +78,6 @@ pub fn add_to_organisation(
     Ok(())
 }
 
-fn check_new_password(password: &Password) -> Result<(), AppError> {
-    if password.expose().chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid(format!(
-            "The password must be at least {MIN_PASSWORD_CHARS} characters."
-        )));
-    }
-    Ok(())
-}
-
 /// Changes a password after checking the current one (throttled like signing in), and ends
 /// every session of the user: whoever else held one (a stolen cookie, a forgotten laptop) is
 /// signed out.
@@ -97,8 +88,8 @@ pub fn change_password(
     addr: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    confirm_password(conn, user_id, current, addr, now)?;
-    check_new_password(new)?;
+    let user = confirm_password(conn, user_id, current, addr, now)?;
+    password::check_new(new, &[&user.email, &user.name])?;
     let password_hash = password::hash(new)?;
     conn.transaction(|conn| {
         users::set_password_hash(conn, user_id, &password_hash)?;
@@ -162,7 +153,7 @@ fn verify_throttled(
 ) -> Result<bool, AppError> {
     check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS, now)?;
     check_throttle(conn, &account_key(email), MAX_FAILURES_PER_ACCOUNT, now)?;
-    if password::verify(password, user.map(|u| u.password_hash.as_str())) {
+    if password::verify(password, user.map(|u| u.password_hash.as_str()))? {
         login_failures::clear(conn, &account_key(email))?;
         return Ok(true);
     }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod demo_feedback;
 pub mod feedback;
 pub mod feedback_import;
+pub mod gate;
 pub mod housekeeping;
 pub mod nps;
 pub mod organisations;
