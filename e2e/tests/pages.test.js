@@ -11,6 +11,7 @@ const PAGES = [
   ["owner@acme.example", "/orgs/acme/analytics", "analytics"],
   ["owner@acme.example", "/orgs/acme/import", "import-feedback"],
   ["owner@acme.example", "/orgs/acme/api-docs", "api-docs"],
+  ["owner@acme.example", "/account", "account-sessions"],
   ["owner@acme.example", "/account/password", "change-password"],
   ["member@acme.example", "/orgs/acme", "org-home-member"],
   ["staff@pulse.example", "/staff/orgs", "staff-console-demo"],

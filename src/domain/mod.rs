@@ -17,5 +17,6 @@ pub mod reveal;
 pub mod role;
 pub mod scores;
 pub mod secret;
+pub mod sessions;
 pub mod slug;
 pub mod token;

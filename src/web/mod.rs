@@ -3,6 +3,7 @@ pub mod account;
 pub mod analytics;
 pub mod api_docs;
 pub mod api_settings;
+pub mod device;
 pub mod error;
 pub mod feedback_import;
 pub mod health;
@@ -10,6 +11,7 @@ pub mod home;
 pub mod layout;
 pub mod login;
 pub mod orgs;
+pub mod sessions;
 pub mod staff;
 pub mod time;
 
@@ -35,6 +37,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/login", web::get().to(login::form))
     .route("/login", web::post().to(login::submit))
     .route("/logout", web::post().to(login::logout))
+    .route("/account", web::get().to(sessions::show))
+    .route("/account/sessions/end", web::post().to(sessions::end))
+    .route(
+        "/account/sessions/end-others",
+        web::post().to(sessions::end_others),
+    )
     .route("/account/password", web::get().to(account::form))
     .route("/account/password", web::post().to(account::change))
     .route("/staff/orgs", web::get().to(staff::list))

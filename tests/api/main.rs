@@ -3,6 +3,7 @@ mod databases;
 mod helpers;
 mod server_process;
 
+mod account_sessions;
 mod auth;
 mod backend;
 mod cli;
