@@ -83,7 +83,7 @@ impl AppError {
 /// (read-only file system, disk full, I/O error). diesel reports SQLite's codes only as text.
 pub fn is_outage(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
-    const OUTAGE_MESSAGES: [&str; 7] = [
+    const OUTAGE_MESSAGES: [&str; 9] = [
         "readonly database",
         "disk is full",
         "disk I/O error",
@@ -91,6 +91,8 @@ pub fn is_outage(e: &diesel::result::Error) -> bool {
         "database is locked",
         "server closed the connection",
         "terminating connection",
+        "no connection to the server",
+        "could not receive data from server",
     ];
     match e {
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)

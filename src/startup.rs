@@ -4,21 +4,27 @@ use std::net::{SocketAddr, TcpListener};
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, TtlExtensionPolicy};
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite, time};
-use actix_web::dev::Server;
-use actix_web::middleware::DefaultHeaders;
-use actix_web::{App, HttpServer, web};
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::api::error::ApiError;
 use crate::auth::csrf::FORM_LIMIT_BYTES;
 use crate::auth::session_store::DbSessionStore;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Database;
 use crate::domain::{housekeeping, secret};
+use crate::error::AppError;
 use crate::repo::secrets;
 use crate::state::{AppState, session_cookie_name};
+use crate::web::error::WebError;
 
 pub struct Application {
     address: SocketAddr,
@@ -30,22 +36,32 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
      img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// One year, and subdomains too (ASVS 14.4.5 asks for at least six months).
-const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+const STRICT_TRANSPORT_SECURITY: (&str, &str) = (
+    "strict-transport-security",
+    "max-age=31536000; includeSubDomains",
+);
 
-/// Headers for every response; `DefaultHeaders` leaves alone any a handler set itself. Secure
-/// cookies mean the site is reached over HTTPS, so browsers are told to use nothing else.
-fn security_headers(https: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
-        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "same-origin"))
-        .add(("Cache-Control", "no-store"));
+/// Headers for every response (names in lower case, as HTTP/2 has them). Secure cookies mean the site is reached over HTTPS, so then
+/// browsers are also told to use nothing else.
+fn security_header_list(https: bool) -> Vec<(&'static str, &'static str)> {
+    let mut headers = vec![
+        ("content-security-policy", CONTENT_SECURITY_POLICY),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        ("cache-control", "no-store"),
+    ];
     if https {
-        headers.add(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
-    } else {
-        headers
+        headers.push(STRICT_TRANSPORT_SECURITY);
     }
+    headers
+}
+
+/// `DefaultHeaders` leaves alone any header a handler set itself.
+fn security_headers(https: bool) -> DefaultHeaders {
+    security_header_list(https)
+        .into_iter()
+        .fold(DefaultHeaders::new(), DefaultHeaders::add)
 }
 
 /// The key that signs session cookies, shared by every instance through the database.
@@ -95,6 +111,34 @@ fn session_middleware(
         .build()
 }
 
+/// The session middleware fails a request outright when its store cannot reach the database
+/// (an empty 500, bypassing the middleware outside it). That is an outage: answer it like one,
+/// a 503 page or problem+json with `Retry-After`, with the security headers added here.
+async fn session_store_outage(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let is_api = req.path().starts_with("/api/");
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.config.cookie_secure);
+    next.call(req).await.map_err(|e| {
+        let outage = AppError::Unavailable(anyhow::anyhow!("session store: {e}"));
+        let mut response = if is_api {
+            ApiError::from(outage).error_response()
+        } else {
+            WebError::from(outage).error_response()
+        };
+        for (name, value) in security_header_list(https) {
+            response.headers_mut().insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        InternalError::from_response(e, response).into()
+    })
+}
+
 impl Application {
     /// Connects to `config.database_url`, applies pending migrations, binds `config.bind` and
     /// builds the server. Nothing is served until `run_until_stopped`.
@@ -118,16 +162,19 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
-                .wrap(security_headers(state.config.cookie_secure))
                 .wrap(session_middleware(
                     store.clone(),
                     key.clone(),
                     &state.config,
                 ))
+                .wrap(from_fn(session_store_outage))
+                .wrap(security_headers(state.config.cookie_secure))
                 .wrap(TracingLogger::default())
                 .configure(crate::api::routes)
                 .configure(crate::web::routes)
         })
+        // On SIGTERM or SIGINT: stop accepting, let in-flight requests finish (up to this long).
+        .shutdown_timeout(30)
         .listen(listener)?
         .run();
         Ok(Self {
@@ -145,6 +192,11 @@ impl Application {
     /// The server's database, e.g. to seed demo data before serving.
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    /// Stops the server: with `graceful`, after the requests in flight have been answered.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -3,6 +3,7 @@
 //! to it the way a browser or a reporting tool would.
 use std::sync::LazyLock;
 
+use actix_web::dev::ServerHandle;
 use chrono::{Duration, NaiveDateTime, Timelike};
 use pulse::clock::Clock;
 use pulse::config::Config;
@@ -31,8 +32,10 @@ pub struct TestApp {
     pub db: Database,
     /// The server's clock: `advance` moves the time every handler and the session store see.
     pub clock: Clock,
+    /// Stops the server (gracefully or not); None for a server the test started as a process.
+    pub server: Option<ServerHandle>,
     /// None when the test owns the database itself, e.g. for several servers sharing one.
-    _storage: Option<TestDatabase>,
+    storage: Option<TestDatabase>,
 }
 
 /// Everything a test can tune before the server starts.
@@ -64,12 +67,14 @@ pub async fn spawn_app_with(tune: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config, clock.clone()).expect("build app");
     let address = format!("http://{}", app.address());
     let db = app.db().clone();
+    let server = Some(app.handle());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         db,
         clock,
-        _storage: Some(storage),
+        server,
+        storage: Some(storage),
     }
 }
 
@@ -89,8 +94,14 @@ impl TestApp {
             address,
             db,
             clock: Clock::system(),
-            _storage: None,
+            server: None,
+            storage: None,
         }
+    }
+
+    /// The test's own database, when `spawn_app` made it.
+    pub fn database(&self) -> Option<&TestDatabase> {
+        self.storage.as_ref()
     }
 
     pub fn url(&self, path: &str) -> String {

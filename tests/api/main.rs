@@ -13,6 +13,7 @@ mod data_fixtures;
 mod data_scores_api;
 mod data_scores_sql;
 mod data_web;
+mod faults;
 mod logs;
 mod multi_instance;
 mod passwords;
