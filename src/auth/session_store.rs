@@ -23,6 +23,10 @@ use crate::repo::sessions::{self, SessionData};
 
 /// Key in the session state holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
+/// Between the right password and the second factor: the user (not signed in yet) and where
+/// to go afterwards.
+pub const PENDING_USER_KEY: &str = "pending_user_id";
+pub const PENDING_NEXT_KEY: &str = "pending_next";
 /// Keys for what the account page shows about a session: a random handle to end it by (the
 /// row id is the digest of the cookie's key and stays out of pages), the browser's
 /// `User-Agent`, and the address it signed in from. Copied into columns when the row is written.

@@ -7,6 +7,18 @@ diesel::table! {
         password_hash -> Text,
         is_staff -> Integer,
         created_at -> Timestamp,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_digest -> Text,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -128,6 +140,7 @@ diesel::joinable!(api_tokens -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(clients -> organisations (organisation_id));
 diesel::joinable!(feedback -> clients (client_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -141,4 +154,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     clients,
     feedback,
     rate_limits,
+    recovery_codes,
 );

@@ -140,9 +140,29 @@ fn check_throttle(
     Ok(())
 }
 
-/// Verifies `password` for the account `email` (`user`, if it exists) unless the account or
-/// the address is locked; a wrong password counts towards both locks, a right one clears the
-/// account's. Runs argon2 (against a dummy hash for unknown accounts, so timing reveals nothing).
+/// Runs `check` (of a password or a second-factor code) for the account `email` unless the
+/// account or the address is locked; a failed check counts towards both locks, a passed one
+/// clears the account's.
+pub fn throttled(
+    conn: &mut DbConn,
+    email: &str,
+    addr: &str,
+    now: NaiveDateTime,
+    check: impl FnOnce(&mut DbConn) -> Result<bool, AppError>,
+) -> Result<bool, AppError> {
+    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS, now)?;
+    check_throttle(conn, &account_key(email), MAX_FAILURES_PER_ACCOUNT, now)?;
+    if check(conn)? {
+        login_failures::clear(conn, &account_key(email))?;
+        return Ok(true);
+    }
+    login_failures::record(conn, &account_key(email), now)?;
+    login_failures::record(conn, &address_key(addr), now)?;
+    Ok(false)
+}
+
+/// Verifies `password` for the account `email` (`user`, if it exists), throttled. Runs argon2
+/// (against a dummy hash for unknown accounts, so timing reveals nothing).
 fn verify_throttled(
     conn: &mut DbConn,
     email: &str,
@@ -151,15 +171,9 @@ fn verify_throttled(
     addr: &str,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS, now)?;
-    check_throttle(conn, &account_key(email), MAX_FAILURES_PER_ACCOUNT, now)?;
-    if password::verify(password, user.map(|u| u.password_hash.as_str()))? {
-        login_failures::clear(conn, &account_key(email))?;
-        return Ok(true);
-    }
-    login_failures::record(conn, &account_key(email), now)?;
-    login_failures::record(conn, &address_key(addr), now)?;
-    Ok(false)
+    throttled(conn, email, addr, now, |_| {
+        password::verify(password, user.map(|u| u.password_hash.as_str()))
+    })
 }
 
 /// Signs in with email and password. Runs argon2, so call it on the blocking pool.

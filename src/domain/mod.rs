@@ -20,3 +20,4 @@ pub mod secret;
 pub mod sessions;
 pub mod slug;
 pub mod token;
+pub mod two_factor;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::{self, CsrfForm};
-use crate::auth::session_store::start_session;
+use crate::auth::session_store::{PENDING_NEXT_KEY, PENDING_USER_KEY, remember, start_session};
 use crate::domain::accounts;
 use crate::domain::password::Password;
 use crate::error::AppError;
@@ -110,6 +110,15 @@ pub async fn submit(
         .await;
     let next = safe_next(form.next.as_deref());
     match outcome {
+        Ok(user) if user.needs_second_factor() => {
+            // A fresh session that signs no one in yet: it only lets the second factor be given.
+            session.renew();
+            remember(&session, PENDING_USER_KEY, &user.id)?;
+            remember(&session, PENDING_NEXT_KEY, &next)?;
+            tracing::info!(user_id = user.id, "password accepted; second factor next");
+            let second = see_other("/login/two-factor");
+            with_cookie(second, &csrf::sign_in_cookie_removal(&state))
+        }
         Ok(user) => {
             start_session(&req, &session, user.id, &signed_in_from)?;
             tracing::info!(user_id = user.id, "signed in");

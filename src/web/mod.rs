@@ -14,6 +14,7 @@ pub mod orgs;
 pub mod sessions;
 pub mod staff;
 pub mod time;
+pub mod two_factor;
 
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
@@ -36,7 +37,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/", web::get().to(home::show))
     .route("/login", web::get().to(login::form))
     .route("/login", web::post().to(login::submit))
+    .route("/login/two-factor", web::get().to(two_factor::form))
+    .route("/login/two-factor", web::post().to(two_factor::submit))
     .route("/logout", web::post().to(login::logout))
+    .route("/account/two-factor", web::get().to(two_factor::settings))
+    .route("/account/two-factor", web::post().to(two_factor::enable))
+    .route(
+        "/account/two-factor/disable",
+        web::post().to(two_factor::disable),
+    )
     .route("/account", web::get().to(sessions::show))
     .route("/account/sessions/end", web::post().to(sessions::end))
     .route(

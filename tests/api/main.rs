@@ -28,3 +28,4 @@ mod token_screen;
 mod token_screen_refusals;
 mod tokens;
 mod transport;
+mod two_factor;
