@@ -1,6 +1,7 @@
 //! One integration-test binary: each test spawns the real server on port 0 with a fresh database.
 mod databases;
 mod helpers;
+mod second_factor;
 mod server_process;
 
 mod account_sessions;

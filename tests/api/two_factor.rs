@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use pulse::db::schema::recovery_codes;
 use pulse::domain::accounts::MAX_FAILURES_PER_ACCOUNT;
 
-use crate::helpers::{PASSWORD, TestApp, attr_of, browser, spawn_app, totp_code};
+use crate::helpers::{PASSWORD, TestApp, attr_of, browser, spawn_app};
+use crate::second_factor::totp_code;
 
 /// Submits `code` on the second-factor step of `client`'s sign-in.
 async fn give(app: &TestApp, client: &reqwest::Client, code: &str) -> reqwest::Response {

@@ -77,11 +77,9 @@ pub async fn submit(
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, WebError> {
     let user = pending_user(&session, &state).await?;
-    let enrolling = user.totp_secret.is_none();
-    let secret = if enrolling {
-        Some(take_enrolment(&session)?)
-    } else {
-        None
+    let secret = match user.totp_secret {
+        None => Some(take_enrolment(&session)?),
+        Some(_) => None,
     };
     let (now, who, from) = (state.clock.now(), user.clone(), addr.clone());
     let outcome = state
@@ -98,25 +96,38 @@ pub async fn submit(
         }
         Err(other) => return Err(other.into()),
     };
+    finish(&req, &session, &user, &addr, codes)
+}
+
+/// Signs the pending user in; shows the recovery codes if they just enrolled, else goes on to
+/// where the sign-in was headed.
+fn finish(
+    req: &HttpRequest,
+    session: &Session,
+    user: &User,
+    addr: &str,
+    recovery_codes: Vec<String>,
+) -> Result<HttpResponse, WebError> {
     let next = session
         .remove_as::<String>(PENDING_NEXT_KEY)
         .and_then(Result::ok)
         .unwrap_or_else(|| "/".into());
     session.remove(PENDING_USER_KEY);
     session.remove(super::ENROLMENT_KEY);
-    start_session(&req, &session, user.id, &addr)?;
+    start_session(req, session, user.id, addr)?;
+    let enrolled = !recovery_codes.is_empty();
     tracing::info!(
         user_id = user.id,
-        enrolled = enrolling,
+        enrolled,
         "signed in with a second factor"
     );
-    if enrolling {
-        let page = RecoveryCodesPage {
-            nav: None,
-            codes,
-            next,
-        };
-        return render_with_status(&page, StatusCode::OK);
+    if !enrolled {
+        return Ok(see_other(&next));
     }
-    Ok(see_other(&next))
+    let page = RecoveryCodesPage {
+        nav: None,
+        codes: recovery_codes,
+        next,
+    };
+    render_with_status(&page, StatusCode::OK)
 }
