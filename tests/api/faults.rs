@@ -161,6 +161,14 @@ fn set_read_only(database: &str, on: bool) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+struct Writable<'a>(&'a str);
+
+impl Drop for Writable<'_> {
+    fn drop(&mut self) {
+        set_read_only(self.0, false);
+    }
+}
+
 #[tokio::test]
 async fn sqlite_files_turned_read_only_answer_503_and_recover() {
     let dir = tempfile::tempdir().unwrap();
@@ -170,6 +178,8 @@ async fn sqlite_files_turned_read_only_answer_503_and_recover() {
         say("SKIPPED sqlite read-only: chattr needs root and an ext4-like file system");
         return;
     }
+    // Writable again however the test ends, or the temporary directory could not be removed.
+    let _writable_at_the_end = Writable(&path);
     let break_it = || {
         app.with_conn(|conn| {
             conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
