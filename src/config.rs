@@ -94,7 +94,7 @@ impl Config {
         Ok(Self {
             database_url: env_or("DATABASE_URL", "pulse.db"),
             reveal_window: env_seconds("PULSE_REVEAL_SECONDS", 300)?,
-            session_idle: env_seconds("PULSE_SESSION_IDLE_SECONDS", 2 * 60 * 60)?,
+            session_idle: env_seconds("PULSE_SESSION_IDLE_SECONDS", 30 * 60)?,
             session_absolute: env_seconds("PULSE_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)?,
             trust_proxy: env_flag("PULSE_TRUST_PROXY").unwrap_or(false),
             api_rate_limit: {

@@ -8,13 +8,17 @@
 //! | `Invalid`          | 400    | the input is wrong; the message says how to put it right     |
 //! | `Conflict`         | 409    | the input was fine but the state moved on (a rival won)      |
 //! | `TooManyAttempts`  | 429    | throttled; `Retry-After` says when to try again              |
+//! | `Unavailable`      | 503    | the database cannot be reached or written (read-only, disk   |
+//! |                    |        | full, restarting) or the server is saturated; `Retry-After`  |
 //! | `Internal`         | 500    | anything else: the cause is logged, the client sees nothing  |
 //!
 //! Browser routes (`web::error::WebError`) render this as an HTML page, `/api` routes
 //! (`api::error::ApiError`) as `application/problem+json`; both take the status from
 //! [`AppError::status`], so one failure never has two statuses. Database, pool and worker-pool
 //! failures become `Internal` where diesel is called (`db::Database::run`), keeping their cause
-//! with `anyhow::Context`. Messages of `Invalid` and `Conflict` are shown to people: write them
+//! with `anyhow::Context`, except outages (see [`is_outage`]), which become `Unavailable`: the
+//! request may be retried and nothing was half-written, since every change is one transaction.
+//! Messages of `Invalid` and `Conflict` are shown to people: write them
 //! for the person reading, never include a secret or an internal cause.
 use actix_web::http::StatusCode;
 use thiserror::Error;
@@ -33,9 +37,14 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts; retry in {retry_after_secs} seconds.")]
     TooManyAttempts { retry_after_secs: u64 },
+    #[error("The service is briefly unavailable; retry in {RETRY_UNAVAILABLE_SECS} seconds.")]
+    Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
+
+/// What `Retry-After` says when the database is out of reach or the server is saturated.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 5;
 
 impl AppError {
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -54,6 +63,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,16 +72,45 @@ impl AppError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             AppError::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Unavailable(_) => Some(RETRY_UNAVAILABLE_SECS),
             _ => None,
         }
     }
 }
 
-/// `?` on a query: a missing row is a 404, anything else an internal error with its cause.
+/// Whether a database error means the database cannot be used right now, rather than that the
+/// query is wrong: the connection is gone (PostgreSQL restarting), or SQLite cannot write
+/// (read-only file system, disk full, I/O error). diesel reports SQLite's codes only as text.
+pub fn is_outage(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    const OUTAGE_MESSAGES: [&str; 9] = [
+        "readonly database",
+        "disk is full",
+        "disk I/O error",
+        "unable to open database",
+        "database is locked",
+        "server closed the connection",
+        "terminating connection",
+        "no connection to the server",
+        "could not receive data from server",
+    ];
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => true,
+        Error::DatabaseError(_, info) => OUTAGE_MESSAGES.iter().any(|m| info.message().contains(m)),
+        _ => false,
+    }
+}
+
+/// `?` on a query: a missing row is a 404, an outage a 503, anything else an internal error
+/// with its cause.
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
+            outage if is_outage(&outage) => {
+                AppError::Unavailable(anyhow::Error::new(outage).context("database unavailable"))
+            }
             other => AppError::Internal(anyhow::Error::new(other).context("database query")),
         }
     }
@@ -101,6 +140,7 @@ mod tests {
                 },
                 429,
             ),
+            (AppError::Unavailable(anyhow::anyhow!("down")), 503),
             (AppError::Internal(anyhow::anyhow!("boom")), 500),
         ];
         for (error, status) in cases {
@@ -120,5 +160,24 @@ mod tests {
             AppError::from(diesel::result::Error::NotFound),
             AppError::NotFound
         ));
+    }
+
+    #[test]
+    fn outages_are_told_apart_from_bad_queries() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let sqlite = |message: &str| {
+            Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()))
+        };
+        for outage in [
+            sqlite("attempt to write a readonly database"),
+            sqlite("database or disk is full"),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, Box::new(String::new())),
+        ] {
+            let error = AppError::from(outage);
+            assert_eq!(error.status().as_u16(), 503, "{error:?}");
+            assert_eq!(error.retry_after(), Some(RETRY_UNAVAILABLE_SECS));
+        }
+        let bad = AppError::from(sqlite("no such column: x"));
+        assert_eq!(bad.status().as_u16(), 500);
     }
 }

@@ -3,14 +3,18 @@
 use std::net::{SocketAddr, TcpListener};
 
 use actix_session::SessionMiddleware;
-use actix_session::config::{PersistentSession, TtlExtensionPolicy};
+use actix_session::config::{BrowserSession, TtlExtensionPolicy};
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite, time};
-use actix_web::dev::Server;
-use actix_web::middleware::DefaultHeaders;
-use actix_web::{App, HttpServer, web};
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::api::error::ApiError;
 use crate::auth::csrf::FORM_LIMIT_BYTES;
 use crate::auth::session_store::DbSessionStore;
 use crate::clock::Clock;
@@ -18,8 +22,10 @@ use crate::config::Config;
 use crate::db::{Database, DatabaseUrl};
 use crate::domain::reveal::RevealKey;
 use crate::domain::{housekeeping, secret};
+use crate::error::AppError;
 use crate::repo::secrets;
-use crate::state::{AppState, SESSION_COOKIE};
+use crate::state::{AppState, session_cookie_name};
+use crate::web::error::WebError;
 
 pub struct Application {
     address: SocketAddr,
@@ -30,14 +36,33 @@ pub struct Application {
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// Headers for every response; `DefaultHeaders` leaves alone any a handler set itself.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "same-origin"))
-        .add(("Cache-Control", "no-store"))
+/// One year, and subdomains too (ASVS 14.4.5 asks for at least six months).
+const STRICT_TRANSPORT_SECURITY: (&str, &str) = (
+    "strict-transport-security",
+    "max-age=31536000; includeSubDomains",
+);
+
+/// Headers for every response (names in lower case, as HTTP/2 has them). Secure cookies mean the site is reached over HTTPS, so then
+/// browsers are also told to use nothing else.
+fn security_header_list(https: bool) -> Vec<(&'static str, &'static str)> {
+    let mut headers = vec![
+        ("content-security-policy", CONTENT_SECURITY_POLICY),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        ("cache-control", "no-store"),
+    ];
+    if https {
+        headers.push(STRICT_TRANSPORT_SECURITY);
+    }
+    headers
+}
+
+/// `DefaultHeaders` leaves alone any header a handler set itself.
+fn security_headers(https: bool) -> DefaultHeaders {
+    security_header_list(https)
+        .into_iter()
+        .fold(DefaultHeaders::new(), DefaultHeaders::add)
 }
 
 /// The key that signs session cookies, shared by every instance through the database.
@@ -108,18 +133,48 @@ fn session_middleware(
     key: Key,
     config: &Config,
 ) -> SessionMiddleware<DbSessionStore> {
+    // A browser-session cookie (gone when the browser closes); the row's expiry decides the
+    // idle timeout, which the store pushes back as pages are viewed, at most once a minute.
     let idle = time::Duration::seconds(config.session_idle.num_seconds());
     SessionMiddleware::builder(store, key)
-        .cookie_name(SESSION_COOKIE.to_owned())
+        .cookie_name(session_cookie_name(config.cookie_secure).to_owned())
         .cookie_secure(config.cookie_secure)
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
         .session_lifecycle(
-            PersistentSession::default()
-                .session_ttl(idle)
-                .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+            BrowserSession::default()
+                .state_ttl(idle)
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
         )
         .build()
+}
+
+/// The session middleware fails a request outright when its store cannot reach the database
+/// (an empty 500, bypassing the middleware outside it). That is an outage: answer it like one,
+/// a 503 page or problem+json with `Retry-After`, with the security headers added here.
+async fn session_store_outage(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let is_api = req.path().starts_with("/api/");
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.config.cookie_secure);
+    next.call(req).await.map_err(|e| {
+        let outage = AppError::Unavailable(anyhow::anyhow!("session store: {e}"));
+        let mut response = if is_api {
+            ApiError::from(outage).error_response()
+        } else {
+            WebError::from(outage).error_response()
+        };
+        for (name, value) in security_header_list(https) {
+            response.headers_mut().insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        InternalError::from_response(e, response).into()
+    })
 }
 
 impl Application {
@@ -133,12 +188,13 @@ impl Application {
         let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
         let reveal_key = reveal_key(&config)?;
-        let store = DbSessionStore::new(db.clone(), clock.clone(), config.session_absolute);
+        let store = DbSessionStore::new(db.clone(), clock.clone(), &config);
         spawn_housekeeping(db.clone(), clock.clone(), config.housekeeping_every);
         let state = web::Data::new(AppState {
             db: db.clone(),
             config,
             clock,
+            cookie_key: key.clone(),
             listen_url: format!("http://{address}"),
             reveal_key,
             usage: Default::default(),
@@ -147,16 +203,19 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
-                .wrap(security_headers())
                 .wrap(session_middleware(
                     store.clone(),
                     key.clone(),
                     &state.config,
                 ))
+                .wrap(from_fn(session_store_outage))
+                .wrap(security_headers(state.config.cookie_secure))
                 .wrap(TracingLogger::default())
                 .configure(crate::api::routes)
                 .configure(crate::web::routes)
         })
+        // On SIGTERM or SIGINT: stop accepting, let in-flight requests finish (up to this long).
+        .shutdown_timeout(30)
         .listen(listener)?
         .run();
         Ok(Self {
@@ -174,6 +233,11 @@ impl Application {
     /// The server's database, e.g. to seed demo data before serving.
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    /// Stops the server: with `graceful`, after the requests in flight have been answered.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

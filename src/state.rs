@@ -1,5 +1,7 @@
 //! What every handler and extractor can reach, and the names of the cookies the app sets.
 //! Depends only on configuration, the database and the clock, so any layer may import it.
+use actix_web::cookie::Key;
+
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Database;
@@ -8,6 +10,29 @@ use crate::domain::reveal::RevealKey;
 
 /// The session cookie (actix-session, rows in the `sessions` table).
 pub const SESSION_COOKIE: &str = "pulse_session";
+/// Its name when cookies are `Secure`: browsers accept a `__Host-` cookie only over HTTPS, for
+/// path `/` and without a `Domain`, so no sibling subdomain can set or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-pulse_session";
+
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+pub fn sign_in_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SIGN_IN_COOKIE
+    } else {
+        SIGN_IN_COOKIE
+    }
+}
+/// The signed cookie that carries the sign-in form's CSRF token for a visitor who has no
+/// session yet (`auth::csrf`), with its `__Host-` name when cookies are `Secure`.
+pub const SIGN_IN_COOKIE: &str = "pulse_sign_in";
+pub const SECURE_SIGN_IN_COOKIE: &str = "__Host-pulse_sign_in";
 /// The short-lived cookie that marks the token just issued, for its one first display.
 pub const NEW_TOKEN_COOKIE: &str = "pulse_new_token";
 
@@ -15,6 +40,8 @@ pub struct AppState {
     pub db: Database,
     pub config: Config,
     pub clock: Clock,
+    /// Signs the session cookie and the sign-in form's cookie; shared by every instance.
+    pub cookie_key: Key,
     /// `http://` and the address the server listens on (with the port the OS chose).
     pub listen_url: String,
     /// Seals new tokens for their reveal window; never stored in the database.

@@ -1,3 +1,10 @@
+//! Structured logs to stderr, with anything shaped like a secret redacted from every line on its
+//! way out, whichever field or message carries it: API tokens (`pulse_` and a long base62 run,
+//! e.g. in a query string such as `?access_token=pulse_…`), bearer credentials, and the values of
+//! parameters named like passwords, tokens, secrets, codes and session cookies.
+use std::borrow::Cow;
+use std::io::{IsTerminal, Write};
+
 use tracing_subscriber::EnvFilter;
 
 /// Structured logs to stderr; `PULSE_LOG_FORMAT=json` for one JSON object a line.
@@ -5,10 +12,189 @@ pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        // Colour codes only for a person at a terminal; they would split `name=value` apart.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(|| Redacting(std::io::stderr()));
     if std::env::var("PULSE_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
         builder.init();
+    }
+}
+
+/// Writes what the formatter gives it (one whole line at a time) with secrets redacted.
+struct Redacting<W>(W);
+
+impl<W: Write> Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let line = String::from_utf8_lossy(buf);
+        self.0.write_all(redact(&line).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+const REDACTED: &str = "[redacted]";
+/// Parameter and cookie names (lower case) whose values are secrets.
+const SECRET_NAMES: [&str; 17] = [
+    "password",
+    "current_password",
+    "new_password",
+    "passwd",
+    "token",
+    "access_token",
+    "csrf_token",
+    "secret",
+    "client_secret",
+    "api_key",
+    "apikey",
+    "code",
+    "recovery_code",
+    "pulse_session",
+    "__host-pulse_session",
+    "pulse_sign_in",
+    "pulse_reveal",
+];
+/// How many characters of a token stay: `pulse_` and the first four, as the screen shows it.
+const TOKEN_KEPT: usize = 10;
+/// A base62 run at least this long after `pulse_` is taken for a token.
+const TOKEN_MIN_RUN: usize = 20;
+
+/// `text` with every secret-shaped value replaced by `[redacted]`.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some((start, value)) = next_secret(rest) {
+        out.push_str(&rest[..start]);
+        out.push_str(REDACTED);
+        rest = &rest[start + value..];
+        changed = true;
+    }
+    if !changed {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+fn is_base62(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+/// Where the next secret value starts in `text` and how long it is, in bytes.
+fn next_secret(text: &str) -> Option<(usize, usize)> {
+    [token_at(text), bearer_at(text), named_value_at(text)]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(start, _)| *start)
+}
+
+fn token_at(text: &str) -> Option<(usize, usize)> {
+    text.match_indices("pulse_").find_map(|(at, _)| {
+        let run = text[at + 6..].chars().take_while(|c| is_base62(*c)).count();
+        (run >= TOKEN_MIN_RUN).then_some((at + TOKEN_KEPT, 6 + run - TOKEN_KEPT))
+    })
+}
+
+fn value_len(text: &str) -> usize {
+    text.find(|c: char| c.is_whitespace() || "&\"';,}\\".contains(c))
+        .unwrap_or(text.len())
+}
+
+/// RFC 6750's `b64token`: what a bearer credential is made of.
+fn is_credential(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~+/=".contains(c)
+}
+
+fn bearer_at(text: &str) -> Option<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    lower.match_indices("bearer ").find_map(|(at, _)| {
+        let start = at + "bearer ".len();
+        let len = text[start..]
+            .find(|c: char| !is_credential(c))
+            .unwrap_or(text.len() - start);
+        (len >= 8).then_some((start, len))
+    })
+}
+
+/// `name=value` or `"name":"value"` where `name` is one of `SECRET_NAMES` as a whole word.
+fn named_value_at(text: &str) -> Option<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let word_start = |at: usize| {
+        !lower[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    };
+    SECRET_NAMES
+        .iter()
+        .flat_map(|name| {
+            lower
+                .match_indices(name)
+                .filter(move |(at, _)| word_start(*at))
+                .map(move |(at, _)| at + name.len())
+        })
+        .filter_map(|after| {
+            let rest = &text[after..];
+            let separator = ["=", "\":\"", "\":"]
+                .into_iter()
+                .find(|s| rest.starts_with(s))?;
+            let start = after + separator.len();
+            let len = value_len(&text[start..]);
+            (len > 0 && !text[start..].starts_with(REDACTED)).then_some((start, len))
+        })
+        .min_by_key(|(start, _)| *start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "pulse_8Hq2x7Vb0n3Kc5Zr1Tq9Wm4Ls6Py2Ed8Gf0Jh3Ua5Bc7Xk1Q2w3E4";
+
+    #[test]
+    fn tokens_anywhere_keep_only_their_public_prefix() {
+        let line = format!("GET /api/v1/whoami?access_token={TOKEN} 200");
+        let clean = redact(&line);
+        assert!(!clean.contains(&TOKEN[10..20]), "{clean}");
+        assert!(
+            clean.starts_with("GET /api/v1/whoami?access_token="),
+            "{clean}"
+        );
+        let bare = format!("leaked {TOKEN} here");
+        assert_eq!(redact(&bare), "leaked pulse_8Hq2[redacted] here");
+        // The display prefix alone is no secret.
+        assert_eq!(redact("token prefix pulse_8Hq2"), "token prefix pulse_8Hq2");
+    }
+
+    #[test]
+    fn named_secrets_and_bearer_credentials_are_redacted() {
+        for (line, secret) in [
+            (
+                "http.target=/login?password=hunter2hunter2&x=1",
+                "hunter2hunter2",
+            ),
+            ("{\"password\":\"s3cret-value\"}", "s3cret-value"),
+            ("authorization: Bearer abc.def.ghi", "abc.def.ghi"),
+            ("csrf_token=AbC123xyz next=/", "AbC123xyz"),
+            ("cookie: pulse_session=QWERTY123; other=1", "QWERTY123"),
+            ("totp code=123456", "123456"),
+            ("current_password=p4ss&new_password=w0rd", "w0rd"),
+        ] {
+            let clean = redact(line);
+            assert!(!clean.contains(secret), "{line} -> {clean}");
+            assert!(clean.contains(REDACTED), "{line} -> {clean}");
+        }
+        for plain in [
+            "user_id=3 signed in",
+            "http.status_code=401 otel.status_code=\"OK\"",
+            "This API requires a token: send it as `Authorization: Bearer <token>`.",
+        ] {
+            assert!(matches!(redact(plain), Cow::Borrowed(_)), "{plain}");
+        }
     }
 }

@@ -12,6 +12,7 @@ const PAGES = [
   ["owner@acme.example", "/orgs/acme/import", "import-feedback"],
   ["owner@acme.example", "/orgs/acme/api-docs", "api-docs"],
   ["owner@acme.example", "/orgs/acme/connect", "connect-reports"],
+  ["owner@acme.example", "/account", "account-sessions"],
   ["owner@acme.example", "/account/password", "change-password"],
   ["member@acme.example", "/orgs/acme", "org-home-member"],
   ["staff@pulse.example", "/staff/orgs", "staff-console-demo"],

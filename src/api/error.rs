@@ -86,6 +86,7 @@ impl ApiError {
                 AppError::Invalid(_) => "invalid_request",
                 AppError::Conflict(_) => "conflict",
                 AppError::TooManyAttempts { .. } => "rate_limited",
+                AppError::Unavailable(_) => "unavailable",
                 AppError::Internal(_) => "internal_error",
             },
         }
@@ -127,6 +128,10 @@ impl ResponseError for ApiError {
             ApiError::App(AppError::Internal(cause)) => {
                 tracing::error!(error = ?cause, "API request failed");
                 "The server could not complete the request.".to_owned()
+            }
+            ApiError::App(e @ AppError::Unavailable(cause)) => {
+                tracing::warn!(error = ?cause, "API request refused: service unavailable");
+                e.to_string()
             }
             other => other.to_string(),
         };

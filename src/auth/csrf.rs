@@ -1,9 +1,14 @@
 //! CSRF defence for every state-changing form: a per-session token in a hidden `csrf_token`
 //! field, compared in constant time, plus a same-origin check of `Origin` (or `Referer`).
+//!
+//! A visitor who is not signed in has no session, and gets none just for looking at the sign-in
+//! form (a session row per cookieless request would let anyone fill the table): that form's
+//! token travels in a signed cookie instead, and the form must carry the same value.
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
+use actix_web::cookie::{Cookie, CookieJar, SameSite, time};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
@@ -14,6 +19,7 @@ use crate::auth::origin::public_origin;
 use crate::auth::session_store::remember;
 use crate::domain::secret;
 use crate::error::AppError;
+use crate::state::{AppState, sign_in_cookie_name};
 
 const SESSION_KEY: &str = "csrf_token";
 /// Forms here are small; anything larger is refused before parsing.
@@ -29,9 +35,62 @@ pub fn token(session: &Session) -> Result<String, AppError> {
     Ok(fresh)
 }
 
-/// Forgets the session's form token, so that the next page gets a fresh one (at sign-in).
+/// Forgets the session's form token, so that the next page gets a fresh one (at sign-in and
+/// after a password change).
 pub fn forget(session: &Session) {
     session.remove(SESSION_KEY);
+}
+
+/// The sign-in form's token from the request's signed cookie, if it has a genuine one.
+fn sign_in_token(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let name = sign_in_cookie_name(state.config.cookie_secure);
+    let mut jar = CookieJar::new();
+    jar.add_original(req.cookie(name)?);
+    jar.signed(&state.cookie_key)
+        .get(name)
+        .map(|c| c.value().to_owned())
+}
+
+/// The token for a sign-in form, and the signed cookie that must come back with it unless the
+/// browser already has a session (whose token it then is). The visitor's current cookie token is
+/// kept if it has one, so several tabs keep working.
+pub fn sign_in_form(req: &HttpRequest, state: &AppState) -> (String, Option<Cookie<'static>>) {
+    if let Ok(Some(token)) = req.get_session().get::<String>(SESSION_KEY) {
+        return (token, None);
+    }
+    let token = sign_in_token(req, state).unwrap_or_else(|| secret::random_base62(43));
+    let name = sign_in_cookie_name(state.config.cookie_secure);
+    let cookie = Cookie::build(name, token.clone())
+        .path("/")
+        .http_only(true)
+        .secure(state.config.cookie_secure)
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::hours(1))
+        .finish();
+    let mut jar = CookieJar::new();
+    jar.signed_mut(&state.cookie_key).add(cookie);
+    let signed = jar.get(name).cloned();
+    (token, signed)
+}
+
+/// Clears the sign-in form's cookie once the visitor has a session.
+pub fn sign_in_cookie_removal(state: &AppState) -> Cookie<'static> {
+    let mut cookie = Cookie::build(sign_in_cookie_name(state.config.cookie_secure), "")
+        .path("/")
+        .secure(state.config.cookie_secure)
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// The token this request's form must carry: the session's, or for a visitor without one, the
+/// sign-in cookie's.
+fn expected_token(req: &HttpRequest) -> Option<String> {
+    if let Ok(Some(token)) = req.get_session().get::<String>(SESSION_KEY) {
+        return Some(token);
+    }
+    let state = req.app_data::<web::Data<AppState>>()?;
+    sign_in_token(req, state)
 }
 
 /// A url-encoded form whose CSRF token and origin have been checked.
@@ -76,9 +135,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             }
             let submitted: TokenField = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| AppError::invalid("The form is malformed."))?;
-            let session = req.get_session();
-            let expected = session.get::<String>(SESSION_KEY).ok().flatten();
-            let valid = match (submitted.csrf_token, expected) {
+            let valid = match (submitted.csrf_token, expected_token(&req)) {
                 (Some(given), Some(expected)) => {
                     bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
                 }

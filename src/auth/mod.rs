@@ -7,4 +7,5 @@ pub mod extractors;
 pub mod origin;
 pub mod session_marker;
 pub mod session_store;
+pub mod sign_in;
 pub mod sudo;

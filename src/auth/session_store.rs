@@ -12,6 +12,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::clock::Clock;
+use crate::config::Config;
 use crate::db::Database;
 use crate::domain::secret;
 use crate::error::AppError;
@@ -19,6 +20,19 @@ use crate::repo::sessions::{self, SessionData};
 
 /// Key in the session state holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
+/// Between the right password and the second factor: the user (not signed in yet) and where
+/// to go afterwards.
+pub const PENDING_USER_KEY: &str = "pending_user_id";
+pub const PENDING_NEXT_KEY: &str = "pending_next";
+/// Keys for what the account page shows about a session: a random handle to end it by (the
+/// row id is the digest of the cookie's key and stays out of pages), the browser's
+/// `User-Agent`, and the address it signed in from. Copied into columns when the row is written.
+pub const HANDLE_KEY: &str = "handle";
+pub const DEVICE_KEY: &str = "device";
+pub const ADDR_KEY: &str = "client_addr";
+/// A page view pushes the session's expiry back at most this often, so reading pages does not
+/// mean writing the session row every time; the idle timeout is right to within this.
+pub const EXTEND_AT_MOST_EVERY: Duration = Duration::minutes(1);
 
 /// Stores `value` under `key` in the session's state.
 pub fn remember<T: Serialize>(session: &Session, key: &str, value: &T) -> Result<(), AppError> {
@@ -32,15 +46,17 @@ pub fn remember<T: Serialize>(session: &Session, key: &str, value: &T) -> Result
 pub struct DbSessionStore {
     db: Database,
     clock: Clock,
+    idle_timeout: Duration,
     absolute_lifetime: Duration,
 }
 
 impl DbSessionStore {
-    pub fn new(db: Database, clock: Clock, absolute_lifetime: Duration) -> Self {
+    pub fn new(db: Database, clock: Clock, config: &Config) -> Self {
         Self {
             db,
             clock,
-            absolute_lifetime,
+            idle_timeout: config.session_idle,
+            absolute_lifetime: config.session_absolute,
         }
     }
 
@@ -49,9 +65,13 @@ impl DbSessionStore {
     }
 
     fn row(&self, state: &State, ttl: &CookieDuration) -> serde_json::Result<Row> {
+        let text = |key| state.get(key).and_then(|v| serde_json::from_str(v).ok());
         Ok(Row {
             json: serde_json::to_string(state)?,
             user_id: user_id_of(state),
+            handle: text(HANDLE_KEY),
+            device: text(DEVICE_KEY),
+            client_addr: text(ADDR_KEY),
             expires_at: self.expiry(ttl),
         })
     }
@@ -65,6 +85,10 @@ impl DbSessionStore {
                     user_id: row.user_id,
                     state: &row.json,
                     expires_at: row.expires_at,
+                    handle: row.handle.as_deref(),
+                    device: row.device.as_deref(),
+                    client_addr: row.client_addr.as_deref(),
+                    last_seen_at: now,
                 };
                 Ok(match how {
                     Write::Insert => sessions::insert(conn, &id, &data, now).map(|()| 1)?,
@@ -80,6 +104,9 @@ impl DbSessionStore {
 struct Row {
     json: String,
     user_id: Option<i32>,
+    handle: Option<String>,
+    device: Option<String>,
+    client_addr: Option<String>,
     expires_at: NaiveDateTime,
 }
 
@@ -103,13 +130,26 @@ fn new_key() -> SessionKey {
 }
 
 impl SessionStore for DbSessionStore {
+    /// Loads a live session and, at most once a minute, pushes its idle expiry back. That push
+    /// is best effort: when the database cannot be written (read-only, disk full) pages that
+    /// only read still work, and the session merely expires on time.
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         let id = row_id(session_key);
         let now = self.clock.now();
         let created_after = now - self.absolute_lifetime;
+        let extended = now + self.idle_timeout;
         let raw = self
             .db
-            .run(move |conn| Ok(sessions::load(conn, &id, now, created_after)?))
+            .run(move |conn| {
+                let row = sessions::load(conn, &id, now, created_after)?;
+                if let Some((_, expires_at)) = &row
+                    && *expires_at < extended - EXTEND_AT_MOST_EVERY
+                    && let Err(e) = sessions::touch(conn, &id, extended, now)
+                {
+                    tracing::warn!(error = %e, "could not extend a session");
+                }
+                Ok(row.map(|(json, _)| json))
+            })
             .await
             .map_err(|e| LoadError::Other(e.into()))?;
         raw.map(|json| serde_json::from_str(&json))
@@ -158,8 +198,9 @@ impl SessionStore for DbSessionStore {
     ) -> anyhow::Result<()> {
         let id = row_id(session_key);
         let expires_at = self.expiry(ttl);
+        let now = self.clock.now();
         self.db
-            .run(move |conn| Ok(sessions::touch(conn, &id, expires_at)?))
+            .run(move |conn| Ok(sessions::touch(conn, &id, expires_at, now)?))
             .await?;
         Ok(())
     }

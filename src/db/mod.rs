@@ -90,8 +90,11 @@ impl Database {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 10,
         };
+        // A request waits at most this long for a connection before it gets a 503: long enough
+        // to ride out a burst, short enough that an outage is reported rather than hung on.
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
+            .connection_timeout(std::time::Duration::from_secs(5))
             .build(ConnectionManager { url: url.clone() })?;
         Ok(Self { pool, url })
     }
@@ -123,8 +126,9 @@ impl Database {
     }
 
     /// Runs `work` with a pooled connection on actix's blocking thread pool, so that diesel's
-    /// synchronous calls never stall the async workers. A pool or worker failure becomes
-    /// `AppError::Internal` here, with its cause.
+    /// synchronous calls never stall the async workers. No connection to be had (the database
+    /// is down, or every connection stayed busy) is `AppError::Unavailable`; a worker failure
+    /// `AppError::Internal`; both keep their cause.
     pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
@@ -132,7 +136,9 @@ impl Database {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get().context("database connection pool")?;
+            let mut conn = pool.get().map_err(|e| {
+                AppError::Unavailable(anyhow::Error::new(e).context("database pool"))
+            })?;
             work(&mut conn)
         })
         .await

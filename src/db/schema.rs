@@ -7,6 +7,18 @@ diesel::table! {
         password_hash -> Text,
         is_staff -> Integer,
         created_at -> Timestamp,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_digest -> Text,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -38,6 +50,10 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        handle -> Nullable<Text>,
+        device -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 
@@ -139,6 +155,7 @@ diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(clients -> organisations (organisation_id));
 diesel::joinable!(token_clients -> api_tokens (token_id));
 diesel::joinable!(feedback -> clients (client_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -153,4 +170,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     feedback,
     rate_limits,
     token_clients,
+    recovery_codes,
 );

@@ -3,7 +3,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
 
 use crate::db::DbConn;
-use crate::domain::password::{self, MIN_PASSWORD_CHARS, Password};
+use crate::domain::password::{self, Password};
 use crate::domain::role::Role;
 use crate::domain::slug::parse_name;
 use crate::error::AppError;
@@ -49,7 +49,7 @@ pub fn create_or_find_user(
         return Ok((existing, false));
     }
     let name = parse_name(account.name, "name")?;
-    check_new_password(account.password)?;
+    password::check_new(account.password, &[&email, &name])?;
     let password_hash = password::hash(account.password)?;
     let user = users::insert(
         conn,
@@ -78,15 +78,6 @@ pub fn add_to_organisation(
     Ok(())
 }
 
-fn check_new_password(password: &Password) -> Result<(), AppError> {
-    if password.expose().chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid(format!(
-            "The password must be at least {MIN_PASSWORD_CHARS} characters."
-        )));
-    }
-    Ok(())
-}
-
 /// Changes a password after checking the current one (throttled like signing in), and ends
 /// every session of the user: whoever else held one (a stolen cookie, a forgotten laptop) is
 /// signed out.
@@ -97,8 +88,8 @@ pub fn change_password(
     addr: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    confirm_password(conn, user_id, current, addr, now)?;
-    check_new_password(new)?;
+    let user = confirm_password(conn, user_id, current, addr, now)?;
+    password::check_new(new, &[&user.email, &user.name])?;
     let password_hash = password::hash(new)?;
     conn.transaction(|conn| {
         users::set_password_hash(conn, user_id, &password_hash)?;
@@ -149,9 +140,29 @@ fn check_throttle(
     Ok(())
 }
 
-/// Verifies `password` for the account `email` (`user`, if it exists) unless the account or
-/// the address is locked; a wrong password counts towards both locks, a right one clears the
-/// account's. Runs argon2 (against a dummy hash for unknown accounts, so timing reveals nothing).
+/// Runs `check` (of a password or a second-factor code) for the account `email` unless the
+/// account or the address is locked; a failed check counts towards both locks, a passed one
+/// clears the account's.
+pub fn throttled(
+    conn: &mut DbConn,
+    email: &str,
+    addr: &str,
+    now: NaiveDateTime,
+    check: impl FnOnce(&mut DbConn) -> Result<bool, AppError>,
+) -> Result<bool, AppError> {
+    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS, now)?;
+    check_throttle(conn, &account_key(email), MAX_FAILURES_PER_ACCOUNT, now)?;
+    if check(conn)? {
+        login_failures::clear(conn, &account_key(email))?;
+        return Ok(true);
+    }
+    login_failures::record(conn, &account_key(email), now)?;
+    login_failures::record(conn, &address_key(addr), now)?;
+    Ok(false)
+}
+
+/// Verifies `password` for the account `email` (`user`, if it exists), throttled. Runs argon2
+/// (against a dummy hash for unknown accounts, so timing reveals nothing).
 fn verify_throttled(
     conn: &mut DbConn,
     email: &str,
@@ -160,15 +171,9 @@ fn verify_throttled(
     addr: &str,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS, now)?;
-    check_throttle(conn, &account_key(email), MAX_FAILURES_PER_ACCOUNT, now)?;
-    if password::verify(password, user.map(|u| u.password_hash.as_str())) {
-        login_failures::clear(conn, &account_key(email))?;
-        return Ok(true);
-    }
-    login_failures::record(conn, &account_key(email), now)?;
-    login_failures::record(conn, &address_key(addr), now)?;
-    Ok(false)
+    throttled(conn, email, addr, now, |_| {
+        password::verify(password, user.map(|u| u.password_hash.as_str()))
+    })
 }
 
 /// Signs in with email and password. Runs argon2, so call it on the blocking pool.

@@ -1,10 +1,12 @@
-//! Passwords as typed (a secret value) and their argon2id hashes.
+//! Passwords as typed (a secret value), the policy new ones must meet, and their argon2id
+//! hashes.
 use std::sync::LazyLock;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
+use crate::domain::gate::Gate;
 use crate::error::AppError;
 
 /// A password as typed: never printed, never logged.
@@ -26,7 +28,40 @@ impl std::fmt::Debug for Password {
     }
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Refuses a new password that is too short, too long, or easy to guess: zxcvbn estimates the
+/// guesses an attacker needs from dictionaries of common passwords, names and words, keyboard
+/// patterns, and `context` (the account's email and name); scores below 3 are refused.
+pub fn check_new(password: &Password, context: &[&str]) -> Result<(), AppError> {
+    let length = password.expose().chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&length) {
+        return Err(AppError::invalid(format!(
+            "The password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters long."
+        )));
+    }
+    let estimate = zxcvbn::zxcvbn(password.expose(), context);
+    if estimate.score() < zxcvbn::Score::Three {
+        let hint = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        return Err(AppError::invalid(format!(
+            "That password is too easy to guess{hint}. Try a few unrelated words, or a longer phrase."
+        )));
+    }
+    Ok(())
+}
+
+/// argon2 at once: each run takes 19 MiB and a core for tens of milliseconds, so a flood of
+/// sign-in or password guesses must queue for the cores (and a longer flood be refused) rather
+/// than run them all at once and exhaust memory.
+static ARGON2: LazyLock<Gate> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    Gate::new(cores, 64)
+});
 
 /// argon2id with OWASP's recommended parameters (19 MiB, 2 iterations, 1 lane).
 fn hasher() -> Argon2<'static> {
@@ -35,6 +70,10 @@ fn hasher() -> Argon2<'static> {
 }
 
 pub fn hash(password: &Password) -> Result<String, AppError> {
+    ARGON2.run(|| hash_now(password))?
+}
+
+fn hash_now(password: &Password) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
     let hashed = hasher()
         .hash_password(password.expose().as_bytes(), &salt)
@@ -43,19 +82,22 @@ pub fn hash(password: &Password) -> Result<String, AppError> {
 }
 
 /// Verifies against `stored`, or against a dummy hash when the account does not exist, so that
-/// the response time does not reveal which emails have accounts.
-pub fn verify(password: &Password, stored: Option<&str>) -> bool {
+/// the response time does not reveal which emails have accounts. `Unavailable` when too many
+/// verifications are already queued.
+pub fn verify(password: &Password, stored: Option<&str>) -> Result<bool, AppError> {
     static DUMMY: LazyLock<String> = LazyLock::new(|| {
-        hash(&Password::new(crate::domain::secret::random_base62(24))).expect("dummy hash")
+        hash_now(&Password::new(crate::domain::secret::random_base62(24))).expect("dummy hash")
     });
     let candidate = stored.unwrap_or(DUMMY.as_str());
     let Ok(parsed) = PasswordHash::new(candidate) else {
-        return false;
+        return Ok(false);
     };
-    hasher()
-        .verify_password(password.expose().as_bytes(), &parsed)
-        .is_ok()
-        && stored.is_some()
+    let matches = ARGON2.run(|| {
+        hasher()
+            .verify_password(password.expose().as_bytes(), &parsed)
+            .is_ok()
+    })?;
+    Ok(matches && stored.is_some())
 }
 
 #[cfg(test)]
@@ -66,14 +108,32 @@ mod tests {
     fn verifies_only_the_right_password() {
         let stored = hash(&Password::new("correct horse battery".into())).unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify(
-            &Password::new("correct horse battery".into()),
-            Some(&stored)
-        ));
-        assert!(!verify(&Password::new("wrong".into()), Some(&stored)));
-        assert!(!verify(
-            &Password::new("correct horse battery".into()),
-            None
-        ));
+        let check = |password: &str, stored| verify(&Password::new(password.into()), stored);
+        assert!(check("correct horse battery", Some(&stored)).unwrap());
+        assert!(!check("wrong", Some(&stored)).unwrap());
+        assert!(!check("correct horse battery", None).unwrap());
+    }
+
+    #[test]
+    fn new_passwords_must_be_long_enough_and_hard_to_guess() {
+        let check = |p: &str| check_new(&Password::new(p.into()), &["ann@example.com", "Ann"]);
+        assert!(check("correct horse battery staple").is_ok());
+        assert!(check("Vq8#t2LmZx!9").is_ok(), "12 random characters");
+        for (weak, why) in [
+            ("short1!Aa", "under 12"),
+            ("password1234", "common"),
+            ("qwertyuiop123", "keyboard walk"),
+            ("aaaaaaaaaaaaaaaa", "repeats"),
+            ("ann@example.com1", "the account's own email"),
+            ("123456789012", "digits"),
+        ] {
+            assert!(check(weak).is_err(), "{weak:?} is {why}");
+        }
+        assert!(check(&"Vq8#t2LmZx!9".repeat(11)).is_err(), "over 128");
+        let message = check("password1234").unwrap_err().to_string();
+        assert!(
+            message.starts_with("That password is too easy to guess"),
+            "{message}"
+        );
     }
 }

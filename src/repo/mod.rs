@@ -7,6 +7,7 @@ pub mod login_failures;
 pub mod memberships;
 pub mod organisations;
 pub mod rate_limits;
+pub mod recovery_codes;
 pub mod secrets;
 pub mod sessions;
 pub mod token_clients;

@@ -4,18 +4,19 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::sessions;
 
-/// `id` is the SHA-256 digest of the cookie's session key, never the key itself.
+/// A live session's state and when it expires. `id` is the SHA-256 digest of the cookie's
+/// session key, never the key itself.
 pub fn load(
     conn: &mut DbConn,
     id: &str,
     now: NaiveDateTime,
     created_after: NaiveDateTime,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<(String, NaiveDateTime)>> {
     sessions::table
         .find(id)
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::created_at.gt(created_after))
-        .select(sessions::state)
+        .select((sessions::state, sessions::expires_at))
         .first(conn)
         .optional()
 }
@@ -27,6 +28,10 @@ pub struct SessionData<'a> {
     pub user_id: Option<i32>,
     pub state: &'a str,
     pub expires_at: NaiveDateTime,
+    pub handle: Option<&'a str>,
+    pub device: Option<&'a str>,
+    pub client_addr: Option<&'a str>,
+    pub last_seen_at: NaiveDateTime,
 }
 
 pub fn insert(
@@ -57,9 +62,18 @@ pub fn update(
     .execute(conn)
 }
 
-pub fn touch(conn: &mut DbConn, id: &str, expires_at: NaiveDateTime) -> QueryResult<usize> {
+/// Pushes back the expiry of a session seen at `now`.
+pub fn touch(
+    conn: &mut DbConn,
+    id: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(sessions::table.find(id))
-        .set(sessions::expires_at.eq(expires_at))
+        .set((
+            sessions::expires_at.eq(expires_at),
+            sessions::last_seen_at.eq(now),
+        ))
         .execute(conn)
 }
 
@@ -74,4 +88,60 @@ pub fn delete_for_user(conn: &mut DbConn, user_id: i32) -> QueryResult<usize> {
 
 pub fn delete_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
+}
+
+/// One of a user's live sessions, as the account page lists it.
+#[derive(Queryable, Debug)]
+pub struct SessionSummary {
+    pub handle: Option<String>,
+    pub device: Option<String>,
+    pub client_addr: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: Option<NaiveDateTime>,
+}
+
+/// The user's live sessions, most recently seen first.
+pub fn of_user(
+    conn: &mut DbConn,
+    user_id: i32,
+    now: NaiveDateTime,
+    created_after: NaiveDateTime,
+) -> QueryResult<Vec<SessionSummary>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::created_at.gt(created_after))
+        .order((sessions::last_seen_at.desc(), sessions::created_at.desc()))
+        .select((
+            sessions::handle,
+            sessions::device,
+            sessions::client_addr,
+            sessions::created_at,
+            sessions::last_seen_at,
+        ))
+        .load(conn)
+}
+
+/// Ends the user's session `handle`; 0 when there is none (or it is someone else's).
+pub fn delete_by_handle(conn: &mut DbConn, user_id: i32, handle: &str) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::handle.eq(handle)),
+    )
+    .execute(conn)
+}
+
+/// Ends every session of the user but the one `keep`.
+pub fn delete_others(conn: &mut DbConn, user_id: i32, keep: &str) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::handle.ne(keep).or(sessions::handle.is_null())),
+    )
+    .execute(conn)
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    sessions::table.count().get_result(conn)
 }

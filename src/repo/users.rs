@@ -13,15 +13,26 @@ pub struct User {
     pub password_hash: String,
     pub is_staff: i32,
     pub created_at: NaiveDateTime,
+    /// The TOTP secret (base32) once two-factor sign-in is on; a secret like the password hash.
+    pub totp_secret: Option<String>,
+    pub totp_enabled_at: Option<NaiveDateTime>,
+    /// The last TOTP time step accepted: a code is good once.
+    pub totp_last_step: Option<i32>,
 }
 
 impl User {
     pub fn is_staff(&self) -> bool {
         self.is_staff != 0
     }
+
+    /// Whether signing in takes a second factor: staff always (they enrol at their next sign-in
+    /// if they have not yet), anyone else once they have turned it on.
+    pub fn needs_second_factor(&self) -> bool {
+        self.is_staff() || self.totp_secret.is_some()
+    }
 }
 
-// The password hash is a secret: keep it out of debug output and logs.
+// The password hash and TOTP secret are secrets: keep them out of debug output and logs.
 impl std::fmt::Debug for User {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("User")
@@ -74,4 +85,45 @@ pub fn set_password_hash(conn: &mut DbConn, id: i32, password_hash: &str) -> Que
     diesel::update(users::table.find(id))
         .set(users::password_hash.eq(password_hash))
         .execute(conn)
+}
+
+/// Turns two-factor sign-in on with `secret` (base32), accepting time step `step` as used.
+pub fn enable_totp(
+    conn: &mut DbConn,
+    id: i32,
+    secret: &str,
+    step: i32,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::totp_secret.eq(secret),
+            users::totp_enabled_at.eq(at),
+            users::totp_last_step.eq(step),
+        ))
+        .execute(conn)
+}
+
+pub fn disable_totp(conn: &mut DbConn, id: i32) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::totp_secret.eq(None::<String>),
+            users::totp_enabled_at.eq(None::<NaiveDateTime>),
+            users::totp_last_step.eq(None::<i32>),
+        ))
+        .execute(conn)
+}
+
+/// Records time step `step` as used, unless it (or a later one) already was: 0 then, so of two
+/// concurrent uses of one code only one succeeds.
+pub fn use_totp_step(conn: &mut DbConn, id: i32, step: i32) -> QueryResult<usize> {
+    diesel::update(
+        users::table.find(id).filter(
+            users::totp_last_step
+                .lt(step)
+                .or(users::totp_last_step.is_null()),
+        ),
+    )
+    .set(users::totp_last_step.eq(step))
+    .execute(conn)
 }

@@ -1,14 +1,13 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::SignedIn;
-use crate::auth::session_store::{USER_ID_KEY, remember};
-use crate::auth::{session_marker, sudo};
+use crate::auth::sign_in::start_session;
 use crate::domain::accounts;
 use crate::domain::password::Password;
 use crate::error::AppError;
@@ -50,6 +49,7 @@ pub struct PasswordForm {
 }
 
 pub async fn change(
+    req: HttpRequest,
     signed_in: SignedIn,
     ClientAddr(addr): ClientAddr,
     session: Session,
@@ -60,17 +60,16 @@ pub async fn change(
     let current = Password::new(form.current_password);
     let new = Password::new(form.new_password);
     let now = state.clock.now();
+    let from = addr.clone();
     let changed = state
         .db
         .run(move |conn| accounts::change_password(conn, user_id, (&current, &new), &addr, now))
         .await;
     match changed {
         Ok(()) => {
-            // Every session row is gone, this one included; carry on in a fresh one.
-            session.renew();
-            remember(&session, USER_ID_KEY, &user_id)?;
-            sudo::confirmed(&session, now)?;
-            session_marker::start(&session)?;
+            // Every session row is gone, this one included; carry on in a fresh one, with a
+            // fresh form token.
+            start_session(&req, &session, user_id, &from, now)?;
             tracing::info!(user_id, "password changed; other sessions ended");
             Ok(see_other("/"))
         }

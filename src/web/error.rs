@@ -48,6 +48,7 @@ fn title_of(status: StatusCode) -> &'static str {
         404 => "Not found",
         409 => "Changed meanwhile",
         429 => "Too many attempts",
+        503 => "Temporarily unavailable",
         _ => "Something went wrong",
     }
 }
@@ -75,11 +76,16 @@ fn error_page(
 }
 
 fn app_response(e: &AppError) -> HttpResponse {
-    let message = if let AppError::Internal(cause) = e {
-        tracing::error!(error = ?cause, "request failed");
-        "The server could not complete the request. Please try again.".to_owned()
-    } else {
-        e.to_string()
+    let message = match e {
+        AppError::Internal(cause) => {
+            tracing::error!(error = ?cause, "request failed");
+            "The server could not complete the request. Please try again.".to_owned()
+        }
+        AppError::Unavailable(cause) => {
+            tracing::warn!(error = ?cause, "request refused: service unavailable");
+            e.to_string()
+        }
+        _ => e.to_string(),
     };
     error_page(e.status(), title_of(e.status()), message, e.retry_after())
 }

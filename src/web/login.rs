@@ -1,13 +1,15 @@
 use actix_session::Session;
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use anyhow::Context;
 use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::{self, CsrfForm};
-use crate::auth::session_store::{USER_ID_KEY, remember};
-use crate::auth::{session_marker, sudo};
+use crate::auth::session_store::{PENDING_NEXT_KEY, PENDING_USER_KEY, remember};
+use crate::auth::sign_in::{landing, start_session};
 use crate::domain::accounts;
 use crate::domain::password::Password;
 use crate::error::AppError;
@@ -30,28 +32,59 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths: never `//evil.example` or an absolute URL.
+/// Only same-site paths: never `//evil.example`, an absolute URL, or anything a browser would
+/// first clean up into one (it drops tabs and newlines, so `/\t/evil.example` is
+/// `//evil.example`, and reads `\` as `/`). Only visible ASCII is let through, which also keeps
+/// the `Location` header valid.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
     }
 }
 
+/// The sign-in page, with the form's cookie when the visitor has no session.
+fn login_page(
+    req: &HttpRequest,
+    state: &AppState,
+    page: LoginPage,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let (csrf_token, cookie) = csrf::sign_in_form(req, state);
+    let response = render_with_status(&LoginPage { csrf_token, ..page }, status)?;
+    match cookie {
+        Some(cookie) => with_cookie(response, &cookie),
+        None => Ok(response),
+    }
+}
+
+fn with_cookie(mut response: HttpResponse, cookie: &Cookie) -> Result<HttpResponse, WebError> {
+    response
+        .add_cookie(cookie)
+        .context("setting the sign-in cookie")
+        .map_err(AppError::from)?;
+    Ok(response)
+}
+
 pub async fn form(
-    session: Session,
+    req: HttpRequest,
+    state: web::Data<AppState>,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, WebError> {
     let page = LoginPage {
         nav: None,
-        csrf_token: csrf::token(&session)?,
+        csrf_token: String::new(),
         email: String::new(),
         next: safe_next(query.next.as_deref()),
         error: None,
     };
-    render_with_status(&page, StatusCode::OK)
+    login_page(&req, &state, page, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -62,6 +95,7 @@ pub struct LoginForm {
 }
 
 pub async fn submit(
+    req: HttpRequest,
     ClientAddr(addr): ClientAddr,
     session: Session,
     state: web::Data<AppState>,
@@ -70,38 +104,38 @@ pub async fn submit(
     let email = form.email.clone();
     let password = Password::new(form.password);
     let now = state.clock.now();
+    let signed_in_from = addr.clone();
     let outcome = state
         .db
         .run(move |conn| accounts::authenticate(conn, &email, &password, &addr, now))
         .await;
     let next = safe_next(form.next.as_deref());
     match outcome {
-        Ok(user) => {
-            // A fresh session id at sign-in defeats session fixation.
+        Ok(user) if user.needs_second_factor() => {
+            // A fresh session that signs no one in yet: it only lets the second factor be given.
             session.renew();
-            remember(&session, USER_ID_KEY, &user.id)?;
-            sudo::confirmed(&session, now)?;
-            session_marker::start(&session)?;
-            csrf::forget(&session);
+            remember(&session, PENDING_USER_KEY, &user.id)?;
+            remember(&session, PENDING_NEXT_KEY, &next)?;
+            tracing::info!(user_id = user.id, "password accepted; second factor next");
+            let second = see_other("/login/two-factor");
+            with_cookie(second, &csrf::sign_in_cookie_removal(&state))
+        }
+        Ok(user) => {
+            start_session(&req, &session, user.id, &signed_in_from, now)?;
             tracing::info!(user_id = user.id, "signed in");
-            // Staff work in the console; anyone asked to sign in on the way somewhere goes there.
-            let next = if next == "/" && user.is_staff() {
-                "/staff/orgs".to_owned()
-            } else {
-                next
-            };
-            Ok(see_other(&next))
+            let next = landing(next, user.is_staff());
+            with_cookie(see_other(&next), &csrf::sign_in_cookie_removal(&state))
         }
         Err(AppError::Invalid(message)) => {
             tracing::info!("sign-in failed");
             let page = LoginPage {
                 nav: None,
-                csrf_token: csrf::token(&session)?,
+                csrf_token: String::new(),
                 email: form.email,
                 next,
                 error: Some(message),
             };
-            render_with_status(&page, StatusCode::UNAUTHORIZED)
+            login_page(&req, &state, page, StatusCode::UNAUTHORIZED)
         }
         Err(other) => Err(other.into()),
     }

@@ -4,6 +4,7 @@ pub mod analytics;
 pub mod api_docs;
 pub mod api_settings;
 pub mod connect;
+pub mod device;
 pub mod error;
 pub mod feedback_import;
 pub mod health;
@@ -12,9 +13,11 @@ pub mod layout;
 pub mod login;
 pub mod markdown;
 pub mod orgs;
+pub mod sessions;
 pub mod staff;
 pub mod sudo;
 pub mod time;
+pub mod two_factor;
 
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
@@ -37,7 +40,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/", web::get().to(home::show))
     .route("/login", web::get().to(login::form))
     .route("/login", web::post().to(login::submit))
+    .route("/login/two-factor", web::get().to(two_factor::form))
+    .route("/login/two-factor", web::post().to(two_factor::submit))
     .route("/logout", web::post().to(login::logout))
+    .route("/account/two-factor", web::get().to(two_factor::settings))
+    .route("/account/two-factor", web::post().to(two_factor::enable))
+    .route(
+        "/account/two-factor/disable",
+        web::post().to(two_factor::disable),
+    )
+    .route("/account", web::get().to(sessions::show))
+    .route("/account/sessions/end", web::post().to(sessions::end))
+    .route(
+        "/account/sessions/end-others",
+        web::post().to(sessions::end_others),
+    )
     .route("/account/password", web::get().to(account::form))
     .route("/account/password", web::post().to(account::change))
     .route("/staff/orgs", web::get().to(staff::list))

@@ -89,18 +89,6 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
 }
 
 #[tokio::test]
-async fn sign_in_renews_the_session_id() {
-    let app = spawn_app().await;
-    app.create_user("ann@example.com", false);
-    let client = browser();
-    let page = client.get(app.url("/login")).send().await.unwrap();
-    let anonymous = session_cookie(&page).expect("anonymous session for the form token");
-    let response = app.login_as(&client, "ann@example.com", PASSWORD).await;
-    let signed_in = session_cookie(&response).expect("new cookie at sign-in");
-    assert_ne!(anonymous, signed_in);
-}
-
-#[tokio::test]
 async fn sign_out_ends_the_session_for_a_replayed_cookie() {
     let app = spawn_app().await;
     app.create_user("ann@example.com", false);

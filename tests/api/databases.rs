@@ -101,6 +101,29 @@ impl PgTestDatabase {
     }
 }
 
+impl PgTestDatabase {
+    /// Takes the database away as a restart does (every connection cut, new ones refused), or
+    /// brings it back.
+    pub fn set_available(&self, available: bool) {
+        let mut admin = admin_connection(&self.server);
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {} ALLOW_CONNECTIONS {available}",
+                self.name
+            ))
+            .expect("allow or refuse connections");
+        if !available {
+            admin
+                .batch_execute(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{}' AND pid <> pg_backend_pid()",
+                    self.name
+                ))
+                .expect("terminate connections");
+        }
+    }
+}
+
 impl Drop for PgTestDatabase {
     fn drop(&mut self) {
         // FORCE ends the connections the test's server still holds; a failure here only leaves a

@@ -3,6 +3,7 @@
 //! to it the way a browser or a reporting tool would.
 use std::sync::LazyLock;
 
+use actix_web::dev::ServerHandle;
 use chrono::{Duration, NaiveDateTime, Timelike};
 use pulse::clock::Clock;
 use pulse::config::Config;
@@ -36,8 +37,10 @@ pub struct TestApp {
     pub db: Database,
     /// The server's clock: `advance` moves the time every handler and the session store see.
     pub clock: Clock,
+    /// Stops the server (gracefully or not); None for a server the test started as a process.
+    pub server: Option<ServerHandle>,
     /// None when the test owns the database itself, e.g. for several servers sharing one.
-    _storage: Option<TestDatabase>,
+    storage: Option<TestDatabase>,
 }
 
 /// Everything a test can tune before the server starts.
@@ -72,13 +75,15 @@ pub async fn spawn_app_with(tune: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config, clock.clone()).expect("build app");
     let address = format!("http://{}", app.address());
     let db = app.db().clone();
+    let server = Some(app.handle());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         origin: public_url.unwrap_or_else(|| address.clone()),
         address,
         db,
         clock,
-        _storage: Some(storage),
+        server,
+        storage: Some(storage),
     }
 }
 
@@ -99,8 +104,14 @@ impl TestApp {
             address,
             db,
             clock: Clock::system(),
-            _storage: None,
+            server: None,
+            storage: None,
         }
+    }
+
+    /// The test's own database, when `spawn_app` made it.
+    pub fn database(&self) -> Option<&TestDatabase> {
+        self.storage.as_ref()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -245,11 +256,19 @@ impl TestApp {
         self.post_form(client, "/login", "/login", &fields).await
     }
 
-    /// A fresh browser signed in as `email`.
+    /// A fresh browser signed in as `email`, through the second factor when the account needs
+    /// one (enrolling staff the first time, as the page asks).
     pub async fn signed_in(&self, email: &str) -> reqwest::Client {
         let client = browser();
         let response = self.login_as(&client, email, PASSWORD).await;
         assert_eq!(response.status().as_u16(), 303, "sign-in as {email} failed");
+        if response.headers()["location"] == "/login/two-factor" {
+            let status = self.give_second_factor(&client, email).await.status();
+            assert!(
+                [200, 303].contains(&status.as_u16()),
+                "second factor: {status}"
+            );
+        }
         client
     }
 

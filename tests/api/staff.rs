@@ -89,8 +89,12 @@ async fn staff_land_on_the_console_and_see_each_organisation_s_token_read_only()
         .await
         .unwrap();
     app.create_user("staff@pulse.example", true);
+    // The first sign-in enrols the second factor; the next one shows where staff land.
+    app.signed_in("staff@pulse.example").await;
     let staff = crate::helpers::browser();
-    let signed_in = app.login_as(&staff, "staff@pulse.example", PASSWORD).await;
+    let password = app.login_as(&staff, "staff@pulse.example", PASSWORD).await;
+    assert_eq!(password.headers()["location"], "/login/two-factor");
+    let signed_in = app.give_second_factor(&staff, "staff@pulse.example").await;
     assert_eq!(
         signed_in.headers()["location"],
         "/staff/orgs",

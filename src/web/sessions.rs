@@ -1,0 +1,108 @@
+//! The account page: the user's sessions (device, address, last seen), ending any or all of the
+//! others, and links to the password and two-factor settings.
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::extractors::SignedIn;
+use crate::auth::session_store::HANDLE_KEY;
+use crate::domain::sessions::{self, SessionInfo};
+use crate::state::AppState;
+use crate::web::device;
+use crate::web::error::{WebError, render, see_other};
+use crate::web::layout::Nav;
+use crate::web::login::Empty;
+use crate::web::time::TimeView;
+
+pub struct SessionRow {
+    pub handle: Option<String>,
+    pub device: String,
+    pub client_addr: String,
+    pub signed_in_at: TimeView,
+    pub last_seen_at: TimeView,
+    pub current: bool,
+}
+
+impl From<SessionInfo> for SessionRow {
+    fn from(info: SessionInfo) -> Self {
+        SessionRow {
+            device: device::describe(&info.user_agent),
+            client_addr: info.client_addr,
+            signed_in_at: info.signed_in_at.into(),
+            last_seen_at: info.last_seen_at.into(),
+            current: info.current,
+            handle: info.handle,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/index.html")]
+struct AccountPage {
+    nav: Option<Nav>,
+    csrf_token: String,
+    email: String,
+    sessions: Vec<SessionRow>,
+}
+
+fn current_handle(session: &Session) -> Option<String> {
+    session.get::<String>(HANDLE_KEY).ok().flatten()
+}
+
+pub async fn show(
+    signed_in: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let (user_id, current) = (signed_in.user.id, current_handle(&session));
+    let (absolute, now) = (state.config.session_absolute, state.clock.now());
+    let listed = state
+        .db
+        .run(move |conn| sessions::list(conn, user_id, current.as_deref(), absolute, now))
+        .await?;
+    render(&AccountPage {
+        nav: Some(Nav::from(&signed_in)),
+        csrf_token: signed_in.csrf_token.clone(),
+        email: signed_in.user.email.clone(),
+        sessions: listed.into_iter().map(SessionRow::from).collect(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct EndForm {
+    handle: String,
+}
+
+pub async fn end(
+    signed_in: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    CsrfForm(form): CsrfForm<EndForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user_id, current) = (signed_in.user.id, current_handle(&session));
+    state
+        .db
+        .run(move |conn| sessions::end(conn, user_id, &form.handle, current.as_deref()))
+        .await?;
+    tracing::info!(user_id, "ended one of the user's other sessions");
+    Ok(see_other("/account"))
+}
+
+pub async fn end_others(
+    signed_in: SignedIn,
+    session: Session,
+    state: web::Data<AppState>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, WebError> {
+    let user_id = signed_in.user.id;
+    // A session from before handles existed has none: end them all, this one too.
+    let current = current_handle(&session).unwrap_or_default();
+    let ended = state
+        .db
+        .run(move |conn| sessions::end_others(conn, user_id, &current))
+        .await?;
+    tracing::info!(user_id, ended, "ended the user's other sessions");
+    Ok(see_other("/account"))
+}

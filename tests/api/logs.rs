@@ -1,0 +1,47 @@
+//! What a real `pulse serve` writes to its log: never a token or a password, wherever the
+//! request put it.
+use std::process::Stdio;
+
+use crate::databases::TestDatabase;
+use crate::server_process::ServerProcess;
+
+#[tokio::test]
+async fn tokens_and_passwords_in_query_strings_never_reach_the_log() {
+    let database = TestDatabase::fresh();
+    let log_path = tempfile::NamedTempFile::new().unwrap();
+    let log = Stdio::from(log_path.reopen().unwrap());
+    let mut server = ServerProcess::start(database.url(), &[("RUST_LOG", "info")], log).await;
+    let app = &server.app;
+    app.create_org("acme", true);
+    let token = app.issue_token("acme");
+    let with_query = reqwest::get(app.url(&format!("/api/v1/whoami?access_token={token}")))
+        .await
+        .unwrap();
+    assert_eq!(
+        with_query.status().as_u16(),
+        401,
+        "a query token is not accepted either"
+    );
+    let bearer = reqwest::Client::new()
+        .get(app.url("/api/v1/nothing-here"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status().as_u16(), 404);
+    let page = reqwest::get(app.url("/no-such-page?password=hunter2hunter2&code=123456"))
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 404);
+    server.kill().await;
+
+    let log = std::fs::read_to_string(log_path.path()).unwrap();
+    assert!(
+        log.contains("/api/v1/whoami?access_token="),
+        "the request is logged: {log}"
+    );
+    assert!(log.contains("[redacted]"), "{log}");
+    for secret in [&token[10..], "hunter2hunter2", "123456"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}
