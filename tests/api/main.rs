@@ -18,6 +18,7 @@ mod data_scores_api;
 mod data_scores_sql;
 mod data_sync;
 mod data_web;
+mod docs;
 mod faults;
 mod logs;
 mod multi_instance;
