@@ -20,6 +20,9 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Requests each API token may make per minute (`PULSE_API_RATE_LIMIT`).
     pub api_rate_limit: u32,
+    /// How often an instance exchanges its rate-limit counts with the others through the
+    /// database (`PULSE_API_RATE_LIMIT_SYNC_MS`); shorter means less overshoot, more writes.
+    pub api_rate_limit_sync: std::time::Duration,
     /// How often expired sessions, sign-in failures and reveal ciphertexts are swept away.
     pub housekeeping_every: std::time::Duration,
     /// The address people and tools reach the app at, e.g. `https://pulse.example.com`
@@ -32,14 +35,24 @@ fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }
 
-fn env_seconds(name: &str, default: i64) -> anyhow::Result<Duration> {
+/// A whole number above zero from `name`, or `default` when it is unset.
+fn env_positive<T>(name: &str, default: T, unit: &str) -> anyhow::Result<T>
+where
+    T: std::str::FromStr + std::fmt::Display + PartialOrd + From<u8>,
+{
     let raw = env_or(name, &default.to_string());
-    let secs: i64 = raw
-        .parse()
+    raw.parse()
         .ok()
-        .filter(|s| *s > 0)
-        .with_context(|| format!("{name} must be a positive number of seconds, got {raw:?}"))?;
-    Ok(Duration::seconds(secs))
+        .filter(|n| *n > T::from(0))
+        .with_context(|| format!("{name} must be a positive number{unit}, got {raw:?}"))
+}
+
+fn env_seconds(name: &str, default: i64) -> anyhow::Result<Duration> {
+    Ok(Duration::seconds(env_positive(
+        name,
+        default,
+        " of seconds",
+    )?))
 }
 
 fn env_flag(name: &str) -> Option<bool> {
@@ -79,12 +92,12 @@ impl Config {
             session_idle: env_seconds("PULSE_SESSION_IDLE_SECONDS", 2 * 60 * 60)?,
             session_absolute: env_seconds("PULSE_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)?,
             trust_proxy: env_flag("PULSE_TRUST_PROXY").unwrap_or(false),
-            api_rate_limit: {
-                let raw = env_or("PULSE_API_RATE_LIMIT", "600");
-                raw.parse().ok().filter(|n| *n > 0).with_context(|| {
-                    format!("PULSE_API_RATE_LIMIT must be a positive number, got {raw:?}")
-                })?
-            },
+            api_rate_limit: env_positive("PULSE_API_RATE_LIMIT", 600, "")?,
+            api_rate_limit_sync: std::time::Duration::from_millis(env_positive(
+                "PULSE_API_RATE_LIMIT_SYNC_MS",
+                1000,
+                " of milliseconds",
+            )?),
             housekeeping_every: std::time::Duration::from_secs(60),
             public_url: std::env::var("PULSE_PUBLIC_URL")
                 .ok()

@@ -1,6 +1,8 @@
 //! The one way the app starts, for `pulse serve` and the test harness alike: connect to the
 //! database, migrate, bind the listener (port 0 picks a free one), wire middleware and routes.
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
@@ -9,20 +11,24 @@ use actix_web::dev::Server;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use chrono::NaiveDateTime;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::csrf::FORM_LIMIT_BYTES;
 use crate::auth::session_store::DbSessionStore;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::Database;
+use crate::db::{Database, DbConn};
+use crate::domain::rate_limit::{self, RateLimiter};
 use crate::domain::{housekeeping, secret};
+use crate::error::AppError;
 use crate::repo::secrets;
 use crate::state::{AppState, SESSION_COOKIE};
 
 pub struct Application {
     address: SocketAddr,
     db: Database,
+    api_limiter: Arc<RateLimiter>,
     server: Server,
 }
 
@@ -48,21 +54,48 @@ fn cookie_key(db: &Database) -> anyhow::Result<Key> {
     Ok(Key::derive_from(stored.as_bytes()))
 }
 
-/// Every instance sweeps now and then (`Config::housekeeping_every`, so reveal ciphertexts never
-/// outlive their window by more than that); the deletes are idempotent, so instances need not
-/// agree.
-fn spawn_housekeeping(db: Database, clock: Clock, every: std::time::Duration) {
+/// Runs `job` on the blocking pool every `every` for as long as the server runs; a failure is
+/// logged and the next round tries again.
+fn spawn_every<T, F>(what: &'static str, db: Database, clock: Clock, every: Duration, job: F)
+where
+    T: std::fmt::Debug + Send + 'static,
+    F: Fn(&mut DbConn, NaiveDateTime) -> Result<T, AppError> + Clone + Send + 'static,
+{
     tokio::spawn(async move {
         let mut every = tokio::time::interval(every);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
             let now = clock.now();
-            match db.run(move |conn| housekeeping::sweep(conn, now)).await {
-                Ok(swept) => tracing::debug!(?swept, "housekeeping"),
-                Err(e) => tracing::warn!(error = ?e, "housekeeping failed"),
+            let job = job.clone();
+            match db.run(move |conn| job(conn, now)).await {
+                Ok(done) => tracing::debug!(?done, "{what}"),
+                Err(e) => tracing::warn!(error = ?e, "{what} failed"),
             }
         }
     });
+}
+
+/// Every instance sweeps now and then (`Config::housekeeping_every`, so reveal ciphertexts never
+/// outlive their window by more than that); the deletes are idempotent, so instances need not
+/// agree. And it exchanges its API rate-limit counts with the other instances
+/// (`Config::api_rate_limit_sync`).
+fn spawn_background(db: &Database, clock: &Clock, config: &Config, limiter: &Arc<RateLimiter>) {
+    spawn_every(
+        "housekeeping",
+        db.clone(),
+        clock.clone(),
+        config.housekeeping_every,
+        housekeeping::sweep,
+    );
+    let limiter = limiter.clone();
+    spawn_every(
+        "rate-limit sync",
+        db.clone(),
+        clock.clone(),
+        config.api_rate_limit_sync,
+        move |conn, now| rate_limit::sync(conn, &limiter, now),
+    );
 }
 
 fn session_middleware(
@@ -95,11 +128,13 @@ impl Application {
         let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
         let store = DbSessionStore::new(db.clone(), clock.clone(), config.session_absolute);
-        spawn_housekeeping(db.clone(), clock.clone(), config.housekeeping_every);
+        let api_limiter = Arc::new(RateLimiter::new(config.api_rate_limit));
+        spawn_background(&db, &clock, &config, &api_limiter);
         let state = web::Data::new(AppState {
             db: db.clone(),
             config,
             clock,
+            api_limiter: api_limiter.clone(),
             listen_url: format!("http://{address}"),
         });
         let server = HttpServer::new(move || {
@@ -121,6 +156,7 @@ impl Application {
         Ok(Self {
             address,
             db,
+            api_limiter,
             server,
         })
     }
@@ -133,6 +169,11 @@ impl Application {
     /// The server's database, e.g. to seed demo data before serving.
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    /// This instance's API rate limiter, e.g. for a test to sync it with the others at once.
+    pub fn api_limiter(&self) -> Arc<RateLimiter> {
+        self.api_limiter.clone()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

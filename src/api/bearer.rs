@@ -7,9 +7,10 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::api::error::ApiError;
+use crate::api::rate_limit;
 use crate::auth::client_addr::ClientAddr;
+use crate::domain::api_tokens;
 use crate::domain::token::PlainToken;
-use crate::domain::{api_tokens, rate_limit};
 use crate::state::AppState;
 
 /// Who is calling the API: the organisation whose token authenticated the request, and that
@@ -40,28 +41,23 @@ impl FromRequest for ApiCaller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let ClientAddr(addr) = ClientAddr::of(req);
+        let req = req.clone();
+        let token = bearer_token(&req);
+        let ClientAddr(addr) = ClientAddr::of(&req);
         let state = req
             .app_data::<web::Data<AppState>>()
             .expect("AppState is registered")
             .clone();
         Box::pin(async move {
             let token = token?;
-            let per_minute = state.config.api_rate_limit;
             let at = state.clock.now();
             let accepted = state
                 .db
-                .run(move |conn| {
-                    let accepted = api_tokens::authenticate(conn, &token, at, &addr)?;
-                    // Only a usable token is counted; refusals cost the caller nothing here.
-                    if let Some(caller) = accepted {
-                        rate_limit::check_api_token(conn, caller.token_id, per_minute, at)?;
-                    }
-                    Ok(accepted)
-                })
+                .run(move |conn| api_tokens::authenticate(conn, &token, at, &addr))
                 .await?;
             let caller = accepted.ok_or(ApiError::InvalidToken)?;
+            // Only a usable token is counted (in memory); refusals cost the caller nothing here.
+            rate_limit::count(&req, &state, caller.token_id, at)?;
             Ok(ApiCaller {
                 organisation_id: caller.organisation_id,
                 token_id: caller.token_id,

@@ -9,6 +9,7 @@ pub mod feedback;
 pub mod format;
 pub mod openapi;
 pub mod params;
+pub mod rate_limit;
 pub mod scores;
 pub mod whoami;
 
@@ -20,6 +21,7 @@ use error::ApiError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(rate_limit::headers))
             .route("/whoami", web::get().to(whoami::show))
             .route("/feedback", web::get().to(feedback::list))
             .route("/scores", web::get().to(scores::show))

@@ -109,10 +109,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    rate_limits (bucket, window_start) {
-        bucket -> Text,
-        window_start -> Timestamp,
-        hits -> Integer,
+    api_rate_limits (token_id) {
+        token_id -> Integer,
+        empty_at_ns -> BigInt,
     }
 }
 
@@ -122,6 +121,7 @@ diesel::joinable!(audit_events -> organisations (organisation_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(api_tokens -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> users (created_by));
+diesel::joinable!(api_rate_limits -> api_tokens (token_id));
 diesel::joinable!(clients -> organisations (organisation_id));
 diesel::joinable!(feedback -> clients (client_id));
 
@@ -136,5 +136,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     clients,
     feedback,
-    rate_limits,
+    api_rate_limits,
 );

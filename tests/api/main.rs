@@ -14,6 +14,7 @@ mod data_scores_sql;
 mod data_web;
 mod multi_instance;
 mod proxy;
+mod rate_limit;
 mod schema_drift;
 mod security;
 mod staff;
