@@ -168,6 +168,7 @@ pub async fn list(
         client: query.client.as_deref(),
         min_score: query.min_score.as_deref(),
         max_score: query.max_score.as_deref(),
+        tz: None,
     }
     .parse()?;
     let limit =

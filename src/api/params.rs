@@ -5,13 +5,15 @@
 //! naming the parameter (actix's `Query` extractor would answer in plain text).
 use actix_web::HttpRequest;
 use actix_web::http::header;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 use utoipa::openapi::path::ParameterIn;
 
 use crate::api::error::ApiError;
 use crate::domain::feedback::parse_instant;
+use crate::domain::scores::day_start;
 use crate::error::AppError;
 use crate::repo::feedback::Filter;
 
@@ -55,6 +57,19 @@ pub fn instant(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, A
     .transpose()
 }
 
+/// Like `instant`, but a plain date is its midnight in `tz` (UTC without one).
+fn instant_in(
+    name: &str,
+    raw: Option<&str>,
+    tz: Option<Tz>,
+) -> Result<Option<NaiveDateTime>, ApiError> {
+    let date = raw.and_then(|raw| NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok());
+    match (date, tz) {
+        (Some(day), Some(tz)) => Ok(Some(day_start(day, tz))),
+        _ => instant(name, raw),
+    }
+}
+
 pub fn int(name: &str, raw: Option<&str>, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
     raw.map(|raw| {
         raw.parse::<i64>()
@@ -77,14 +92,16 @@ pub struct RawFilter<'a> {
     pub client: Option<&'a str>,
     pub min_score: Option<&'a str>,
     pub max_score: Option<&'a str>,
+    /// The time zone plain dates in `since` and `until` are read in (UTC without one).
+    pub tz: Option<Tz>,
 }
 
 impl RawFilter<'_> {
     pub fn parse(&self) -> Result<Filter, ApiError> {
         let score = |name, raw| Ok::<_, ApiError>(int(name, raw, 0, 10)?.map(|n| n as i32));
         let filter = Filter {
-            since: instant("since", self.since)?,
-            until: instant("until", self.until)?,
+            since: instant_in("since", self.since, self.tz)?,
+            until: instant_in("until", self.until, self.tz)?,
             client_id: int("client", self.client, 1, i32::MAX.into())?.map(|n| n as i32),
             min_score: score("min_score", self.min_score)?,
             max_score: score("max_score", self.max_score)?,

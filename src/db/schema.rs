@@ -109,6 +109,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    feedback_daily (organisation_id, day, client_id, survey) {
+        organisation_id -> Integer,
+        day -> Date,
+        client_id -> Integer,
+        survey -> Text,
+        promoters -> Integer,
+        passives -> Integer,
+        detractors -> Integer,
+    }
+}
+
+diesel::table! {
     api_rate_limits (token_id) {
         token_id -> Integer,
         empty_at_ns -> BigInt,
@@ -124,6 +136,7 @@ diesel::joinable!(api_tokens -> users (created_by));
 diesel::joinable!(api_rate_limits -> api_tokens (token_id));
 diesel::joinable!(clients -> organisations (organisation_id));
 diesel::joinable!(feedback -> clients (client_id));
+diesel::joinable!(feedback_daily -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -136,5 +149,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     clients,
     feedback,
+    feedback_daily,
     api_rate_limits,
 );

@@ -7,6 +7,7 @@ pub mod login_failures;
 pub mod memberships;
 pub mod organisations;
 pub mod rate_limits;
+pub mod scores;
 pub mod secrets;
 pub mod sessions;
 pub mod users;

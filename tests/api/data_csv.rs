@@ -128,19 +128,28 @@ async fn scores_and_clients_come_as_csv_too() {
         "attachment; filename=\"scores.csv\""
     );
     let (header, rows) = records(&body(response).await);
+    assert_eq!(header[..3], ["period", "period_start", "period_end"]);
+    assert_eq!(header[3..], pulse::api::format::Score::CSV_HEADER);
     assert_eq!(
-        header,
-        [
-            "period",
-            "responses",
-            "promoters",
-            "passives",
-            "detractors",
-            "nps"
-        ]
+        header[8..],
+        ["promoter_percent", "passive_percent", "detractor_percent"]
     );
-    assert_eq!(rows[0], ["2026-01", "2", "1", "0", "1", "0.0"]);
-    assert_eq!(rows[1], ["2026-02", "1", "0", "0", "1", "-100.0"]);
+    let (jan, feb) = (
+        ["2026-01", "2026-01-01", "2026-02-01"],
+        ["2026-02", "2026-02-01", "2026-03-01"],
+    );
+    assert_eq!(rows[0][..3], jan);
+    assert_eq!(
+        rows[0][3..],
+        ["2", "1", "0", "1", "0.0", "50.0", "0.0", "50.0"]
+    );
+    assert_eq!(rows[1][..3], feb);
+    assert_eq!(
+        rows[1][3..],
+        ["1", "0", "0", "1", "-100.0", "0.0", "0.0", "100.0"]
+    );
+    // An empty month: zero counts, and empty NPS and share cells.
+    assert_eq!(rows[2][3..], ["0", "0", "0", "0", "", "", "", ""]);
 
     let (header, rows) = records(
         &app.api_get(&token, "/api/v1/clients?format=csv")

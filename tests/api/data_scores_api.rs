@@ -17,8 +17,10 @@ async fn scores_overall_and_grouped_with_hand_computed_nps() {
     // 2 promoters, 2 passives, 2 detractors of 6 → 33.3 − 33.3 = 0.
     assert_eq!(
         overall,
-        serde_json::json!({"overall": {"responses": 6, "promoters": 2, "passives": 2,
-                                       "detractors": 2, "nps": 0.0}})
+        serde_json::json!({"tz": "UTC",
+                           "overall": {"responses": 6, "promoters": 2, "passives": 2,
+                                       "detractors": 2, "nps": 0.0, "promoter_percent": 33.3,
+                                       "passive_percent": 33.3, "detractor_percent": 33.3}})
     );
 
     let quarters = json(app.api_get(&token, "/api/v1/scores?group_by=quarter").await).await;
@@ -35,8 +37,12 @@ async fn scores_overall_and_grouped_with_hand_computed_nps() {
     )
     .await;
     assert_eq!(months["overall"]["responses"], 2);
-    assert_eq!(months["groups"][0]["period"], "2026-05");
-    assert_eq!(months["groups"][0]["nps"], -50.0);
+    // April's responses came before the 15th: the month is there, empty.
+    assert_eq!(months["groups"][0]["period"], "2026-04");
+    assert_eq!(months["groups"][0]["responses"], 0);
+    assert_eq!(months["groups"][0]["nps"], serde_json::Value::Null);
+    assert_eq!(months["groups"][1]["period"], "2026-05");
+    assert_eq!(months["groups"][1]["nps"], -50.0);
 
     let by_client = json(app.api_get(&token, "/api/v1/scores?group_by=client").await).await;
     assert_eq!(by_client["groups"][0]["client_name"], "Globex");

@@ -16,6 +16,8 @@ mod multi_instance;
 mod proxy;
 mod rate_limit;
 mod schema_drift;
+mod scores_grouping;
+mod scores_rollups;
 mod security;
 mod staff;
 mod token_leaks;
