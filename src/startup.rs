@@ -62,7 +62,9 @@ where
     F: Fn(&mut DbConn, NaiveDateTime) -> Result<T, AppError> + Clone + Send + 'static,
 {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(every);
+        // The first round comes one period after start, not at once: a server starting has
+        // nothing to sweep or to sync yet.
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;

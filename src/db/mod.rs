@@ -2,11 +2,14 @@
 //! migrations per backend, and the one way to run diesel off the async workers.
 pub mod schema;
 
+use std::sync::Arc;
+
 use actix_web::web;
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 
@@ -81,6 +84,10 @@ pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 pub struct Database {
     pool: Pool,
     url: DatabaseUrl,
+    /// One permit per pooled connection: work waits for a connection here, asynchronously,
+    /// rather than as a blocked thread inside the pool, so a burst of requests does not wake
+    /// (and switch between) a blocking thread per request.
+    connections: Arc<Semaphore>,
 }
 
 impl Database {
@@ -92,8 +99,15 @@ impl Database {
         };
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
+            // A SQLite file does not drop connections; a PostgreSQL server may restart, so its
+            // connections are checked (a round trip) before each use.
+            .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
             .build(ConnectionManager { url: url.clone() })?;
-        Ok(Self { pool, url })
+        Ok(Self {
+            pool,
+            url,
+            connections: Arc::new(Semaphore::new(max_size as usize)),
+        })
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -130,8 +144,15 @@ impl Database {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        let permit = self
+            .connections
+            .clone()
+            .acquire_owned()
+            .await
+            .context("database connection permits")?;
         let pool = self.pool.clone();
         web::block(move || {
+            let _permit = permit;
             let mut conn = pool.get().context("database connection pool")?;
             work(&mut conn)
         })

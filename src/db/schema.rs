@@ -121,6 +121,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    feedback_by_client (client_id) {
+        client_id -> Integer,
+        organisation_id -> Integer,
+        promoters -> Integer,
+        passives -> Integer,
+        detractors -> Integer,
+    }
+}
+
+diesel::table! {
     api_rate_limits (token_id) {
         token_id -> Integer,
         empty_at_ns -> BigInt,
@@ -137,6 +147,7 @@ diesel::joinable!(api_rate_limits -> api_tokens (token_id));
 diesel::joinable!(clients -> organisations (organisation_id));
 diesel::joinable!(feedback -> clients (client_id));
 diesel::joinable!(feedback_daily -> clients (client_id));
+diesel::joinable!(feedback_by_client -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -150,5 +161,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     clients,
     feedback,
     feedback_daily,
+    feedback_by_client,
     api_rate_limits,
 );

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Text};
 
 use crate::db::DbConn;
-use crate::db::schema::{feedback, feedback_daily};
+use crate::db::schema::{feedback, feedback_by_client, feedback_daily};
 use crate::repo::feedback::{Filter, scoped};
 
 /// Responses per category: (promoters, passives, detractors).
@@ -47,19 +47,26 @@ fn total(column: &str) -> String {
     format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)")
 }
 
-/// Counts per UTC day in `[from, until)` (either end open), split as asked, oldest day first.
+/// Counts per UTC day in `[from, until)` (either end open), split as asked, oldest day first;
+/// or, not `per_day`, over all those days at once (dated by the first of them).
 pub fn daily(
     conn: &mut DbConn,
     org_id: i32,
     client_id: Option<i32>,
     (from, until): (Option<NaiveDate>, Option<NaiveDate>),
     split: Split,
+    per_day: bool,
 ) -> QueryResult<Vec<(NaiveDate, Slice)>> {
-    let (client, survey, group) = split.sql("feedback_daily", "day");
+    let (day, first) = if per_day {
+        ("feedback_daily.day", "day")
+    } else {
+        ("MIN(feedback_daily.day)", "organisation_id")
+    };
+    let (client, survey, group) = split.sql("feedback_daily", first);
     let mut query = feedback_daily::table
         .group_by(sql::<Integer>(&group))
         .select((
-            sql::<Date>("feedback_daily.day"),
+            sql::<Date>(day),
             (
                 sql::<Integer>(&client),
                 sql::<Text>(&survey),
@@ -70,7 +77,7 @@ pub fn daily(
                 ),
             ),
         ))
-        .order(sql::<Date>("feedback_daily.day"))
+        .order(sql::<Date>(day))
         .into_boxed()
         .filter(feedback_daily::organisation_id.eq(org_id));
     if let Some(client_id) = client_id {
@@ -81,6 +88,37 @@ pub fn daily(
     }
     if let Some(until) = until {
         query = query.filter(feedback_daily::day.lt(until));
+    }
+    query.load(conn)
+}
+
+/// All-time counts (from the per-client totals), split by client or not.
+pub fn all_time(
+    conn: &mut DbConn,
+    org_id: i32,
+    client_id: Option<i32>,
+    by_client: bool,
+) -> QueryResult<Vec<Slice>> {
+    let split = Split {
+        client: by_client,
+        survey: false,
+    };
+    let (client, survey, group) = split.sql("feedback_by_client", "organisation_id");
+    let mut query = feedback_by_client::table
+        .group_by(sql::<Integer>(&group))
+        .select((
+            sql::<Integer>(&client),
+            sql::<Text>(&survey),
+            (
+                sql::<BigInt>(&total("feedback_by_client.promoters")),
+                sql::<BigInt>(&total("feedback_by_client.passives")),
+                sql::<BigInt>(&total("feedback_by_client.detractors")),
+            ),
+        ))
+        .into_boxed()
+        .filter(feedback_by_client::organisation_id.eq(org_id));
+    if let Some(client_id) = client_id {
+        query = query.filter(feedback_by_client::client_id.eq(client_id));
     }
     query.load(conn)
 }
@@ -133,7 +171,7 @@ pub fn extent(
     Ok(first.zip(last))
 }
 
-/// Recomputes every rollup from the responses, in one transaction (for data loaded with the
+/// Recomputes every rollup (daily, and all-time per client) from the responses, in one transaction (for data loaded with the
 /// triggers off, or to check them): what the triggers would have written.
 pub fn rebuild(conn: &mut DbConn) -> QueryResult<()> {
     let day = match conn {
@@ -146,7 +184,11 @@ pub fn rebuild(conn: &mut DbConn) -> QueryResult<()> {
              INSERT INTO feedback_daily \
              SELECT organisation_id, {day}, client_id, survey, \
                     SUM({PROMOTERS}), SUM({PASSIVES}), SUM({DETRACTORS}) \
-             FROM feedback GROUP BY organisation_id, {day}, client_id, survey;"
+             FROM feedback GROUP BY organisation_id, {day}, client_id, survey; \
+             DELETE FROM feedback_by_client; \
+             INSERT INTO feedback_by_client \
+             SELECT client_id, organisation_id, SUM(promoters), SUM(passives), SUM(detractors) \
+             FROM feedback_daily GROUP BY client_id, organisation_id;"
         ))
     })
 }

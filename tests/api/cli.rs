@@ -174,6 +174,9 @@ fn rebuild_rollups_recounts_feedback_loaded_outside_the_app() {
     diesel::delete(pulse::db::schema::feedback_daily::table)
         .execute(conn)
         .unwrap();
+    diesel::delete(pulse::db::schema::feedback_by_client::table)
+        .execute(conn)
+        .unwrap();
     assert_eq!(
         scores::totals(conn, acme, &Filter::default())
             .unwrap()

@@ -1,5 +1,5 @@
-//! Exact counts over time segments: whole UTC days from the daily rollups, the parts of days a
-//! segment's edges cut through from the responses themselves, so every answer equals counting the
+//! Exact counts over time segments: all time from the per-client totals, whole UTC days from the
+//! daily rollups, the parts of days a segment's edges cut through from the responses themselves, so every answer equals counting the
 //! responses one by one (`tests/api/scores_rollups.rs` checks it on random data).
 use std::collections::HashMap;
 
@@ -100,14 +100,25 @@ pub fn count(
             }
         }
     }
+    if let [(index, (None, None))] = whole_days[..]
+        && !split.survey
+    {
+        // All time: the per-client totals hold it in a row per client.
+        for slice in scores::all_time(conn, org_id, filter.client_id, split.client)? {
+            add(&mut tally, index, slice);
+        }
+        return Ok(tally);
+    }
     let (Some(first), Some(last)) = (whole_days.first(), whole_days.last()) else {
         return Ok(tally);
     };
-    // One query over every segment's whole days; a day outside them (a partial day between two
-    // segments, already counted above) belongs to none.
+    // One query over every segment's whole days, per day when there are several segments; a
+    // day outside them (a partial day between two segments, already counted above) belongs to
+    // none.
     let range = (first.1.0, last.1.1);
+    let per_day = whole_days.len() > 1;
     let mut segment = whole_days.iter().peekable();
-    for (day, slice) in scores::daily(conn, org_id, filter.client_id, range, split)? {
+    for (day, slice) in scores::daily(conn, org_id, filter.client_id, range, split, per_day)? {
         while let Some((_, (_, Some(end)))) = segment.peek()
             && day >= *end
         {
