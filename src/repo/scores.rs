@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Integer, Text};
+use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::db::DbConn;
 use crate::db::schema::{feedback, feedback_by_client, feedback_daily};
@@ -26,9 +26,9 @@ pub type Slice = (i32, String, Tally);
 
 impl Split {
     /// The SQL for the client and survey columns, and the GROUP BY list that starts with `first`
-    /// (a column constant within the query, so the list is never empty).
+    /// (an expression of its own, or one constant within the query, so the list is never empty).
     fn sql(self, table: &str, first: &str) -> (String, String, String) {
-        let mut group = format!("{table}.{first}");
+        let mut group = first.to_owned();
         let mut column = |split: bool, name: &str, constant: &str| {
             if split {
                 group.push_str(&format!(", {table}.{name}"));
@@ -47,49 +47,74 @@ fn total(column: &str) -> String {
     format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)")
 }
 
-/// Counts per UTC day in `[from, until)` (either end open), split as asked, oldest day first;
-/// or, not `per_day`, over all those days at once (dated by the first of them).
-pub fn daily(
+/// Whole UTC days `[first, end)`, either end open.
+pub type Days = (Option<NaiveDate>, Option<NaiveDate>);
+
+/// The SQL that numbers the range of `days` holding `feedback_daily.day`, or NULL. The dates are
+/// formatted here (`YYYY-MM-DD`), not taken from input, so they are safe to write into the SQL.
+fn range_index(days: &[Days]) -> String {
+    let mut case = String::from("CASE");
+    for (index, (first, end)) in days.iter().enumerate() {
+        let mut test = Vec::new();
+        if let Some(first) = first {
+            test.push(format!("feedback_daily.day >= '{first}'"));
+        }
+        if let Some(end) = end {
+            test.push(format!("feedback_daily.day < '{end}'"));
+        }
+        if test.is_empty() {
+            test.push("1 = 1".into());
+        }
+        case.push_str(&format!(" WHEN {} THEN {index}", test.join(" AND ")));
+    }
+    case.push_str(" END");
+    case
+}
+
+/// Counts over the whole days of each of `days` (sorted, not overlapping) from the daily
+/// rollups, split as asked: (index into `days`, counts). One row per range, not per day.
+pub fn whole_days(
     conn: &mut DbConn,
     org_id: i32,
     client_id: Option<i32>,
-    (from, until): (Option<NaiveDate>, Option<NaiveDate>),
+    days: &[Days],
     split: Split,
-    per_day: bool,
-) -> QueryResult<Vec<(NaiveDate, Slice)>> {
-    let (day, first) = if per_day {
-        ("feedback_daily.day", "day")
-    } else {
-        ("MIN(feedback_daily.day)", "organisation_id")
-    };
-    let (client, survey, group) = split.sql("feedback_daily", first);
-    let mut query = feedback_daily::table
-        .group_by(sql::<Integer>(&group))
-        .select((
-            sql::<Date>(day),
-            (
-                sql::<Integer>(&client),
-                sql::<Text>(&survey),
+) -> QueryResult<Vec<(i32, Slice)>> {
+    // GROUP BY 1: the range, as the SELECT numbers it (both backends read the ordinal).
+    let (client, survey, group) = split.sql("feedback_daily", "1");
+    let rows: Vec<(Option<i32>, Slice)> = {
+        let mut query = feedback_daily::table
+            .group_by(sql::<Integer>(&group))
+            .select((
+                sql::<diesel::sql_types::Nullable<Integer>>(&range_index(days)),
                 (
-                    sql::<BigInt>(&total("feedback_daily.promoters")),
-                    sql::<BigInt>(&total("feedback_daily.passives")),
-                    sql::<BigInt>(&total("feedback_daily.detractors")),
+                    sql::<Integer>(&client),
+                    sql::<Text>(&survey),
+                    (
+                        sql::<BigInt>(&total("feedback_daily.promoters")),
+                        sql::<BigInt>(&total("feedback_daily.passives")),
+                        sql::<BigInt>(&total("feedback_daily.detractors")),
+                    ),
                 ),
-            ),
-        ))
-        .order(sql::<Date>(day))
-        .into_boxed()
-        .filter(feedback_daily::organisation_id.eq(org_id));
-    if let Some(client_id) = client_id {
-        query = query.filter(feedback_daily::client_id.eq(client_id));
-    }
-    if let Some(from) = from {
-        query = query.filter(feedback_daily::day.ge(from));
-    }
-    if let Some(until) = until {
-        query = query.filter(feedback_daily::day.lt(until));
-    }
-    query.load(conn)
+            ))
+            .into_boxed()
+            .filter(feedback_daily::organisation_id.eq(org_id));
+        if let Some(client_id) = client_id {
+            query = query.filter(feedback_daily::client_id.eq(client_id));
+        }
+        // Only the days between the first range's start and the last one's end are read.
+        if let Some(first) = days.first().and_then(|d| d.0) {
+            query = query.filter(feedback_daily::day.ge(first));
+        }
+        if let Some(end) = days.last().and_then(|d| d.1) {
+            query = query.filter(feedback_daily::day.lt(end));
+        }
+        query.load(conn)?
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|(index, slice)| Some((index?, slice)))
+        .collect())
 }
 
 /// All-time counts (from the per-client totals), split by client or not.
@@ -103,7 +128,8 @@ pub fn all_time(
         client: by_client,
         survey: false,
     };
-    let (client, survey, group) = split.sql("feedback_by_client", "organisation_id");
+    let (client, survey, group) =
+        split.sql("feedback_by_client", "feedback_by_client.organisation_id");
     let mut query = feedback_by_client::table
         .group_by(sql::<Integer>(&group))
         .select((
@@ -134,7 +160,7 @@ pub fn counted(
     filter: &Filter,
     split: Split,
 ) -> QueryResult<Vec<Slice>> {
-    let (client, survey, group) = split.sql("feedback", "organisation_id");
+    let (client, survey, group) = split.sql("feedback", "feedback.organisation_id");
     let base = feedback::table
         .group_by(sql::<Integer>(&group))
         .select((

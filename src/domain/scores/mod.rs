@@ -193,12 +193,30 @@ pub fn by_period(
         .collect())
 }
 
-/// Every client of the organisation, by name, with the counts of its matching responses.
+/// Every client of the organisation, by name, with the counts of its matching responses (all
+/// time: one query over the per-client totals).
 pub fn by_client(
     conn: &mut DbConn,
     org_id: i32,
     filter: &Filter,
 ) -> Result<Vec<(Client, Counts)>, AppError> {
+    let all_time = filter.since.is_none()
+        && filter.until.is_none()
+        && filter.client_id.is_none()
+        && filter.min_score.is_none()
+        && filter.max_score.is_none();
+    if all_time {
+        return Ok(clients::list_with_totals(conn, org_id)?
+            .into_iter()
+            .map(|(client, totals)| {
+                let (p, pa, d) = totals.unwrap_or_default();
+                (
+                    client,
+                    Counts::from_categories((p.into(), pa.into(), d.into())),
+                )
+            })
+            .collect());
+    }
     let split = Split {
         client: true,
         survey: false,

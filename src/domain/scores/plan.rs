@@ -18,7 +18,7 @@ pub type Tally = HashMap<(usize, i32, String), Counts>;
 
 /// A segment cut into whole days `[first, end)` and the partial days around them.
 struct Pieces {
-    days: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    days: Option<scores::Days>,
     partial: Vec<Segment>,
 }
 
@@ -109,26 +109,15 @@ pub fn count(
         }
         return Ok(tally);
     }
-    let (Some(first), Some(last)) = (whole_days.first(), whole_days.last()) else {
+    let days: Vec<scores::Days> = whole_days.iter().map(|(_, days)| *days).collect();
+    if days.is_empty() {
         return Ok(tally);
-    };
-    // One query over every segment's whole days, per day when there are several segments; a
-    // day outside them (a partial day between two segments, already counted above) belongs to
-    // none.
-    let range = (first.1.0, last.1.1);
-    let per_day = whole_days.len() > 1;
-    let mut segment = whole_days.iter().peekable();
-    for (day, slice) in scores::daily(conn, org_id, filter.client_id, range, split, per_day)? {
-        while let Some((_, (_, Some(end)))) = segment.peek()
-            && day >= *end
-        {
-            segment.next();
-        }
-        match segment.peek() {
-            Some((index, (first, _))) if first.is_none_or(|f| day >= f) => {
-                add(&mut tally, *index, slice);
-            }
-            _ => {}
+    }
+    // One query over every segment's whole days; a day in none of them (a partial day between
+    // two segments, counted above) is left out.
+    for (range, slice) in scores::whole_days(conn, org_id, filter.client_id, &days, split)? {
+        if let Some((index, _)) = usize::try_from(range).ok().and_then(|r| whole_days.get(r)) {
+            add(&mut tally, *index, slice);
         }
     }
     Ok(tally)
