@@ -14,7 +14,7 @@
 #
 #   bench/run.sh                             # everything; builds --release unless PULSE_BIN is set
 #   PARTS="throughput scaleout" DURATION=5s bench/run.sh
-#   GROWTH="10000 100000" bench/run.sh      # a quicker growth table
+#   GROWTH="10000 100000" BACKENDS=sqlite bench/run.sh   # a quicker growth table
 # Loopback only; every load is bounded by DURATION. Needs wrk, curl, sqlite3, psql, python3,
 # taskset and a PostgreSQL server at PG (a database per part, dropped on exit).
 set -euo pipefail
@@ -28,6 +28,7 @@ GROWTH_DURATION="${GROWTH_DURATION:-3s}"
 EXPORT_ROWS="${EXPORT_ROWS:-1000000}"
 TOKENS="${TOKENS:-50}"
 PARTS="${PARTS:-throughput growth scaleout}"
+BACKENDS="${BACKENDS:-sqlite postgres}"
 PASSWORD="bench password, not a secret"
 for tool in wrk curl sqlite3 psql python3 taskset; do
   command -v "$tool" >/dev/null || { echo "$tool is needed" >&2; exit 1; }
@@ -132,6 +133,8 @@ for _ in range(3):
 print(f"{best:.3f}")
 PY
 }
+
+on() { [[ " $BACKENDS " == *" $1 "* ]]; }
 
 ratio() { python3 -c "print(f'{$1 / max($2, 1e-9):.${3:-2}f}')"; }
 
@@ -316,13 +319,12 @@ echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for part in $PARTS; do
   case "$part" in
     throughput)
-      throughput "SQLite" "$WORK/demo.db"
-      pg_database demo
-      throughput "PostgreSQL" "$PGURL"
+      if on sqlite; then throughput "SQLite" "$WORK/demo.db"; fi
+      if on postgres; then pg_database demo; throughput "PostgreSQL" "$PGURL"; fi
       ;;
     growth)
-      growth "SQLite" sqlite
-      growth "PostgreSQL" postgres
+      if on sqlite; then growth "SQLite" sqlite; fi
+      if on postgres; then growth "PostgreSQL" postgres; fi
       ;;
     scaleout) scaleout ;;
     *) echo "unknown part $part (throughput, growth, scaleout)" >&2; exit 1 ;;

@@ -50,17 +50,17 @@ fn total(column: &str) -> String {
 /// Whole UTC days `[first, end)`, either end open.
 pub type Days = (Option<NaiveDate>, Option<NaiveDate>);
 
-/// The SQL that numbers the range of `days` holding `feedback_daily.day`, or NULL. The dates are
-/// formatted here (`YYYY-MM-DD`), not taken from input, so they are safe to write into the SQL.
-fn range_index(days: &[Days]) -> String {
+/// The SQL that numbers the range of `days` holding `day` (the column's SQL), or NULL. The dates
+/// are formatted here (`YYYY-MM-DD`), not taken from input, so they are safe to write into SQL.
+fn range_index(day: &str, days: &[Days]) -> String {
     let mut case = String::from("CASE");
     for (index, (first, end)) in days.iter().enumerate() {
         let mut test = Vec::new();
         if let Some(first) = first {
-            test.push(format!("feedback_daily.day >= '{first}'"));
+            test.push(format!("{day} >= '{first}'"));
         }
         if let Some(end) = end {
-            test.push(format!("feedback_daily.day < '{end}'"));
+            test.push(format!("{day} < '{end}'"));
         }
         if test.is_empty() {
             test.push("1 = 1".into());
@@ -82,11 +82,18 @@ pub fn whole_days(
 ) -> QueryResult<Vec<(i32, Slice)>> {
     // GROUP BY 1: the range, as the SELECT numbers it (both backends read the ordinal).
     let (client, survey, group) = split.sql("feedback_daily", "1");
+    // SQLite gives a DATE column numeric affinity, so comparing it with text would try to read
+    // both sides as numbers on every row: compare it as the text it is stored as.
+    let day = match conn {
+        DbConn::Sqlite(_) => "CAST(feedback_daily.day AS TEXT)",
+        DbConn::Postgres(_) => "feedback_daily.day",
+    };
+    let ranges = range_index(day, days);
     let rows: Vec<(Option<i32>, Slice)> = {
         let mut query = feedback_daily::table
             .group_by(sql::<Integer>(&group))
             .select((
-                sql::<diesel::sql_types::Nullable<Integer>>(&range_index(days)),
+                sql::<diesel::sql_types::Nullable<Integer>>(&ranges),
                 (
                     sql::<Integer>(&client),
                     sql::<Text>(&survey),

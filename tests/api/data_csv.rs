@@ -96,7 +96,8 @@ async fn a_csv_export_streams_more_rows_than_one_chunk() {
     app.create_org("acme", true);
     let token = app.issue_token("acme");
     let base = at("2025-01-01");
-    let rows: Vec<(&str, i32, _)> = (0..2500)
+    // Two whole chunks of 5,000 and a partial one, read ahead while the previous one is sent.
+    let rows: Vec<(&str, i32, _)> = (0..12_500)
         .map(|i| ("Globex", i % 11, base + Duration::minutes(i64::from(i / 2))))
         .collect();
     add_feedback(&app, "acme", &rows);
@@ -107,9 +108,9 @@ async fn a_csv_export_streams_more_rows_than_one_chunk() {
         .await
         .unwrap();
     let (_, records) = records(&body);
-    assert_eq!(records.len(), 2500);
+    assert_eq!(records.len(), 12_500);
     let ids: std::collections::HashSet<&String> = records.iter().map(|r| &r[0]).collect();
-    assert_eq!(ids.len(), 2500);
+    assert_eq!(ids.len(), 12_500);
 }
 
 #[tokio::test]
