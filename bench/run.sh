@@ -5,6 +5,7 @@
 #     API and page endpoints on one server with the demo data, SQLite then PostgreSQL; req/s,
 #     share of /healthz measured on the same server in the same run, p50/p99, non-2xx.
 #  2. Scores growth: GET /api/v1/scores?group_by=month as one database grows through GROWTH rows
+#     (GROWTH_PG for PostgreSQL)
 #     (p50/p99 over GROWTH_DURATION, one connection), next to the same aggregate over the raw
 #     rows in the sqlite3 CLI (SQLite) or psql (PostgreSQL).
 #  3. CSV export of EXPORT_ROWS rows (when growth passes it, SQLite): the full export against the
@@ -13,6 +14,7 @@
 #     pinned to one core, then two instances pinned to a core each (taskset).
 #
 #   bench/run.sh                             # everything; builds --release unless PULSE_BIN is set
+#   PULSE_BIN=/tmp/old/pulse LABEL="main" PARTS=throughput bench/run.sh   # a before/after
 #   PARTS="throughput scaleout" DURATION=5s bench/run.sh
 #   GROWTH="10000 100000" BACKENDS=sqlite bench/run.sh   # a quicker growth table
 # Loopback only; every load is bounded by DURATION. Needs wrk, curl, sqlite3, psql, python3,
@@ -24,6 +26,7 @@ PG="${PG:-postgres://postgres@127.0.0.1:5432}"
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 GROWTH="${GROWTH:-10000 100000 1000000 10000000}"
+GROWTH_PG="${GROWTH_PG:-10000 100000 1000000}"   # PostgreSQL loads 10M rows slowly on 2 cores
 GROWTH_DURATION="${GROWTH_DURATION:-3s}"
 EXPORT_ROWS="${EXPORT_ROWS:-1000000}"
 TOKENS="${TOKENS:-50}"
@@ -103,9 +106,10 @@ organisation() { # organisation DATABASE_URL SLUG
 
 # Runs wrk and prints "req/s p50_ms p99_ms non2xx" (latencies in ms).
 measure() { # measure CONNECTIONS DURATION URL [wrk args...]
-  local c="$1" d="$2" url="$3"; shift 3
-  wrk -t1 -c"$c" -d"$d" --latency "$url" "$@" >"$WORK/wrk.txt"
-  python3 - "$WORK/wrk.txt" <<'PY'
+  local c="$1" d="$2" url="$3" out; shift 3
+  out=$(mktemp -p "$WORK")  # several may run at once
+  wrk -t1 -c"$c" -d"$d" --latency "$url" "$@" >"$out"
+  python3 - "$out" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(v):
@@ -216,13 +220,14 @@ EXPORT_SQL="SELECT f.id, f.submitted_at, f.client_id, c.name, f.respondent_name,
   WHERE f.organisation_id = 1 ORDER BY f.submitted_at DESC, f.id DESC;"
 
 csv_export() { # csv_export DB (SQLite, served at BASE by SERVER, token TOK)
-  local api cli rows peak
+  local api cli rows peak before
   echo 5 >"/proc/$SERVER/clear_refs"  # resets the peak RSS (VmHWM) to the current RSS
+  before=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status")
   api=$(best_of_3 curl -fsS -o /dev/null -H "Authorization: Bearer $TOK" "$BASE/api/v1/feedback?format=csv")
   peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status")
   cli=$(best_of_3 sqlite3 -csv -header "$1" "$EXPORT_SQL")
   rows=$(curl -fsS -H "Authorization: Bearer $TOK" "$BASE/api/v1/feedback?format=csv" | python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)')
-  EXPORT_LINE="| $rows | $api | $cli | $(ratio "$api" "$cli") | $peak |"
+  EXPORT_LINE="| $rows | $api | $cli | $(ratio "$api" "$cli") | $before | $peak |"
 }
 
 growth() { # growth NAME sqlite|postgres
@@ -244,7 +249,9 @@ growth() { # growth NAME sqlite|postgres
   echo "| responses | rollup rows | req/s | p50 ms | p99 ms | raw aggregate in $( [[ $kind == sqlite ]] && echo sqlite3 || echo psql ) (s) | raw ÷ p50 |"
   echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   EXPORT_LINE=""
-  for n in $GROWTH; do
+  local sizes="$GROWTH"
+  [[ "$kind" == postgres ]] && sizes="$GROWTH_PG"
+  for n in $sizes; do
     if [[ "$kind" == sqlite ]]; then grow_sqlite "$url" "$n"; else grow_pg "$url" "$n"; fi
     local rollups
     if [[ "$kind" == sqlite ]]; then
@@ -263,8 +270,8 @@ growth() { # growth NAME sqlite|postgres
     echo
     echo "### Full CSV export, SQLite (\`/api/v1/feedback?format=csv\` vs \`sqlite3 -csv\` of the same query, best of 3)"
     echo
-    echo "| rows | pulse (s) | sqlite3 (s) | ratio | server peak RSS during the export (MiB) |"
-    echo "| ---: | ---: | ---: | ---: | ---: |"
+    echo "| rows | pulse (s) | sqlite3 (s) | ratio | server RSS before (MiB) | peak RSS during the exports (MiB) |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
     echo "$EXPORT_LINE"
   fi
   stop
@@ -310,12 +317,15 @@ scaleout() {
   echo "| 2, pinned to cores 0 and 1 | $two | $(cut -d' ' -f3 "$WORK/a.txt") / $(cut -d' ' -f3 "$WORK/b.txt") | $(( $(cut -d' ' -f4 "$WORK/a.txt") + $(cut -d' ' -f4 "$WORK/b.txt") )) |"
   echo
   echo "Two instances ÷ one: $(ratio "$two" "$one")×"
+  if grep -qiE "error|warn" "$WORK"/serve-*.log; then
+    echo; echo "Server log lines (counted):"; grep -hiE "error|warn" "$WORK"/serve-*.log | cut -c1-200 | sort | uniq -c | sort -rn | head -5
+  fi
   stop
 }
 
 echo "## bench/run.sh, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
-echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); load average before: $(cut -d' ' -f1-3 /proc/loadavg); pulse $(git rev-parse --short HEAD) release build; $(psql -Atq "$PG/postgres" -c 'SHOW server_version') PostgreSQL on loopback."
+echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); load average before: $(cut -d' ' -f1-3 /proc/loadavg); ${LABEL:-pulse $(git rev-parse --short HEAD)} release build; $(psql -Atq "$PG/postgres" -c 'SHOW server_version') PostgreSQL on loopback."
 for part in $PARTS; do
   case "$part" in
     throughput)
