@@ -9,7 +9,7 @@ import sys
 from pulse_client import AuthenticatedClient
 from pulse_client.api.auth import whoami
 from pulse_client.api.data import get_scores, list_clients, list_feedback
-from pulse_client.models import FeedbackPage, GetScoresGroupBy, ListFeedbackSort, Scores
+from pulse_client.models import FeedbackPage, GetScoresGroupByItem, ListFeedbackSort, Scores
 from pulse_client.types import UNSET
 
 
@@ -31,10 +31,14 @@ def main(base, token):
         assert ids and len(ids) == len(set(ids)), "every response once"
         print(f"feedback sort={sort.value}: {len(ids)} responses in {-(-len(ids) // 250)} pages")
 
-    scores = get_scores.sync(client=client, group_by=GetScoresGroupBy.MONTH)
+    # The generated client sends a list as a repeated parameter: the server reads it either way.
+    group_by = [GetScoresGroupByItem.MONTH, GetScoresGroupByItem.CLIENT]
+    scores = get_scores.sync(client=client, group_by=group_by)
     assert isinstance(scores, Scores), scores
     assert sum(g.responses for g in scores.groups) == scores.overall.responses == len(ids)
-    print(f"scores: NPS {scores.overall.nps} over {scores.overall.responses} responses")
+    assert all(g.period and g.client_name for g in scores.groups), scores.groups[:1]
+    print(f"scores: NPS {scores.overall.nps} over {scores.overall.responses} responses, "
+          f"{len(scores.groups)} month × client groups")
 
     clients = list_clients.sync(client=client)
     assert sum(c.responses for c in clients.data) == len(ids)

@@ -8,7 +8,7 @@ use crate::db::Database;
 use crate::domain::accounts::{self, NewAccount};
 use crate::domain::password::Password;
 use crate::domain::role::Role;
-use crate::domain::{demo, organisations};
+use crate::domain::{demo, organisations, scores};
 use crate::startup::Application;
 
 #[derive(Parser)]
@@ -53,6 +53,9 @@ enum Command {
     },
     /// Fill an empty database with sample organisations, users and feedback.
     SeedDemo,
+    /// Recompute the daily score rollups from the feedback, e.g. after loading rows with the
+    /// database's triggers switched off.
+    RebuildRollups,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -122,6 +125,11 @@ impl Cli {
             } => {
                 let membership = org.zip(role.map(Role::from));
                 create_user(&config, &email, &name, staff, membership)?;
+            }
+            Command::RebuildRollups => {
+                let db = open_database(&config)?;
+                scores::rebuild_rollups(&mut *db.conn()?)?;
+                println!("Score rollups rebuilt from the feedback.");
             }
             Command::SeedDemo => {
                 let db = open_database(&config)?;

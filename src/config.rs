@@ -23,6 +23,9 @@ pub struct Config {
     /// Sensitive token actions need the password entered within this long (sudo mode,
     /// `PULSE_SUDO_SECONDS`, default 10 minutes).
     pub sudo_window: Duration,
+    /// How often an instance exchanges its rate-limit counts with the others through the
+    /// database (`PULSE_API_RATE_LIMIT_SYNC_MS`); shorter means less overshoot, more writes.
+    pub api_rate_limit_sync: std::time::Duration,
     /// How often expired sessions, sign-in failures and reveal ciphertexts are swept away.
     pub housekeeping_every: std::time::Duration,
     /// The address people and tools reach the app at, e.g. `https://pulse.example.com`
@@ -50,14 +53,24 @@ fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }
 
-fn env_seconds(name: &str, default: i64) -> anyhow::Result<Duration> {
+/// A whole number above zero from `name`, or `default` when it is unset.
+fn env_positive<T>(name: &str, default: T, unit: &str) -> anyhow::Result<T>
+where
+    T: std::str::FromStr + std::fmt::Display + PartialOrd + From<u8>,
+{
     let raw = env_or(name, &default.to_string());
-    let secs: i64 = raw
-        .parse()
+    raw.parse()
         .ok()
-        .filter(|s| *s > 0)
-        .with_context(|| format!("{name} must be a positive number of seconds, got {raw:?}"))?;
-    Ok(Duration::seconds(secs))
+        .filter(|n| *n > T::from(0))
+        .with_context(|| format!("{name} must be a positive number{unit}, got {raw:?}"))
+}
+
+fn env_seconds(name: &str, default: i64) -> anyhow::Result<Duration> {
+    Ok(Duration::seconds(env_positive(
+        name,
+        default,
+        " of seconds",
+    )?))
 }
 
 fn env_flag(name: &str) -> Option<bool> {
@@ -97,12 +110,12 @@ impl Config {
             session_idle: env_seconds("PULSE_SESSION_IDLE_SECONDS", 30 * 60)?,
             session_absolute: env_seconds("PULSE_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)?,
             trust_proxy: env_flag("PULSE_TRUST_PROXY").unwrap_or(false),
-            api_rate_limit: {
-                let raw = env_or("PULSE_API_RATE_LIMIT", "600");
-                raw.parse().ok().filter(|n| *n > 0).with_context(|| {
-                    format!("PULSE_API_RATE_LIMIT must be a positive number, got {raw:?}")
-                })?
-            },
+            api_rate_limit: env_positive("PULSE_API_RATE_LIMIT", 600, "")?,
+            api_rate_limit_sync: std::time::Duration::from_millis(env_positive(
+                "PULSE_API_RATE_LIMIT_SYNC_MS",
+                1000,
+                " of milliseconds",
+            )?),
             sudo_window: env_seconds("PULSE_SUDO_SECONDS", 10 * 60)?,
             housekeeping_every: std::time::Duration::from_secs(60),
             reveal_key: std::env::var("PULSE_REVEAL_KEY").ok().map(SecretText),

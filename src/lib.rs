@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod keys;
 pub mod repo;
 pub mod spreadsheet;
 pub mod startup;

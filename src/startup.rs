@@ -1,6 +1,8 @@
 //! The one way the app starts, for `pulse serve` and the test harness alike: connect to the
 //! database, migrate, bind the listener (port 0 picks a free one), wire middleware and routes.
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, TtlExtensionPolicy};
@@ -12,6 +14,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
+use chrono::NaiveDateTime;
 use tracing_actix_web::TracingLogger;
 
 use crate::api::error::ApiError;
@@ -19,10 +22,11 @@ use crate::auth::csrf::FORM_LIMIT_BYTES;
 use crate::auth::session_store::DbSessionStore;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{Database, DatabaseUrl};
-use crate::domain::reveal::RevealKey;
+use crate::db::{Database, DbConn};
+use crate::domain::rate_limit::{self, RateLimiter};
 use crate::domain::{housekeeping, secret};
 use crate::error::AppError;
+use crate::keys;
 use crate::repo::secrets;
 use crate::state::{AppState, session_cookie_name};
 use crate::web::error::WebError;
@@ -30,6 +34,7 @@ use crate::web::error::WebError;
 pub struct Application {
     address: SocketAddr,
     db: Database,
+    api_limiter: Arc<RateLimiter>,
     server: Server,
 }
 
@@ -74,58 +79,50 @@ fn cookie_key(db: &Database) -> anyhow::Result<Key> {
     Ok(Key::derive_from(stored.as_bytes()))
 }
 
-/// The reveal key: from `PULSE_REVEAL_KEY`; else, for SQLite, from a key file beside the
-/// database (created on first start, readable by the owner only); else a key of this process.
-fn reveal_key(config: &Config) -> anyhow::Result<RevealKey> {
-    if let Some(text) = &config.reveal_key {
-        return RevealKey::from_base64(&text.0).context(
-            "PULSE_REVEAL_KEY must be the base64 of 32 bytes (e.g. `openssl rand -base64 32`)",
-        );
-    }
-    match DatabaseUrl::parse(&config.database_url) {
-        DatabaseUrl::Sqlite(path) => key_file(&format!("{path}.reveal-key")),
-        DatabaseUrl::Postgres(_) => {
-            tracing::warn!(
-                "PULSE_REVEAL_KEY is not set: a new token can be revealed only on the instance \
-                 that issued it; set the same key on every instance"
-            );
-            Ok(RevealKey::generate())
+/// Runs `job` on the blocking pool every `every` for as long as the server runs; a failure is
+/// logged and the next round tries again.
+fn spawn_every<T, F>(what: &'static str, db: Database, clock: Clock, every: Duration, job: F)
+where
+    T: std::fmt::Debug + Send + 'static,
+    F: Fn(&mut DbConn, NaiveDateTime) -> Result<T, AppError> + Clone + Send + 'static,
+{
+    tokio::spawn(async move {
+        // The first round comes one period after start, not at once: a server starting has
+        // nothing to sweep or to sync yet.
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let now = clock.now();
+            let job = job.clone();
+            match db.run(move |conn| job(conn, now)).await {
+                Ok(done) => tracing::debug!(?done, "{what}"),
+                Err(e) => tracing::warn!(error = ?e, "{what} failed"),
+            }
         }
-    }
-}
-
-fn key_file(path: &str) -> anyhow::Result<RevealKey> {
-    if let Ok(text) = std::fs::read_to_string(path) {
-        return RevealKey::from_base64(&text)
-            .with_context(|| format!("{path} is not a reveal key"));
-    }
-    let key = RevealKey::generate();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating the reveal key file {path}"))?;
-    std::io::Write::write_all(&mut file, key.to_base64().as_bytes())?;
-    Ok(key)
+    });
 }
 
 /// Every instance sweeps now and then (`Config::housekeeping_every`, so reveal ciphertexts never
 /// outlive their window by more than that); the deletes are idempotent, so instances need not
-/// agree.
-fn spawn_housekeeping(db: Database, clock: Clock, every: std::time::Duration) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(every);
-        loop {
-            every.tick().await;
-            let now = clock.now();
-            match db.run(move |conn| housekeeping::sweep(conn, now)).await {
-                Ok(swept) => tracing::debug!(?swept, "housekeeping"),
-                Err(e) => tracing::warn!(error = ?e, "housekeeping failed"),
-            }
-        }
-    });
+/// agree. And it exchanges its API rate-limit counts with the other instances
+/// (`Config::api_rate_limit_sync`).
+fn spawn_background(db: &Database, clock: &Clock, config: &Config, limiter: &Arc<RateLimiter>) {
+    spawn_every(
+        "housekeeping",
+        db.clone(),
+        clock.clone(),
+        config.housekeeping_every,
+        housekeeping::sweep,
+    );
+    let limiter = limiter.clone();
+    spawn_every(
+        "rate-limit sync",
+        db.clone(),
+        clock.clone(),
+        config.api_rate_limit_sync,
+        move |conn, now| rate_limit::sync(conn, &limiter, now),
+    );
 }
 
 fn session_middleware(
@@ -187,14 +184,16 @@ impl Application {
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
-        let reveal_key = reveal_key(&config)?;
+        let reveal_key = keys::reveal_key(&config)?;
         let store = DbSessionStore::new(db.clone(), clock.clone(), &config);
-        spawn_housekeeping(db.clone(), clock.clone(), config.housekeeping_every);
+        let api_limiter = Arc::new(RateLimiter::new(config.api_rate_limit));
+        spawn_background(&db, &clock, &config, &api_limiter);
         let state = web::Data::new(AppState {
             db: db.clone(),
             config,
             clock,
             cookie_key: key.clone(),
+            api_limiter: api_limiter.clone(),
             listen_url: format!("http://{address}"),
             reveal_key,
             usage: Default::default(),
@@ -221,6 +220,7 @@ impl Application {
         Ok(Self {
             address,
             db,
+            api_limiter,
             server,
         })
     }
@@ -238,6 +238,11 @@ impl Application {
     /// Stops the server: with `graceful`, after the requests in flight have been answered.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
+    }
+
+    /// This instance's API rate limiter, e.g. for a test to sync it with the others at once.
+    pub fn api_limiter(&self) -> Arc<RateLimiter> {
+        self.api_limiter.clone()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

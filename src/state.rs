@@ -1,11 +1,15 @@
 //! What every handler and extractor can reach, and the names of the cookies the app sets.
-//! Depends only on configuration, the database and the clock, so any layer may import it.
+//! Depends only on configuration, the database, the clock and the rate limiter, so any layer
+//! above the domain may import it.
+use std::sync::Arc;
+
 use actix_web::cookie::Key;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Database;
 use crate::domain::api_tokens::usage::UsageLog;
+use crate::domain::rate_limit::RateLimiter;
 use crate::domain::reveal::RevealKey;
 
 /// The session cookie (actix-session, rows in the `sessions` table).
@@ -42,6 +46,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Signs the session cookie and the sign-in form's cookie; shared by every instance.
     pub cookie_key: Key,
+    /// This instance's per-token API budgets (synced with the other instances in the background).
+    pub api_limiter: Arc<RateLimiter>,
     /// `http://` and the address the server listens on (with the port the OS chose).
     pub listen_url: String,
     /// Seals new tokens for their reveal window; never stored in the database.

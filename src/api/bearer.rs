@@ -8,10 +8,13 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::NaiveDateTime;
 
 use crate::api::error::ApiError;
+use crate::api::rate_limit;
 use crate::auth::client_addr::ClientAddr;
-use crate::domain::api_tokens::usage::{self, Client};
+use crate::domain::api_tokens::{
+    self,
+    usage::{self, Client},
+};
 use crate::domain::token::PlainToken;
-use crate::domain::{api_tokens, rate_limit};
 use crate::state::AppState;
 
 /// Who is calling the API: the organisation whose token authenticated the request, and that
@@ -84,11 +87,8 @@ impl FromRequest for ApiCaller {
             if let Some(expires_at) = token.expires_at {
                 req.extensions_mut().insert(TokenExpiry(expires_at));
             }
-            let per_minute = state.config.api_rate_limit;
-            state
-                .db
-                .run(move |conn| rate_limit::check_api_token(conn, token.id, per_minute, at))
-                .await?;
+            // Only a working token is counted (in memory); refusals cost the caller nothing here.
+            rate_limit::count(&req, &state, token.id, at)?;
             Ok(ApiCaller {
                 organisation_id: token.organisation_id,
                 token_id: token.id,

@@ -17,7 +17,7 @@ pub fn category(score: i32) -> &'static str {
     }
 }
 
-/// Counts of responses by category and the NPS they give.
+/// Counts of responses by category, their shares and the NPS they give.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Score {
     #[serde(flatten)]
@@ -25,12 +25,22 @@ pub struct Score {
     /// % promoters − % detractors, −100 to 100, one decimal place rounded half away from zero;
     /// `null` when there are no responses.
     pub nps: Option<f64>,
+    /// Share of promoters (9–10), 0 to 100 with one decimal place; `null` without responses.
+    /// Rounded separately, so the three shares may add up to 99.9 or 100.1.
+    pub promoter_percent: Option<f64>,
+    /// Share of passives (7–8), like `promoter_percent`.
+    pub passive_percent: Option<f64>,
+    /// Share of detractors (0–6), like `promoter_percent`.
+    pub detractor_percent: Option<f64>,
 }
 
 impl From<Counts> for Score {
     fn from(counts: Counts) -> Self {
         Self {
             nps: counts.nps(),
+            promoter_percent: counts.percent(counts.promoters),
+            passive_percent: counts.percent(counts.passives),
+            detractor_percent: counts.percent(counts.detractors),
             counts,
         }
     }
@@ -38,17 +48,35 @@ impl From<Counts> for Score {
 
 impl Score {
     /// The CSV header of `csv_cells`.
-    pub const CSV_HEADER: [&'static str; 5] =
-        ["responses", "promoters", "passives", "detractors", "nps"];
+    pub const CSV_HEADER: [&'static str; 8] = [
+        "responses",
+        "promoters",
+        "passives",
+        "detractors",
+        "nps",
+        "promoter_percent",
+        "passive_percent",
+        "detractor_percent",
+    ];
 
-    /// The counts and NPS as CSV cells; no responses gives an empty NPS cell.
+    /// The counts, NPS and shares as CSV cells; no responses gives empty NPS and share cells.
     pub fn csv_cells(&self) -> Vec<String> {
         let c = &self.counts;
         let mut cells: Vec<String> = [c.responses, c.promoters, c.passives, c.detractors]
             .iter()
             .map(i64::to_string)
             .collect();
-        cells.push(self.nps.map(|n| format!("{n:.1}")).unwrap_or_default());
+        let decimals = [
+            self.nps,
+            self.promoter_percent,
+            self.passive_percent,
+            self.detractor_percent,
+        ];
+        cells.extend(
+            decimals
+                .iter()
+                .map(|n| n.map(|n| format!("{n:.1}")).unwrap_or_default()),
+        );
         cells
     }
 }

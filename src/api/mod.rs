@@ -10,6 +10,7 @@ pub mod format;
 pub mod openapi;
 pub mod output;
 pub mod params;
+pub mod rate_limit;
 pub mod scores;
 pub mod token_leaks;
 pub mod whoami;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(Compress::default())
             .wrap(from_fn(conditional::encoding_tags))
             .wrap(from_fn(token_expiry_header))
+            .wrap(from_fn(rate_limit::headers))
             .service(readable("/whoami", whoami::show))
             .service(readable("/feedback", feedback::list))
             .service(readable("/scores", scores::show))

@@ -4,7 +4,9 @@
 //! functions below turn raw text into values, so that every mistake becomes a 400 problem+json
 //! naming the parameter (actix's `Query` extractor would answer in plain text).
 use actix_web::HttpRequest;
-use chrono::NaiveDateTime;
+use anyhow::Context;
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::ParameterIn;
@@ -15,6 +17,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
 use crate::domain::feedback::{parse_instant, round_up};
+use crate::domain::scores::day_start;
 use crate::error::AppError;
 use crate::repo::feedback::Filter;
 
@@ -24,34 +27,50 @@ pub fn bad(detail: impl Into<String>) -> ApiError {
 
 /// Reads the query string into `Q` (the endpoint's own parameters) and `O` (those it shares with
 /// others, e.g. `OutputQuery`), failing on malformed encoding or on a parameter that neither
-/// declares or that is given twice.
+/// declares or that is given twice. A list parameter is described comma-separated
+/// (`group_by=month,client`), but many generated clients repeat it instead
+/// (`group_by=month&group_by=client`): both forms read the same.
 pub fn query<Q, O>(req: &HttpRequest) -> Result<(Q, O), ApiError>
 where
     Q: IntoParams + DeserializeOwned,
     O: IntoParams + DeserializeOwned,
 {
-    let allowed: Vec<String> = Q::into_params(|| Some(ParameterIn::Query))
+    let declared: Vec<_> = Q::into_params(|| Some(ParameterIn::Query))
         .into_iter()
         .chain(O::into_params(|| Some(ParameterIn::Query)))
-        .map(|p| p.name)
         .collect();
+    let allowed: Vec<&str> = declared.iter().map(|p| p.name.as_str()).collect();
+    let is_list = |name: &str| {
+        declared
+            .iter()
+            .any(|p| p.name == name && matches!(p.schema, Some(RefOr::T(Schema::Array(_)))))
+    };
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
         .map_err(|_| bad("The query string is not valid URL encoding."))?;
-    for (i, (name, _)) in pairs.iter().enumerate() {
-        if !allowed.contains(name) {
+    let mut merged: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        if !allowed.contains(&name.as_str()) {
             return Err(bad(format!(
                 "Unknown parameter `{name}`; this endpoint accepts: {}.",
                 allowed.join(", ")
             )));
         }
-        if pairs[..i].iter().any(|(earlier, _)| earlier == name) {
-            return Err(bad(format!("Parameter `{name}` is given more than once.")));
+        match merged.iter_mut().find(|(earlier, _)| *earlier == name) {
+            Some((_, items)) if is_list(&name) => {
+                items.push(',');
+                items.push_str(&value);
+            }
+            Some(_) => return Err(bad(format!("Parameter `{name}` is given more than once."))),
+            None => merged.push((name, value)),
         }
     }
     let read =
         |e: serde_urlencoded::de::Error| bad(format!("The query string could not be read: {e}."));
-    let own = serde_urlencoded::from_str(req.query_string()).map_err(read)?;
-    let shared = serde_urlencoded::from_str(req.query_string()).map_err(read)?;
+    let query = serde_urlencoded::to_string(&merged)
+        .context("re-encoding the query string")
+        .map_err(AppError::from)?;
+    let own = serde_urlencoded::from_str(&query).map_err(read)?;
+    let shared = serde_urlencoded::from_str(&query).map_err(read)?;
     Ok((own, shared))
 }
 
@@ -103,6 +122,19 @@ pub fn instant(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, A
     .transpose()
 }
 
+/// Like `instant`, but a plain date is its midnight in `tz` (UTC without one).
+fn instant_in(
+    name: &str,
+    raw: Option<&str>,
+    tz: Option<Tz>,
+) -> Result<Option<NaiveDateTime>, ApiError> {
+    let date = raw.and_then(|raw| NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok());
+    match (date, tz) {
+        (Some(day), Some(tz)) => Ok(Some(day_start(day, tz))),
+        _ => instant(name, raw),
+    }
+}
+
 pub fn int(name: &str, raw: Option<&str>, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
     raw.map(|raw| {
         raw.parse::<i64>()
@@ -125,14 +157,16 @@ pub struct RawFilter<'a> {
     pub client: Option<&'a str>,
     pub min_score: Option<&'a str>,
     pub max_score: Option<&'a str>,
+    /// The time zone plain dates in `since` and `until` are read in (UTC without one).
+    pub tz: Option<Tz>,
 }
 
 impl RawFilter<'_> {
     pub fn parse(&self) -> Result<Filter, ApiError> {
         let score = |name, raw| Ok::<_, ApiError>(int(name, raw, 0, 10)?.map(|n| n as i32));
         let filter = Filter {
-            since: instant("since", self.since)?,
-            until: instant("until", self.until)?,
+            since: instant_in("since", self.since, self.tz)?,
+            until: instant_in("until", self.until, self.tz)?,
             client_id: int("client", self.client, 1, i32::MAX.into())?.map(|n| n as i32),
             min_score: score("min_score", self.min_score)?,
             max_score: score("max_score", self.max_score)?,

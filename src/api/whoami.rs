@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::api::bearer::ApiCaller;
 use crate::api::error::ApiError;
 use crate::error::AppError;
-use crate::repo::{api_tokens, organisations};
+use crate::repo::organisations;
 use crate::state::AppState;
 
 /// Who a token belongs to.
@@ -42,12 +42,11 @@ pub struct TokenInfo {
     )
 )]
 pub async fn show(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (org, token) = state
+    let (org, prefix) = state
         .db
         .run(move |conn| {
-            let org = organisations::find(conn, caller.organisation_id)?;
-            let token = api_tokens::find(conn, caller.token_id)?;
-            org.zip(token).ok_or(AppError::NotFound)
+            organisations::find_with_token_prefix(conn, caller.organisation_id, caller.token_id)?
+                .ok_or(AppError::NotFound)
         })
         .await?;
     Ok(HttpResponse::Ok().json(WhoAmI {
@@ -55,8 +54,6 @@ pub async fn show(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpR
             slug: org.slug,
             name: org.name,
         },
-        token: TokenInfo {
-            prefix: token.display_prefix,
-        },
+        token: TokenInfo { prefix },
     }))
 }

@@ -2,11 +2,14 @@
 //! migrations per backend, and the one way to run diesel off the async workers.
 pub mod schema;
 
+use std::sync::Arc;
+
 use actix_web::web;
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 
@@ -52,11 +55,11 @@ impl r2d2::ManageConnection for ConnectionManager {
             DatabaseUrl::Postgres(url) => Ok(DbConn::Postgres(PgConnection::establish(url)?)),
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
-                // WAL lets readers proceed during a write; the busy timeout makes concurrent
-                // writers wait their turn instead of failing with "database is locked".
+                // The busy timeout makes concurrent writers wait their turn instead of failing
+                // with "database is locked" (`Database::connect` has set the file to WAL).
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))
@@ -74,6 +77,11 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// How long a request waits for a database connection before it is told the database is
+/// unavailable (503): long enough to ride out a burst, short enough that an outage is reported
+/// rather than hung on.
+const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 
@@ -81,6 +89,10 @@ pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 pub struct Database {
     pool: Pool,
     url: DatabaseUrl,
+    /// One permit per pooled connection: work waits for a connection here, asynchronously,
+    /// rather than as a blocked thread inside the pool, so a burst of requests does not wake
+    /// (and switch between) a blocking thread per request.
+    connections: Arc<Semaphore>,
 }
 
 impl Database {
@@ -90,13 +102,25 @@ impl Database {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 10,
         };
-        // A request waits at most this long for a connection before it gets a 503: long enough
-        // to ride out a burst, short enough that an outage is reported rather than hung on.
+        if let DatabaseUrl::Sqlite(path) = &url {
+            // WAL lets readers proceed during a write. The mode is kept in the file, and
+            // switching takes an exclusive lock that the pool's connections, opening together,
+            // would race for, so one connection sets it before the pool opens any.
+            SqliteConnection::establish(path)?
+                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+        }
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
-            .connection_timeout(std::time::Duration::from_secs(5))
+            .connection_timeout(POOL_WAIT)
+            // A SQLite file does not drop connections; a PostgreSQL server may restart, so its
+            // connections are checked (a round trip) before each use.
+            .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
             .build(ConnectionManager { url: url.clone() })?;
-        Ok(Self { pool, url })
+        Ok(Self {
+            pool,
+            url,
+            connections: Arc::new(Semaphore::new(max_size as usize)),
+        })
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -134,8 +158,15 @@ impl Database {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        // Waiting for a connection is asynchronous (a permit per pooled connection), and bounded
+        // like the pool's own wait: an outage is reported, not queued behind.
+        let permit = tokio::time::timeout(POOL_WAIT, self.connections.clone().acquire_owned())
+            .await
+            .map_err(|e| AppError::Unavailable(anyhow::Error::new(e).context("database pool")))?
+            .context("database connection permits")?;
         let pool = self.pool.clone();
         web::block(move || {
+            let _permit = permit;
             let mut conn = pool.get().map_err(|e| {
                 AppError::Unavailable(anyhow::Error::new(e).context("database pool"))
             })?;

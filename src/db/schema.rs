@@ -139,10 +139,31 @@ diesel::table! {
 }
 
 diesel::table! {
-    rate_limits (bucket, window_start) {
-        bucket -> Text,
-        window_start -> Timestamp,
-        hits -> Integer,
+    feedback_daily (organisation_id, day, client_id, survey) {
+        organisation_id -> Integer,
+        day -> Date,
+        client_id -> Integer,
+        survey -> Text,
+        promoters -> Integer,
+        passives -> Integer,
+        detractors -> Integer,
+    }
+}
+
+diesel::table! {
+    feedback_by_client (client_id) {
+        client_id -> Integer,
+        organisation_id -> Integer,
+        promoters -> Integer,
+        passives -> Integer,
+        detractors -> Integer,
+    }
+}
+
+diesel::table! {
+    api_rate_limits (token_id) {
+        token_id -> Integer,
+        empty_at_ns -> BigInt,
     }
 }
 
@@ -152,10 +173,13 @@ diesel::joinable!(audit_events -> organisations (organisation_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(api_tokens -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> users (created_by));
+diesel::joinable!(api_rate_limits -> api_tokens (token_id));
 diesel::joinable!(clients -> organisations (organisation_id));
 diesel::joinable!(token_clients -> api_tokens (token_id));
 diesel::joinable!(feedback -> clients (client_id));
 diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(feedback_daily -> clients (client_id));
+diesel::joinable!(feedback_by_client -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -168,7 +192,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     clients,
     feedback,
-    rate_limits,
     token_clients,
     recovery_codes,
+    feedback_daily,
+    feedback_by_client,
+    api_rate_limits,
 );

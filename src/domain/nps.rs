@@ -6,7 +6,7 @@
 //! With no responses there is no score: `None`, rendered as JSON `null` and an empty CSV cell.
 use serde::Serialize;
 
-use crate::repo::feedback::Tally;
+use crate::repo::scores::Tally;
 
 /// A response's category: `promoter` (9–10), `passive` (7–8) or `detractor` (0–6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -56,20 +56,42 @@ impl Counts {
         }
     }
 
+    /// `responses_x` / responses in tenths of a percent, rounded half away from zero, or `None`
+    /// without responses. 100 % × 10 tenths = 1000: round |x| half up, then restore the sign.
+    fn tenths_of_percent(&self, responses_x: i64) -> Option<i64> {
+        let numerator = 1000 * responses_x;
+        (self.responses > 0).then(|| {
+            numerator.signum() * ((2 * numerator.abs() + self.responses) / (2 * self.responses))
+        })
+    }
+
+    /// The share of `part` of the responses in percent (0 to 100) to one decimal place, rounded
+    /// like the NPS, or `None` without responses.
+    pub fn percent(&self, part: i64) -> Option<f64> {
+        one_decimal(self.tenths_of_percent(part))
+    }
+
     /// NPS in tenths of a point (−1000..=1000), or `None` without responses.
     pub fn nps_tenths(&self) -> Option<i64> {
-        if self.responses == 0 {
-            return None;
-        }
-        // 100 % × 10 tenths = 1000; round |x| half up, then restore the sign.
-        let numerator = 1000 * (self.promoters - self.detractors);
-        let magnitude = (2 * numerator.abs() + self.responses) / (2 * self.responses);
-        Some(numerator.signum() * magnitude)
+        self.tenths_of_percent(self.promoters - self.detractors)
     }
 
     /// NPS rounded to one decimal place, or `None` without responses.
     pub fn nps(&self) -> Option<f64> {
-        self.nps_tenths().map(|tenths| tenths as f64 / 10.0)
+        one_decimal(self.nps_tenths())
+    }
+}
+
+fn one_decimal(tenths: Option<i64>) -> Option<f64> {
+    tenths.map(|tenths| tenths as f64 / 10.0)
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Self) {
+        self.responses += other.responses;
+        self.promoters += other.promoters;
+        self.passives += other.passives;
+        self.detractors += other.detractors;
     }
 }
 
@@ -94,6 +116,14 @@ mod tests {
         // 1 of 3 = 33.333… → 33.3; 2 of 3 = 66.666… → 66.7.
         assert_eq!(Counts::from_categories((1, 2, 0)).nps(), Some(33.3));
         assert_eq!(Counts::from_categories((2, 1, 0)).nps(), Some(66.7));
+    }
+
+    #[test]
+    fn shares_round_half_up_to_one_decimal() {
+        // 1 of 16 = 6.25 % → 62.5 tenths → 63; 2 of 3 = 66.66… % → 667.
+        assert_eq!(Counts::from_categories((1, 15, 0)).percent(1), Some(6.3));
+        assert_eq!(Counts::from_categories((2, 1, 0)).percent(2), Some(66.7));
+        assert_eq!(Counts::default().percent(0), None);
     }
 
     #[test]

@@ -2,7 +2,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::clients;
+use crate::db::schema::{clients, feedback_by_client};
+
+/// All-time (promoters, passives, detractors) of a client.
+pub type Totals = (i32, i32, i32);
 
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = clients)]
@@ -41,6 +44,28 @@ pub fn find_or_create(
         ))
         .execute(conn)?;
     find_by_name(conn, org_id, name)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Every client of the organisation, by name, with its all-time counts (promoters, passives,
+/// detractors; none without responses), in one query.
+pub fn list_with_totals(
+    conn: &mut DbConn,
+    org_id: i32,
+) -> QueryResult<Vec<(Client, Option<Totals>)>> {
+    clients::table
+        .left_join(feedback_by_client::table)
+        .filter(clients::organisation_id.eq(org_id))
+        .order((clients::name.asc(), clients::id.asc()))
+        .select((
+            Client::as_select(),
+            (
+                feedback_by_client::promoters,
+                feedback_by_client::passives,
+                feedback_by_client::detractors,
+            )
+                .nullable(),
+        ))
+        .load(conn)
 }
 
 pub fn list(conn: &mut DbConn, org_id: i32) -> QueryResult<Vec<Client>> {

@@ -1,7 +1,5 @@
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 
 use crate::db::DbConn;
 use crate::db::schema::{clients, feedback};
@@ -88,7 +86,7 @@ pub enum Period {
 }
 
 // Scoped to one organisation and narrowed by a Filter; shared by the listing and the aggregates
-// so they always agree on which rows count.
+// (`repo::scores`) so they always agree on which rows count.
 macro_rules! scoped {
     ($query:expr, $org_id:expr, $filter:expr) => {{
         let filter: &Filter = $filter;
@@ -111,6 +109,7 @@ macro_rules! scoped {
         query
     }};
 }
+pub(crate) use scoped;
 
 /// Inserts many rows in few statements. Callers hold a transaction.
 pub fn insert_all(conn: &mut DbConn, rows: &[NewFeedback]) -> QueryResult<usize> {
@@ -205,83 +204,4 @@ pub fn last_change(
         .select(diesel::dsl::max(feedback::updated_at))
         .into_boxed();
     scoped!(base, org_id, filter).first(conn)
-}
-
-const PROMOTERS: &str =
-    "CAST(COALESCE(SUM(CASE WHEN feedback.score >= 9 THEN 1 ELSE 0 END), 0) AS BIGINT)";
-const PASSIVES: &str =
-    "CAST(COALESCE(SUM(CASE WHEN feedback.score IN (7, 8) THEN 1 ELSE 0 END), 0) AS BIGINT)";
-const DETRACTORS: &str =
-    "CAST(COALESCE(SUM(CASE WHEN feedback.score <= 6 THEN 1 ELSE 0 END), 0) AS BIGINT)";
-
-/// Responses per category: (promoters, passives, detractors).
-pub type Tally = (i64, i64, i64);
-
-/// Category counts over every matching response, computed by the database.
-pub fn totals(conn: &mut DbConn, org_id: i32, filter: &Filter) -> QueryResult<Tally> {
-    let base = feedback::table
-        .select((
-            sql::<BigInt>(PROMOTERS),
-            sql::<BigInt>(PASSIVES),
-            sql::<BigInt>(DETRACTORS),
-        ))
-        .into_boxed();
-    scoped!(base, org_id, filter).first(conn)
-}
-
-/// The period label of a row as SQL, e.g. `2026-03` or `2026-Q1`: each dialect has its own
-/// date functions (SQLite stores timestamps as ISO text).
-fn period_sql(conn: &DbConn, period: Period) -> &'static str {
-    match (conn, period) {
-        (DbConn::Sqlite(_), Period::Month) => "strftime('%Y-%m', feedback.submitted_at)",
-        (DbConn::Sqlite(_), Period::Quarter) => {
-            "(strftime('%Y', feedback.submitted_at) || '-Q' || \
-             ((CAST(strftime('%m', feedback.submitted_at) AS INTEGER) + 2) / 3))"
-        }
-        (DbConn::Postgres(_), Period::Month) => "to_char(feedback.submitted_at, 'YYYY-MM')",
-        (DbConn::Postgres(_), Period::Quarter) => "to_char(feedback.submitted_at, 'YYYY-\"Q\"Q')",
-    }
-}
-
-/// Category counts per period that has responses, oldest period first.
-pub fn by_period(
-    conn: &mut DbConn,
-    org_id: i32,
-    filter: &Filter,
-    period: Period,
-) -> QueryResult<Vec<(String, Tally)>> {
-    let label = period_sql(conn, period);
-    let base = feedback::table
-        .group_by(sql::<Text>(label))
-        .select((
-            sql::<Text>(label),
-            (
-                sql::<BigInt>(PROMOTERS),
-                sql::<BigInt>(PASSIVES),
-                sql::<BigInt>(DETRACTORS),
-            ),
-        ))
-        .order(sql::<Text>(label))
-        .into_boxed();
-    scoped!(base, org_id, filter).load(conn)
-}
-
-/// Category counts per client id that has matching responses.
-pub fn by_client(
-    conn: &mut DbConn,
-    org_id: i32,
-    filter: &Filter,
-) -> QueryResult<Vec<(i32, Tally)>> {
-    let base = feedback::table
-        .group_by(feedback::client_id)
-        .select((
-            feedback::client_id,
-            (
-                sql::<BigInt>(PROMOTERS),
-                sql::<BigInt>(PASSIVES),
-                sql::<BigInt>(DETRACTORS),
-            ),
-        ))
-        .into_boxed();
-    scoped!(base, org_id, filter).load(conn)
 }

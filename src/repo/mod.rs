@@ -8,6 +8,7 @@ pub mod memberships;
 pub mod organisations;
 pub mod rate_limits;
 pub mod recovery_codes;
+pub mod scores;
 pub mod secrets;
 pub mod sessions;
 pub mod token_clients;

@@ -1,50 +1,57 @@
-use chrono::NaiveDateTime;
+//! The shared per-token rate-limit buckets (`domain::rate_limit`): one row per token, holding
+//! when its bucket will be empty, in ns since the Unix epoch.
+use diesel::dsl::case_when;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::rate_limits;
+use crate::db::schema::api_rate_limits;
 
-/// Counts one hit in `bucket`'s window and returns the window's total so far. Increments in the
-/// database, so concurrent requests on several instances all count.
-pub fn hit(conn: &mut DbConn, bucket: &str, window_start: NaiveDateTime) -> QueryResult<i32> {
-    let row = rate_limits::table
-        .filter(rate_limits::bucket.eq(bucket))
-        .filter(rate_limits::window_start.eq(window_start));
-    // No ON CONFLICT through MultiConnection: update first; if the window has no row yet,
-    // insert it; if another request inserted it meanwhile, the unique key refuses ours and the
-    // update, retried once, counts us.
+/// Adds `weight_ns` of requests, made from `since_ns` on, to the token's shared bucket (which
+/// drains until then). Concurrent charges from several instances all count.
+pub fn charge(conn: &mut DbConn, token_id: i32, since_ns: i64, weight_ns: i64) -> QueryResult<()> {
+    let drained = case_when(
+        api_rate_limits::empty_at_ns.gt(since_ns),
+        api_rate_limits::empty_at_ns,
+    )
+    .otherwise(since_ns);
+    // No ON CONFLICT through MultiConnection: update first; if the token has no row yet, insert
+    // it; if another instance inserted it meanwhile, the primary key refuses ours and the update,
+    // retried once, counts us.
     for _ in 0..2 {
-        let updated = diesel::update(row)
-            .set(rate_limits::hits.eq(rate_limits::hits + 1))
+        let updated = diesel::update(api_rate_limits::table.find(token_id))
+            .set(api_rate_limits::empty_at_ns.eq(drained + weight_ns))
             .execute(conn)?;
-        if updated == 0 {
-            let inserted = diesel::insert_into(rate_limits::table)
-                .values((
-                    rate_limits::bucket.eq(bucket),
-                    rate_limits::window_start.eq(window_start),
-                    rate_limits::hits.eq(1),
-                ))
-                .execute(conn);
-            match inserted {
-                Ok(_) => return Ok(1),
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => continue,
-                Err(e) => return Err(e),
-            }
+        if updated == 1 {
+            return Ok(());
         }
-        return row.select(rate_limits::hits).first(conn);
+        let inserted = diesel::insert_into(api_rate_limits::table)
+            .values((
+                api_rate_limits::token_id.eq(token_id),
+                api_rate_limits::empty_at_ns.eq(since_ns.saturating_add(weight_ns)),
+            ))
+            .execute(conn);
+        match inserted {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => continue,
+            other => return other.map(|_| ()),
+        }
     }
-    row.select(rate_limits::hits).first(conn)
+    Err(diesel::result::Error::NotFound)
 }
 
-/// Forgets `bucket`'s windows that started before `before`.
-pub fn prune(conn: &mut DbConn, bucket: &str, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(
-        rate_limits::table
-            .filter(rate_limits::bucket.eq(bucket))
-            .filter(rate_limits::window_start.lt(before)),
-    )
-    .execute(conn)
+/// The shared buckets of `token_ids` that have one: (token id, empty at).
+pub fn levels(conn: &mut DbConn, token_ids: &[i32]) -> QueryResult<Vec<(i32, i64)>> {
+    let mut levels = Vec::with_capacity(token_ids.len());
+    // Bounded lists keep every backend far from its limit on bound parameters.
+    for chunk in token_ids.chunks(500) {
+        levels.extend(
+            api_rate_limits::table
+                .filter(api_rate_limits::token_id.eq_any(chunk))
+                .select((api_rate_limits::token_id, api_rate_limits::empty_at_ns))
+                .load::<(i32, i64)>(conn)?,
+        );
+    }
+    Ok(levels)
 }

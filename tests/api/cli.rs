@@ -154,3 +154,39 @@ fn seed_demo_fills_an_empty_database_once_and_prints_how_to_sign_in() {
         .unwrap();
     assert_eq!(count, 5);
 }
+
+#[test]
+fn rebuild_rollups_recounts_feedback_loaded_outside_the_app() {
+    use pulse::domain::scores;
+    use pulse::repo::feedback::Filter;
+    let storage = TestDatabase::fresh();
+    let path = storage.url().to_owned();
+    ok(&pulse(&path, &["seed-demo"]));
+    let db = Database::connect(&path).unwrap();
+    let conn = &mut db.conn().unwrap();
+    let acme = pulse::repo::organisations::find_by_slug(conn, "acme")
+        .unwrap()
+        .unwrap()
+        .id;
+    let before = scores::totals(conn, acme, &Filter::default()).unwrap();
+    assert!(before.responses > 100);
+    // Rows restored without their rollups, as a load with the triggers off would leave them.
+    diesel::delete(pulse::db::schema::feedback_daily::table)
+        .execute(conn)
+        .unwrap();
+    diesel::delete(pulse::db::schema::feedback_by_client::table)
+        .execute(conn)
+        .unwrap();
+    assert_eq!(
+        scores::totals(conn, acme, &Filter::default())
+            .unwrap()
+            .responses,
+        0
+    );
+    let out = ok(&pulse(&path, &["rebuild-rollups"]));
+    assert!(out.contains("rebuilt"), "{out}");
+    assert_eq!(
+        scores::totals(conn, acme, &Filter::default()).unwrap(),
+        before
+    );
+}

@@ -99,7 +99,8 @@ async fn a_csv_export_streams_more_rows_than_one_chunk() {
     app.create_org("acme", true);
     let token = app.issue_token("acme");
     let base = at("2025-01-01");
-    let rows: Vec<(&str, i32, _)> = (0..2500)
+    // Two whole chunks of 5,000 and a partial one, read ahead while the previous one is sent.
+    let rows: Vec<(&str, i32, _)> = (0..12_500)
         .map(|i| ("Globex", i % 11, base + Duration::minutes(i64::from(i / 2))))
         .collect();
     add_feedback(&app, "acme", &rows);
@@ -110,9 +111,9 @@ async fn a_csv_export_streams_more_rows_than_one_chunk() {
         .await
         .unwrap();
     let (_, records) = records(&body);
-    assert_eq!(records.len(), 2500);
+    assert_eq!(records.len(), 12_500);
     let ids: std::collections::HashSet<&String> = records.iter().map(|r| &r[0]).collect();
-    assert_eq!(ids.len(), 2500);
+    assert_eq!(ids.len(), 12_500);
 }
 
 #[tokio::test]
@@ -132,19 +133,28 @@ async fn scores_and_clients_come_as_csv_too() {
         format!("attachment; filename=\"acme-scores-{today}.csv\"")
     );
     let (header, rows) = records(&body(response).await);
+    assert_eq!(header[..3], ["period", "period_start", "period_end"]);
+    assert_eq!(header[3..], pulse::api::format::Score::CSV_HEADER);
     assert_eq!(
-        header,
-        [
-            "period",
-            "responses",
-            "promoters",
-            "passives",
-            "detractors",
-            "nps"
-        ]
+        header[8..],
+        ["promoter_percent", "passive_percent", "detractor_percent"]
     );
-    assert_eq!(rows[0], ["2026-01", "2", "1", "0", "1", "0.0"]);
-    assert_eq!(rows[1], ["2026-02", "1", "0", "0", "1", "-100.0"]);
+    let (jan, feb) = (
+        ["2026-01", "2026-01-01", "2026-02-01"],
+        ["2026-02", "2026-02-01", "2026-03-01"],
+    );
+    assert_eq!(rows[0][..3], jan);
+    assert_eq!(
+        rows[0][3..],
+        ["2", "1", "0", "1", "0.0", "50.0", "0.0", "50.0"]
+    );
+    assert_eq!(rows[1][..3], feb);
+    assert_eq!(
+        rows[1][3..],
+        ["1", "0", "0", "1", "-100.0", "0.0", "0.0", "100.0"]
+    );
+    // An empty month: zero counts, and empty NPS and share cells.
+    assert_eq!(rows[2][3..], ["0", "0", "0", "0", "", "", "", ""]);
 
     let (header, rows) = records(
         &app.api_get(&token, "/api/v1/clients?format=csv")

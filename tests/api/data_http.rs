@@ -1,5 +1,6 @@
 //! HTTP done properly on the data API: compression, validators and 304, caching, `Accept`
 //! quality values, HEAD, 405 with `Allow`, and the forms of time a tool may send.
+use chrono::Duration;
 use reqwest::Method;
 
 use crate::data_fixtures::{acme_with_feedback, add_feedback, at};
@@ -64,7 +65,7 @@ async fn answers_are_compressed_when_asked_and_only_then() {
 async fn scores_clients_and_feedback_pages_revalidate_with_304() {
     let (app, token) = acme_with_feedback(&[("Globex", 9, at("2026-01-05"))]).await;
     for path in [
-        "/api/v1/scores?group_by=month",
+        "/api/v1/scores?group_by=month&until=2026-02-01",
         "/api/v1/clients",
         "/api/v1/feedback?limit=5",
         "/api/v1/scores?format=csv",
@@ -123,6 +124,27 @@ async fn scores_clients_and_feedback_pages_revalidate_with_304() {
     // Pages keep no-store.
     let page = reqwest::get(app.url("/login")).await.unwrap();
     assert_eq!(header(&page, "cache-control").as_deref(), Some("no-store"));
+}
+
+/// Months up to now grow with the calendar, not with the data: a date would call a copy from
+/// last month current, so only the ETag (a digest of the months listed) revalidates it.
+#[tokio::test]
+async fn open_ended_periods_have_no_last_modified() {
+    let (app, token) = acme_with_feedback(&[("Globex", 9, at("2026-01-05"))]).await;
+    let first = app.api_get(&token, "/api/v1/scores?group_by=month").await;
+    assert_eq!(header(&first, "last-modified"), None);
+    let etag = header(&first, "etag").unwrap();
+    app.advance(Duration::days(40));
+    let later = app
+        .api_request(
+            &token,
+            Method::GET,
+            "/api/v1/scores?group_by=month",
+            &[("If-None-Match", &etag)],
+        )
+        .await;
+    assert_eq!(later.status(), 200, "a new month is listed");
+    assert_ne!(header(&later, "etag"), Some(etag));
 }
 
 #[tokio::test]

@@ -1,17 +1,18 @@
 //! `spawn_app`: the real server, built by the same `Application::build` as `pulse serve`, on port
 //! 0 with a fresh database and its own clock; and `TestApp`, one method per thing a test does
 //! to it the way a browser or a reporting tool would.
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use actix_web::dev::ServerHandle;
-use chrono::{Duration, NaiveDateTime, Timelike};
+use chrono::{Duration, NaiveDateTime};
 use pulse::clock::Clock;
 use pulse::config::Config;
-use pulse::db::{Database, DbConn};
+use pulse::db::{Database, DatabaseUrl, DbConn};
 use pulse::domain::accounts::{self, NewAccount};
 use pulse::domain::actor::Actor;
 use pulse::domain::api_tokens::{Expiry, Grace, Issued, Issuer, Terms};
 use pulse::domain::password::Password;
+use pulse::domain::rate_limit::{self, RateLimiter};
 use pulse::domain::reveal::RevealKey;
 use pulse::domain::role::Role;
 use pulse::domain::{api_tokens, organisations};
@@ -39,6 +40,8 @@ pub struct TestApp {
     pub clock: Clock,
     /// Stops the server (gracefully or not); None for a server the test started as a process.
     pub server: Option<ServerHandle>,
+    /// The server's API rate limiter, when the server runs in this process.
+    api_limiter: Option<Arc<RateLimiter>>,
     /// None when the test owns the database itself, e.g. for several servers sharing one.
     storage: Option<TestDatabase>,
 }
@@ -54,6 +57,8 @@ pub fn test_config(database_url: String) -> Config {
         session_absolute: Duration::seconds(12 * 3600),
         trust_proxy: false,
         api_rate_limit: 600,
+        // Tests sync rate limits themselves (`TestApp::sync_rate_limits`) when they need to.
+        api_rate_limit_sync: std::time::Duration::from_secs(3600),
         housekeeping_every: std::time::Duration::from_secs(60),
         sudo_window: Duration::minutes(10),
         public_url: None,
@@ -70,12 +75,16 @@ pub async fn spawn_app_with(tune: impl FnOnce(&mut Config)) -> TestApp {
     let storage = TestDatabase::fresh();
     let mut config = test_config(storage.url().to_owned());
     tune(&mut config);
+    start(config, Clock::system(), Some(storage))
+}
+
+fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp {
     let public_url = config.public_url.clone();
-    let clock = Clock::system();
     let app = Application::build(config, clock.clone()).expect("build app");
     let address = format!("http://{}", app.address());
     let db = app.db().clone();
     let server = Some(app.handle());
+    let api_limiter = Some(app.api_limiter());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         origin: public_url.unwrap_or_else(|| address.clone()),
@@ -83,7 +92,8 @@ pub async fn spawn_app_with(tune: impl FnOnce(&mut Config)) -> TestApp {
         db,
         clock,
         server,
-        storage: Some(storage),
+        api_limiter,
+        storage,
     }
 }
 
@@ -105,6 +115,7 @@ impl TestApp {
             db,
             clock: Clock::system(),
             server: None,
+            api_limiter: None,
             storage: None,
         }
     }
@@ -112,6 +123,18 @@ impl TestApp {
     /// The test's own database, when `spawn_app` made it.
     pub fn database(&self) -> Option<&TestDatabase> {
         self.storage.as_ref()
+    }
+
+    /// A second server in this process on the same database, with the same clock, as another
+    /// instance behind a load balancer would be.
+    pub fn another_instance(&self, tune: impl FnOnce(&mut Config)) -> TestApp {
+        let url = match self.db.url() {
+            DatabaseUrl::Sqlite(path) => path.clone(),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        };
+        let mut config = test_config(url);
+        tune(&mut config);
+        start(config, self.clock.clone(), None)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -132,13 +155,11 @@ impl TestApp {
         self.clock.advance(by);
     }
 
-    /// Moves the server's clock to the start of the next minute, so that a test of a
-    /// per-minute window has (nearly) all of it.
-    pub fn advance_to_next_minute(&self) {
-        let now = self.now();
-        let into_minute =
-            Duration::seconds(now.second().into()) + Duration::nanoseconds(now.nanosecond().into());
-        self.advance(Duration::minutes(1) - into_minute);
+    /// Exchanges the server's rate-limit counts with the database now, as its background task
+    /// does every `api_rate_limit_sync`.
+    pub fn sync_rate_limits(&self) {
+        let limiter = self.api_limiter.as_ref().expect("a server in this process");
+        self.with_conn(|conn| rate_limit::sync(conn, limiter, self.now()).expect("sync"));
     }
 
     pub fn create_user(&self, email: &str, staff: bool) -> User {
