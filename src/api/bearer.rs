@@ -1,6 +1,6 @@
-//! `ApiCaller`: the extractor that authenticates every `/api/v1` request by its bearer token.
-use std::future::Future;
-use std::pin::Pin;
+//! `Bearer`: the extractor every `/api/v1` data handler takes; `Bearer::run` authenticates the
+//! request's token and gives the handler its `ApiCaller`.
+use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -8,22 +8,29 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::NaiveDateTime;
 
 use crate::api::error::ApiError;
-use crate::api::rate_limit;
 use crate::auth::client_addr::ClientAddr;
+use crate::db::DbConn;
 use crate::domain::api_tokens::{
     self,
     usage::{self, Client},
 };
+use crate::domain::rate_limit::Allowance;
 use crate::domain::token::PlainToken;
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// Who is calling the API: the organisation whose token authenticated the request, and that
-/// token. A handler taking `ApiCaller` only ever runs for a working token of an organisation
-/// with API access on, and must scope every query to `organisation_id`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// token. Only `Bearer::run` makes one, for a working token of an organisation with API access
+/// on; every query must be scoped to `organisation_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiCaller {
     pub organisation_id: i32,
+    /// The organisation's short name in addresses, e.g. `acme`.
+    pub organisation_slug: String,
+    pub organisation_name: String,
     pub token_id: i32,
+    /// The token's public start, as the API authentication screen shows it.
+    pub token_prefix: String,
 }
 
 /// The expiry of the token a request authenticated with; `api::routes` turns it into the
@@ -54,45 +61,93 @@ fn client(req: &HttpRequest) -> Client {
     Client::new(ClientAddr::of(req).0, agent)
 }
 
-impl FromRequest for ApiCaller {
+/// A request's bearer credentials, read and checked for shape without the database. `run`
+/// authenticates them and does the handler's database work in the same trip to the blocking
+/// pool: an API request hands over to a blocking thread once, not once to authenticate and
+/// again to query.
+pub struct Bearer {
+    token: Result<PlainToken, ApiError>,
+    client: Client,
+    req: HttpRequest,
+}
+
+impl FromRequest for Bearer {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let client = client(req);
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .expect("AppState is registered")
-            .clone();
-        let req = req.clone();
-        Box::pin(async move {
-            let token = token?;
-            let at = state.clock.now();
-            let app = state.clone();
-            let token = state
-                .db
-                .run(move |conn| {
-                    let token = match api_tokens::authenticate(conn, &token, at)? {
-                        Ok(token) => token,
-                        Err(refusal) => return Ok(Err(refusal)),
-                    };
-                    if app.usage.due(token.id, &client, at) {
-                        usage::record_use(conn, &token, &client, at)?;
-                    }
-                    Ok(Ok(token))
-                })
-                .await?
-                .map_err(ApiError::Refused)?;
-            if let Some(expires_at) = token.expires_at {
-                req.extensions_mut().insert(TokenExpiry(expires_at));
-            }
-            // Only a working token is counted (in memory); refusals cost the caller nothing here.
-            rate_limit::count(&req, &state, token.id, at)?;
-            Ok(ApiCaller {
-                organisation_id: token.organisation_id,
-                token_id: token.id,
+        ready(Ok(Self {
+            token: bearer_token(req),
+            client: client(req),
+            req: req.clone(),
+        }))
+    }
+}
+
+/// What the response must say about an authenticated token, whatever `work` made of the
+/// request: its expiry and its rate-limit budget.
+struct Admission {
+    expires_at: Option<NaiveDateTime>,
+    allowance: Allowance,
+}
+
+impl Bearer {
+    /// Authenticates the token (a refusal is 401 or 403), records its use (at most once a
+    /// minute per client), counts it against its rate limit (in memory; 429 over it), then
+    /// runs `work` for the caller on the same connection. A token is checked before anything
+    /// else about the request, so `work` is where the handler's own parameter errors surface.
+    pub async fn run<T, W>(
+        self,
+        state: &web::Data<AppState>,
+        work: W,
+    ) -> Result<(ApiCaller, T), ApiError>
+    where
+        T: Send + 'static,
+        W: FnOnce(&mut DbConn, &ApiCaller) -> Result<T, ApiError> + Send + 'static,
+    {
+        let Self { token, client, req } = self;
+        let token = token?;
+        let at = state.clock.now();
+        let app = state.clone();
+        let (admission, outcome) = state
+            .db
+            .run(move |conn| {
+                let (token, organisation) = match api_tokens::authenticate(conn, &token, at)? {
+                    Ok(found) => found,
+                    Err(refusal) => return Ok((None, Err(ApiError::Refused(refusal)))),
+                };
+                if app.usage.due(token.id, &client, at) {
+                    usage::record_use(conn, &token, &client, at)?;
+                }
+                let decision = app.api_limiter.check(token.id, at);
+                let admission = Admission {
+                    expires_at: token.expires_at,
+                    allowance: match &decision {
+                        Ok(allowance) => *allowance,
+                        Err(refusal) => refusal.allowance,
+                    },
+                };
+                if let Err(refusal) = decision {
+                    return Ok((Some(admission), Err(AppError::from(refusal).into())));
+                }
+                let caller = ApiCaller {
+                    organisation_id: organisation.id,
+                    organisation_slug: organisation.slug,
+                    organisation_name: organisation.name,
+                    token_id: token.id,
+                    token_prefix: token.display_prefix,
+                };
+                let done = work(conn, &caller);
+                Ok((Some(admission), done.map(|value| (caller, value))))
             })
-        })
+            .await?;
+        if let Some(admission) = admission {
+            let mut extensions = req.extensions_mut();
+            extensions.insert(admission.allowance);
+            if let Some(at) = admission.expires_at {
+                extensions.insert(TokenExpiry(at));
+            }
+        }
+        outcome
     }
 }

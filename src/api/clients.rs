@@ -3,12 +3,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::api::bearer::ApiCaller;
+use crate::api::bearer::Bearer;
 use crate::api::conditional;
 use crate::api::error::ApiError;
 use crate::api::format::{Score, rfc3339};
 use crate::api::output::{self, Output, OutputQuery};
-use crate::api::params;
 use crate::domain::scores;
 use crate::error::AppError;
 use crate::repo::feedback::{self, Filter};
@@ -54,19 +53,18 @@ pub struct ClientList {
     )
 )]
 pub async fn list(
-    caller: ApiCaller,
+    bearer: Bearer,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (ClientsQuery {}, out): (ClientsQuery, OutputQuery) = params::query(&req)?;
-    let out = out.parse(&req)?;
-    let org = caller.organisation_id;
-    let (clients, changed) = state
-        .db
-        .run(move |conn| {
+    let parsed = output::query::<ClientsQuery>(&req);
+    let (caller, (out, clients, changed)) = bearer
+        .run(&state, move |conn, caller| {
+            let (ClientsQuery {}, out) = parsed?;
+            let org = caller.organisation_id;
             let all = Filter::default();
             let changed = feedback::last_change(conn, org, &all)?;
-            Ok((scores::by_client(conn, org, &all)?, changed))
+            Ok((out, scores::by_client(conn, org, &all)?, changed))
         })
         .await?;
     let created = clients.iter().map(|(client, _)| client.created_at).max();
@@ -83,7 +81,7 @@ pub async fn list(
     let (response, body) = match out {
         Output::Json => (output::json_response(), output::json(&ClientList { data })?),
         Output::Csv(options) => {
-            let name = output::filename(&state, org, "clients").await?;
+            let name = output::filename(&state, &caller, "clients");
             csv::whole(&name, options, clients_csv(&data, options)?)
         }
     };

@@ -37,6 +37,13 @@ pub enum ApiError {
     App(#[from] AppError),
 }
 
+/// A failed query inside `Bearer::run` is the application's error, as it would be anywhere.
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::App(e.into())
+    }
+}
+
 fn refusal_detail(refusal: &Refusal) -> String {
     match refusal {
         Refusal::Unknown => "No Pulse token matches this one: it may have been mistyped or \

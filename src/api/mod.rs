@@ -1,6 +1,7 @@
-//! The data API under `/api/v1`: bearer-token authentication (`bearer::ApiCaller`) and
-//! problem+json errors (`error::ApiError`). Add endpoints to the scope in `routes`; every handler
-//! takes an `ApiCaller` and scopes its queries to `caller.organisation_id`.
+//! The data API under `/api/v1`: bearer-token authentication (`bearer::Bearer`) and
+//! problem+json errors (`error::ApiError`). Add endpoints to the scope in `routes`; every data
+//! handler takes a `Bearer`, does its database work in `Bearer::run`, and scopes its queries to
+//! the `ApiCaller`'s `organisation_id`.
 pub mod bearer;
 pub mod clients;
 pub mod conditional;

@@ -1,18 +1,18 @@
 //! How a data endpoint writes its answer: JSON or CSV (the `format` parameter, else the `Accept`
 //! header with its quality values), and the CSV options. Every data endpoint takes these
-//! parameters (`params::query` reads them beside the endpoint's own).
+//! parameters (`query` reads them beside the endpoint's own).
 use actix_web::http::header::{self, Header, Quality};
-use actix_web::web::{Bytes, Data};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use anyhow::Context;
-use serde::Deserialize;
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::bearer::ApiCaller;
 use crate::api::error::ApiError;
-use crate::api::params::{bad, flag};
+use crate::api::params::{self, bad, flag};
 use crate::error::AppError;
-use crate::repo::organisations;
 use crate::spreadsheet::CsvOptions;
 use crate::state::AppState;
 
@@ -71,6 +71,12 @@ impl OutputQuery {
     }
 }
 
+/// Reads an endpoint's own parameters `Q` and the output the request asks for.
+pub fn query<Q: IntoParams + DeserializeOwned>(req: &HttpRequest) -> Result<(Q, Output), ApiError> {
+    let (own, out) = params::query::<Q, OutputQuery>(req)?;
+    Ok((own, out.parse(req)?))
+}
+
 /// The headers of a 200 JSON answer.
 pub fn json_response() -> HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
@@ -86,14 +92,9 @@ pub fn json(value: &impl Serialize) -> Result<Bytes, ApiError> {
     Ok(bytes.into())
 }
 
-/// The download name of a CSV of `what` for organisation `org_id`, dated today.
-pub async fn filename(state: &Data<AppState>, org_id: i32, what: &str) -> Result<String, ApiError> {
-    let today = state.clock.now().date();
-    let org = state
-        .db
-        .run(move |conn| organisations::find(conn, org_id)?.ok_or(AppError::NotFound))
-        .await?;
-    Ok(crate::spreadsheet::filename(&org.slug, what, today))
+/// The download name of a CSV of `what` for the caller's organisation, dated today.
+pub fn filename(state: &AppState, caller: &ApiCaller, what: &str) -> String {
+    crate::spreadsheet::filename(&caller.organisation_slug, what, state.clock.now().date())
 }
 
 /// The quality the `Accept` header gives `mime` (type/subtype, lower case): the most specific

@@ -1,35 +1,15 @@
-//! The per-token rate limit as the API applies it (`domain::rate_limit` decides in memory):
-//! `count` lets a request through or refuses it with 429, and every `/api/v1` response,
+//! The per-token rate limit as the API states it (`domain::rate_limit` decides in memory, and
+//! `Bearer::run` lets a request through or refuses it with 429): every `/api/v1` response,
 //! successful or not, states the budget in `RateLimit-Limit`, `RateLimit-Remaining` and
 //! `RateLimit-Reset` (seconds), as in the IETF draft "RateLimit header fields for HTTP".
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, web};
-use chrono::NaiveDateTime;
+use actix_web::{HttpMessage, web};
 
-use crate::api::error::ApiError;
 use crate::domain::rate_limit::Allowance;
-use crate::error::AppError;
 use crate::state::AppState;
-
-/// Counts a request of `token_id` against its budget; `TooManyAttempts` (429 with
-/// `Retry-After`) over the limit. Either way the response will state the budget.
-pub fn count(
-    req: &HttpRequest,
-    state: &AppState,
-    token_id: i32,
-    at: NaiveDateTime,
-) -> Result<(), ApiError> {
-    let decision = state.api_limiter.check(token_id, at);
-    let allowance = match decision {
-        Ok(allowance) => allowance,
-        Err(refusal) => refusal.allowance,
-    };
-    req.extensions_mut().insert(allowance);
-    decision.map(|_| ()).map_err(|r| AppError::from(r).into())
-}
 
 /// Middleware for the `/api/v1` scope: the `RateLimit-*` headers on every response. A request
 /// that was not counted (no usable token, or a public route) shows the whole budget.

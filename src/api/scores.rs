@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::bearer::ApiCaller;
+use crate::api::bearer::Bearer;
 use crate::api::conditional;
 use crate::api::error::ApiError;
 use crate::api::format::Score;
@@ -179,29 +179,27 @@ fn time_zone(raw: Option<&str>) -> Result<Tz, ApiError> {
     )
 )]
 pub async fn show(
-    caller: ApiCaller,
+    bearer: Bearer,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (query, out): (ScoresQuery, OutputQuery) = params::query(&req)?;
-    let out = out.parse(&req)?;
-    let tz = time_zone(query.tz.as_deref())?;
-    let filter: Filter = RawFilter {
-        since: query.since.as_deref(),
-        until: query.until.as_deref(),
-        client: query.client.as_deref(),
-        tz: Some(tz),
-        ..RawFilter::default()
-    }
-    .parse()?;
-    let grouping = grouping(query.group_by.as_deref())?;
-    let (org, now) = (caller.organisation_id, state.clock.now());
-    // Periods of an open-ended range run up to now, so the answer changes with the calendar as
-    // well as with the data: only the ETag can tell whether it is current.
-    let follows_calendar = grouping.is_some_and(|g| g.period.is_some()) && filter.until.is_none();
-    let (summary, changed) = state
-        .db
-        .run(move |conn| {
+    let parsed = output::query::<ScoresQuery>(&req).and_then(|(query, out)| {
+        let tz = time_zone(query.tz.as_deref())?;
+        let filter: Filter = RawFilter {
+            since: query.since.as_deref(),
+            until: query.until.as_deref(),
+            client: query.client.as_deref(),
+            tz: Some(tz),
+            ..RawFilter::default()
+        }
+        .parse()?;
+        Ok((filter, grouping(query.group_by.as_deref())?, tz, out))
+    });
+    let now = state.clock.now();
+    let (caller, (scores, last_modified, grouping, out)) = bearer
+        .run(&state, move |conn, caller| {
+            let (filter, grouping, tz, out) = parsed?;
+            let org = caller.organisation_id;
             let changed = crate::repo::feedback::last_change(conn, org, &filter)?;
             let request = Request {
                 filter: &filter,
@@ -209,15 +207,19 @@ pub async fn show(
                 tz,
                 now,
             };
-            Ok((scores::summarise(conn, org, &request)?, changed))
+            let scores = Scores::new(scores::summarise(conn, org, &request)?, tz);
+            // Periods of an open-ended range run up to now, so the answer changes with the
+            // calendar as well as with the data: only the ETag can tell whether it is current.
+            let follows_calendar =
+                grouping.is_some_and(|g| g.period.is_some()) && filter.until.is_none();
+            let last_modified = changed.filter(|_| !follows_calendar);
+            Ok((scores, last_modified, grouping, out))
         })
         .await?;
-    let scores = Scores::new(summary, tz);
-    let last_modified = changed.filter(|_| !follows_calendar);
     let (response, body) = match out {
         Output::Json => (output::json_response(), output::json(&scores)?),
         Output::Csv(options) => {
-            let name = output::filename(&state, org, "scores").await?;
+            let name = output::filename(&state, &caller, "scores");
             csv::whole(&name, options, scores_csv(&scores, grouping, options)?)
         }
     };

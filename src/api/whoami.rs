@@ -3,10 +3,8 @@
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use crate::api::bearer::ApiCaller;
+use crate::api::bearer::Bearer;
 use crate::api::error::ApiError;
-use crate::error::AppError;
-use crate::repo::organisations;
 use crate::state::AppState;
 
 /// Who a token belongs to.
@@ -41,19 +39,16 @@ pub struct TokenInfo {
         (status = 200, description = "The organisation and token the request authenticates as", body = WhoAmI),
     )
 )]
-pub async fn show(caller: ApiCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (org, prefix) = state
-        .db
-        .run(move |conn| {
-            organisations::find_with_token_prefix(conn, caller.organisation_id, caller.token_id)?
-                .ok_or(AppError::NotFound)
-        })
-        .await?;
+pub async fn show(bearer: Bearer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    // Authentication read everything this answer says.
+    let (caller, ()) = bearer.run(&state, |_, _| Ok(())).await?;
     Ok(HttpResponse::Ok().json(WhoAmI {
         organisation: OrganisationInfo {
-            slug: org.slug,
-            name: org.name,
+            slug: caller.organisation_slug,
+            name: caller.organisation_name,
         },
-        token: TokenInfo { prefix },
+        token: TokenInfo {
+            prefix: caller.token_prefix,
+        },
     }))
 }

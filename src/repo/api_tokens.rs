@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{api_tokens, organisations};
+use crate::repo::organisations::Organisation;
 
 /// A stored token: its digest and metadata, never its plaintext.
 #[derive(Queryable, Selectable, Clone, Debug)]
@@ -90,15 +91,15 @@ pub fn in_grace_for_organisation(
         .load(conn)
 }
 
-/// The token with `digest` and whether its organisation's API access is on (0/1).
-pub fn find_with_api_access(
+/// The token with `digest` and its organisation.
+pub fn find_with_organisation(
     conn: &mut DbConn,
     digest: &str,
-) -> QueryResult<Option<(ApiToken, i32)>> {
+) -> QueryResult<Option<(ApiToken, Organisation)>> {
     api_tokens::table
         .inner_join(organisations::table)
         .filter(api_tokens::digest.eq(digest))
-        .select((ApiToken::as_select(), organisations::api_enabled))
+        .select((ApiToken::as_select(), Organisation::as_select()))
         .first(conn)
         .optional()
 }

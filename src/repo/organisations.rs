@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{api_tokens, organisations};
+use crate::db::schema::organisations;
 
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = organisations)]
@@ -51,21 +51,6 @@ pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Option<Organisation>> {
     organisations::table
         .find(id)
         .select(Organisation::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// The organisation with the display prefix of its token `token_id`, in one query.
-pub fn find_with_token_prefix(
-    conn: &mut DbConn,
-    id: i32,
-    token_id: i32,
-) -> QueryResult<Option<(Organisation, String)>> {
-    organisations::table
-        .inner_join(api_tokens::table)
-        .filter(organisations::id.eq(id))
-        .filter(api_tokens::id.eq(token_id))
-        .select((Organisation::as_select(), api_tokens::display_prefix))
         .first(conn)
         .optional()
 }

@@ -4,6 +4,7 @@ mod helpers;
 mod leak_reports;
 mod second_factor;
 mod server_process;
+mod token_helpers;
 
 mod account_sessions;
 mod auth;

@@ -264,3 +264,27 @@ async fn every_refusal_has_its_own_code_and_says_when_and_why_the_token_stopped(
     assert_eq!(disabled, "api_disabled");
     assert!(body["detail"].as_str().unwrap().contains("Ask Pulse staff"));
 }
+
+/// The token is judged before anything else about the request: a caller without a working token
+/// learns nothing about the parameters, and is told first what it must fix first.
+#[tokio::test]
+async fn the_token_is_checked_before_the_parameters() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    let owner = app.member("owner@acme.example", "acme", Role::Owner);
+    let (token, _) = issue(&app, "acme", owner.id);
+    let unknown = PlainToken::generate().expose().to_owned();
+    for path in [
+        "/api/v1/feedback?limit=oops",
+        "/api/v1/scores?group_by=week",
+        "/api/v1/clients?format=xml",
+    ] {
+        let anonymous = reqwest::get(app.url(path)).await.unwrap();
+        assert_problem(anonymous, 401).await;
+        assert_problem(app.api_get(&unknown, path).await, 401).await;
+        assert_problem(app.api_get(&token, path).await, 400).await;
+    }
+    app.set_api_access("acme", false, owner.id);
+    let disabled = app.api_get(&token, "/api/v1/feedback?limit=oops").await;
+    assert_problem(disabled, 403).await;
+}

@@ -11,14 +11,14 @@ use futures_util::stream;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::bearer::ApiCaller;
+use crate::api::bearer::Bearer;
 use crate::api::conditional;
 use crate::api::error::ApiError;
 use crate::api::output::{self, Output, OutputQuery};
 use crate::api::params::{self, RawFilter, bad};
 use crate::auth::origin::public_origin;
 use crate::error::AppError;
-use crate::repo::feedback::{self, Filter, Listing, Sort};
+use crate::repo::feedback::{self, FeedbackRow, Filter, Listing, Sort};
 use crate::spreadsheet::{self as csv, CsvOptions};
 use crate::state::AppState;
 pub use item::FeedbackItem;
@@ -151,6 +151,16 @@ fn next_link(req: &HttpRequest, next: &str) -> String {
     )
 }
 
+/// What `list` read while authenticating: a page, or what the export will read as it streams.
+enum Read {
+    Page {
+        rows: Vec<FeedbackRow>,
+        sort: Sort,
+        limit: i64,
+    },
+    Export(Filter, Listing, CsvOptions),
+}
+
 /// Feedback responses, newest first.
 ///
 /// Filter by time, client and score; page with `limit` and `cursor`, or stream all as CSV.
@@ -169,25 +179,43 @@ fn next_link(req: &HttpRequest, next: &str) -> String {
     )
 )]
 pub async fn list(
-    caller: ApiCaller,
+    bearer: Bearer,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (query, out): (FeedbackQuery, OutputQuery) = params::query(&req)?;
-    let out = out.parse(&req)?;
-    let (filter, listing, limit) = query.parse(state.clock.now())?;
-    let org = caller.organisation_id;
-    if let Output::Csv(options) = out {
-        let name = output::filename(&state, org, "feedback").await?;
-        let rows = export(state, org, filter, listing, options);
-        return Ok(csv::streamed(&name, options, rows));
-    }
-    let sort = listing.sort;
-    let mut rows = state
-        .db
-        .run(move |conn| Ok(feedback::page(conn, org, &filter, &listing, limit + 1)?))
+    let now = state.clock.now();
+    let parsed = output::query::<FeedbackQuery>(&req).and_then(|(query, out)| {
+        let (filter, listing, limit) = query.parse(now)?;
+        Ok((filter, listing, limit, out))
+    });
+    let (caller, read) = bearer
+        .run(&state, move |conn, caller| {
+            let (filter, listing, limit, out) = parsed?;
+            Ok(match out {
+                Output::Csv(options) => Read::Export(filter, listing, options),
+                Output::Json => Read::Page {
+                    // One row beyond the page tells whether another page exists.
+                    rows: feedback::page(
+                        conn,
+                        caller.organisation_id,
+                        &filter,
+                        &listing,
+                        limit + 1,
+                    )?,
+                    sort: listing.sort,
+                    limit,
+                },
+            })
+        })
         .await?;
-    // One row beyond the page tells whether another page exists.
+    let (mut rows, sort, limit) = match read {
+        Read::Page { rows, sort, limit } => (rows, sort, limit),
+        Read::Export(filter, listing, options) => {
+            let name = output::filename(&state, &caller, "feedback");
+            let rows = export(state, caller.organisation_id, filter, listing, options);
+            return Ok(csv::streamed(&name, options, rows));
+        }
+    };
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last()

@@ -49,7 +49,7 @@ fn judge(conn: &mut DbConn, exposure: &Exposure, now: NaiveDateTime) -> Result<V
     let Ok(token) = PlainToken::parse(exposure.token.trim()) else {
         return Ok(Verdict::NotOurs);
     };
-    let Some((stored, _)) = api_tokens::find_with_api_access(conn, &token.digest())? else {
+    let Some((stored, _)) = api_tokens::find_with_organisation(conn, &token.digest())? else {
         return Ok(Verdict::NotOurs);
     };
     if stopped(&stored, now).is_some() {

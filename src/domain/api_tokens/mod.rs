@@ -20,6 +20,7 @@ use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::repo::api_tokens::{self, ApiToken};
 use crate::repo::audit::{self, NewAuditEvent};
+use crate::repo::organisations::Organisation;
 
 pub use issue::{Issued, Issuer, generate, regenerate};
 pub use lifecycle::{end_grace, revoke};
@@ -158,15 +159,16 @@ pub enum Refusal {
     Stopped(Stop),
 }
 
-/// Checks a well-formed token against the database; writes nothing. A working token of an
-/// organisation whose API access staff switched off is `Err(ApiDisabled)`.
+/// Checks a well-formed token against the database; writes nothing. Returns the working token
+/// with its organisation; a working token of an organisation whose API access staff switched
+/// off is `Err(ApiDisabled)`.
 pub fn authenticate(
     conn: &mut DbConn,
     token: &PlainToken,
     now: NaiveDateTime,
-) -> Result<Result<ApiToken, Refusal>, AppError> {
+) -> Result<Result<(ApiToken, Organisation), Refusal>, AppError> {
     let digest = token.digest();
-    let Some((stored, api_enabled)) = api_tokens::find_with_api_access(conn, &digest)? else {
+    let Some((stored, organisation)) = api_tokens::find_with_organisation(conn, &digest)? else {
         return Ok(Err(Refusal::Unknown));
     };
     // The lookup matched on the digest already; comparing again in constant time keeps the
@@ -177,10 +179,10 @@ pub fn authenticate(
     if let Some(stop) = stopped(&stored, now) {
         return Ok(Err(Refusal::Stopped(stop)));
     }
-    if api_enabled == 0 {
+    if !organisation.api_enabled() {
         return Err(AppError::ApiDisabled);
     }
-    Ok(Ok(stored))
+    Ok(Ok((stored, organisation)))
 }
 
 /// Puts what `actor` did to the organisation's tokens into the audit trail.

@@ -1,0 +1,133 @@
+//! `TestApp` methods that make API tokens: through the API authentication screen as a browser
+//! would, or straight through the domain when a test only needs a token to call the API with.
+use chrono::Duration;
+use pulse::db::DbConn;
+use pulse::domain::actor::Actor;
+use pulse::domain::api_tokens::{self, Expiry, Grace, Issued, Issuer, Terms};
+use pulse::domain::reveal::RevealKey;
+use pulse::domain::role::Role;
+use pulse::error::AppError;
+
+use crate::helpers::{TestApp, attr_of, shown_token};
+
+impl TestApp {
+    /// Generates `slug`'s token through its API authentication screen and returns the token the
+    /// following page shows.
+    pub async fn generate_token(&self, client: &reqwest::Client, slug: &str) -> String {
+        let screen = format!("/orgs/{slug}/settings/api");
+        let generate = format!("{screen}/generate");
+        let response = self.post_form(client, &generate, &screen, &[]).await;
+        assert_eq!(response.status().as_u16(), 303, "generate");
+        assert_eq!(response.headers()["location"], screen.as_str());
+        let (_, html) = self.get_html(client, &screen).await;
+        shown_token(&html).expect("the new token is shown in full")
+    }
+
+    /// The form of `slug`'s regenerate confirmation step, as a browser would submit it.
+    pub async fn regenerate_form(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        grace: &str,
+    ) -> Vec<(String, String)> {
+        let path = format!("/orgs/{slug}/settings/api/regenerate");
+        let (status, html) = self.get_html(client, &path).await;
+        assert_eq!(status, 200, "confirmation step");
+        let field = |name: &str| {
+            attr_of(&html, &format!(r#"input[name="{name}"]"#), "value")
+                .unwrap_or_else(|| panic!("no {name} on the confirmation step: {html}"))
+        };
+        vec![
+            ("csrf_token".into(), field("csrf_token")),
+            ("current".into(), field("current")),
+            ("grace".into(), grace.into()),
+        ]
+    }
+
+    /// Posts a regenerate form (from `regenerate_form`) for `slug`.
+    pub async fn post_regenerate(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        form: &[(String, String)],
+    ) -> reqwest::Response {
+        let fields: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let path = format!("/orgs/{slug}/settings/api/regenerate");
+        self.post_raw(client, &path, &fields).await
+    }
+
+    /// Regenerates `slug`'s token through the confirmation step; returns the response to the POST.
+    pub async fn regenerate_token(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        grace: &str,
+    ) -> reqwest::Response {
+        let form = self.regenerate_form(client, slug, grace).await;
+        self.post_regenerate(client, slug, &form).await
+    }
+
+    /// A bearer token for organisation `slug` (which must have API access), issued straight
+    /// through the domain for a fresh owner.
+    pub fn issue_token(&self, slug: &str) -> String {
+        let owner = self.member(&format!("owner@{slug}.example"), slug, Role::Owner);
+        self.issue_as(slug, owner.id, Expiry::NEVER)
+            .expect("generate token")
+            .0
+    }
+
+    /// Generates `slug`'s first token through the domain as `user_id`: (plaintext, id).
+    pub fn issue_as(
+        &self,
+        slug: &str,
+        user_id: i32,
+        expiry: Expiry,
+    ) -> Result<(String, i32), AppError> {
+        let org = self.org_id(slug);
+        self.with_issuer(user_id, expiry, |conn, issuer| {
+            api_tokens::generate(conn, org, issuer)
+        })
+    }
+
+    /// Replaces `slug`'s token `current` through the domain as `user_id`: (plaintext, id).
+    pub fn regenerate_as(
+        &self,
+        slug: &str,
+        user_id: i32,
+        current: i32,
+        grace: Grace,
+    ) -> Result<(String, i32), AppError> {
+        let org = self.org_id(slug);
+        self.with_issuer(user_id, Expiry::NEVER, |conn, issuer| {
+            api_tokens::regenerate(conn, org, current, grace, issuer)
+        })
+    }
+
+    fn with_issuer(
+        &self,
+        user_id: i32,
+        expiry: Expiry,
+        issue: impl FnOnce(&mut DbConn, &Issuer) -> Result<Issued, AppError>,
+    ) -> Result<(String, i32), AppError> {
+        let actor = Actor {
+            user_id,
+            session: "issued-by-test".into(),
+            client_addr: "127.0.0.1".into(),
+        };
+        let terms = Terms {
+            reveal_window: Duration::seconds(300),
+            expiry,
+        };
+        // A key of the test's own: these tokens are used, never revealed.
+        let key = RevealKey::generate();
+        let issuer = Issuer {
+            actor: &actor,
+            terms,
+            key: &key,
+            at: self.now(),
+        };
+        let issued = self.with_conn(|conn| issue(conn, &issuer))?;
+        Ok((issued.token.expose().to_owned(), issued.record.id))
+    }
+}
