@@ -194,7 +194,6 @@ pub async fn list(
             Ok(match out {
                 Output::Csv(options) => Read::Export(filter, listing, options),
                 Output::Json => Read::Page {
-                    // One row beyond the page tells whether another page exists.
                     rows: feedback::page(
                         conn,
                         caller.organisation_id,
@@ -208,14 +207,24 @@ pub async fn list(
             })
         })
         .await?;
-    let (mut rows, sort, limit) = match read {
-        Read::Page { rows, sort, limit } => (rows, sort, limit),
+    match read {
+        Read::Page { rows, sort, limit } => page_answer(&req, rows, sort, limit),
         Read::Export(filter, listing, options) => {
             let name = output::filename(&state, &caller, "feedback");
             let rows = export(state, caller.organisation_id, filter, listing, options);
-            return Ok(csv::streamed(&name, options, rows));
+            Ok(csv::streamed(&name, options, rows))
         }
-    };
+    }
+}
+
+/// A page of at most `limit` rows as JSON, from `rows` read one beyond it: the extra row tells
+/// whether another page exists.
+fn page_answer(
+    req: &HttpRequest,
+    mut rows: Vec<FeedbackRow>,
+    sort: Sort,
+    limit: i64,
+) -> Result<HttpResponse, ApiError> {
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last()
@@ -226,14 +235,14 @@ pub async fn list(
     let last_modified = rows.iter().map(|r| r.updated_at).max();
     let mut response = output::json_response();
     if let Some(next) = &next_cursor {
-        response.insert_header((header::LINK, next_link(&req, next)));
+        response.insert_header((header::LINK, next_link(req, next)));
     }
     let page = FeedbackPage {
         data: rows.into_iter().map(FeedbackItem::from).collect(),
         next_cursor,
     };
     Ok(conditional::answer(
-        &req,
+        req,
         response,
         output::json(&page)?,
         last_modified,
