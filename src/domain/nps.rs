@@ -95,6 +95,15 @@ impl std::ops::AddAssign for Counts {
     }
 }
 
+impl std::iter::Sum for Counts {
+    fn sum<I: Iterator<Item = Self>>(parts: I) -> Self {
+        parts.fold(Self::default(), |mut total, part| {
+            total += part;
+            total
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,10 +98,7 @@ pub fn summarise(conn: &mut DbConn, org_id: i32, request: &Request) -> Result<Su
         ),
     };
     let tally = plan::count(conn, org_id, request.filter, &segments, split)?;
-    let mut overall = Counts::default();
-    for counts in tally.values() {
-        overall += *counts;
-    }
+    let overall = tally.values().copied().sum();
     let groups = match request.grouping {
         None => None,
         Some(_) => Some(groups(conn, org_id, tally, spans, split)?),

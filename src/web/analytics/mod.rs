@@ -90,19 +90,19 @@ async fn shown(
         client_id,
         ..Filter::default()
     };
-    let (rows, overall, clients) = state
+    let (rows, clients) = state
         .db
         .run(move |conn| {
             let rows = scores::by_period(conn, org_id, &filter, Period::Month)?;
-            let overall = scores::totals(conn, org_id, &filter)?;
-            Ok((rows, overall, clients::list(conn, org_id)?))
+            Ok((rows, clients::list(conn, org_id)?))
         })
         .await?;
     Ok(Shown {
         months: chart::months(&rows, first),
         first,
         end,
-        overall,
+        // The window is whole months, so its months add up to it.
+        overall: rows.iter().map(|(_, counts)| *counts).sum(),
         clients,
     })
 }
