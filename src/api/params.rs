@@ -1,8 +1,9 @@
 //! Query-string parameters of the data API. Each endpoint declares its parameters once, as a
 //! struct deriving `IntoParams` (names, descriptions and types for the OpenAPI document) and
-//! `Deserialize` (every field raw text). `query` refuses unknown and repeated parameters; the
-//! functions below turn raw text into values, so that every mistake becomes a 400 problem+json
-//! naming the parameter (actix's `Query` extractor would answer in plain text).
+//! `Deserialize` (every field raw text). `query` refuses unknown and repeated parameters (a list
+//! parameter may repeat); the functions below turn raw text into values, so that every mistake
+//! becomes a 400 problem+json naming the parameter (actix's `Query` extractor would answer in
+//! plain text).
 use actix_web::HttpRequest;
 use anyhow::Context;
 use chrono::{NaiveDate, NaiveDateTime};
