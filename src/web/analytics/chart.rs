@@ -67,8 +67,10 @@ pub fn months(rows: &[(String, Counts)], first: NaiveDate) -> Vec<MonthView> {
                 top += h;
                 segment
             });
-            let shares = (counts.responses > 0)
-                .then(|| categories.map(|n| format!("{:.1}", percent(n, counts.responses))));
+            // Rounded as the API rounds them, since the page states the request that gives them.
+            let shares = (counts.responses > 0).then(|| {
+                categories.map(|n| format!("{:.1}", counts.percent(n).unwrap_or_default()))
+            });
             let mut share_texts = shares.clone().unwrap_or_default().into_iter();
             MonthView {
                 cells: categories.map(|n| (n, share_texts.next().unwrap_or_default())),
@@ -142,4 +144,18 @@ pub fn describe(months: &[MonthView]) -> String {
         high.1,
         high.0.name
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_are_rounded_as_the_api_rounds_them() {
+        // 1 in 16 is 6.25 %: the API says 6.3 (half away from zero), not the float's 6.2.
+        let first = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let rows = [("2026-01".to_owned(), Counts::from_categories((1, 15, 0)))];
+        let shares = months(&rows, first)[0].shares.clone().unwrap();
+        assert_eq!(shares, ["6.3", "93.8", "0.0"].map(String::from));
+    }
 }
