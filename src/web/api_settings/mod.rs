@@ -28,7 +28,7 @@ pub use actions::{confirm_revoke, copied, end_grace, reveal, revoke};
 pub use issue::{generate, regenerate};
 use manager::TokenManager;
 use pages::{ApiPage, RegeneratePage, Step, notice};
-use view::{Revealed, ScreenView, TokenView, decode_cursor};
+use view::{Revealed, ScreenView, TokenView, history_before};
 
 fn screen_path(slug: &str) -> String {
     format!("/orgs/{slug}/settings/api")
@@ -118,12 +118,7 @@ pub async fn show(
     state: web::Data<AppState>,
     query: web::Query<ScreenQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let before = match query.before.as_deref() {
-        None => None,
-        Some(raw) => Some(decode_cursor(raw).ok_or_else(|| {
-            AppError::invalid("That page of the history does not exist; go back to the screen.")
-        })?),
-    };
+    let before = history_before(query.before.as_deref(), "the screen")?;
     let extras = Extras {
         before,
         notice: query.done.as_deref().and_then(notice),

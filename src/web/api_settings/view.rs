@@ -10,6 +10,7 @@ use crate::domain::api_tokens::{
 use crate::domain::organisations::{API_ACCESS_DISABLED, API_ACCESS_ENABLED};
 use crate::domain::token::PlainToken;
 use crate::domain::user_agent;
+use crate::error::AppError;
 use crate::repo::audit::{AuditEntry, HistoryCursor};
 use crate::repo::token_clients::TokenClient;
 use crate::web::time::TimeView;
@@ -144,10 +145,23 @@ pub fn encode_cursor((at, id): HistoryCursor) -> String {
     format!("{nanos}-{id}")
 }
 
-pub fn decode_cursor(raw: &str) -> Option<HistoryCursor> {
+fn decode_cursor(raw: &str) -> Option<HistoryCursor> {
     let (nanos, id) = raw.split_once('-')?;
     let at = chrono::DateTime::from_timestamp_nanos(nanos.parse().ok()?);
     Some((at.naive_utc(), id.parse().ok()?))
+}
+
+/// The history page a `?before=` value asks for (`None`: the newest events); one that does not
+/// decode is a 400 telling the reader to go back to `back_to`.
+pub fn history_before(raw: Option<&str>, back_to: &str) -> Result<Option<HistoryCursor>, AppError> {
+    raw.map(|raw| {
+        decode_cursor(raw).ok_or_else(|| {
+            AppError::invalid(format!(
+                "That page of the history does not exist; go back to {back_to}."
+            ))
+        })
+    })
+    .transpose()
 }
 
 pub struct HistoryPageView {

@@ -10,7 +10,7 @@ use crate::domain::api_tokens::screen;
 use crate::error::AppError;
 use crate::repo::organisations as org_repo;
 use crate::state::AppState;
-use crate::web::api_settings::view::{ScreenView, decode_cursor};
+use crate::web::api_settings::view::{ScreenView, history_before};
 use crate::web::error::{WebError, render};
 use crate::web::layout::Nav;
 
@@ -49,14 +49,7 @@ pub async fn show(
     slug: web::Path<String>,
     query: web::Query<SupportQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let before = match query.before.as_deref() {
-        None => None,
-        Some(raw) => Some(decode_cursor(raw).ok_or_else(|| {
-            AppError::invalid(
-                "That page of the history does not exist; go back to the organisation.",
-            )
-        })?),
-    };
+    let before = history_before(query.before.as_deref(), "the organisation")?;
     let (slug, now) = (slug.into_inner(), state.clock.now());
     let (org, screen) = state
         .db
