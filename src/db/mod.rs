@@ -1,5 +1,6 @@
 //! Persistence plumbing: one connection type for SQLite and PostgreSQL, a pool, embedded
 //! migrations per backend, and the one way to run diesel off the async workers.
+pub mod openssl;
 pub mod schema;
 
 use std::sync::Arc;
@@ -102,6 +103,9 @@ impl Database {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 10,
         };
+        if let DatabaseUrl::Postgres(_) = &url {
+            openssl::skip_cleanup_at_exit();
+        }
         if let DatabaseUrl::Sqlite(path) = &url {
             // WAL lets readers proceed during a write. The mode is kept in the file, and
             // switching takes an exclusive lock that the pool's connections, opening together,

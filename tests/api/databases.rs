@@ -141,6 +141,8 @@ impl Drop for PgTestDatabase {
 }
 
 fn try_admin_connection(server: &str) -> Option<PgConnection> {
+    // Before the test binary's first PostgreSQL connection, as `Database::connect` does.
+    pulse::db::openssl::skip_cleanup_at_exit();
     // `postgres` exists on most servers; `test` is the fallback some setups provide instead.
     ["postgres", "test"]
         .iter()
