@@ -7,6 +7,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod keys;
+pub mod observability;
+pub mod operator;
 pub mod repo;
 pub mod spreadsheet;
 pub mod startup;

@@ -2,6 +2,7 @@
 //! Depends only on configuration, the database, the clock and the rate limiter, so any layer
 //! above the domain may import it.
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::cookie::Key;
 
@@ -11,6 +12,7 @@ use crate::db::Database;
 use crate::domain::api_tokens::usage::UsageLog;
 use crate::domain::rate_limit::RateLimiter;
 use crate::domain::reveal::RevealKey;
+use crate::observability::metrics::Metrics;
 
 /// The session cookie (actix-session, rows in the `sessions` table).
 pub const SESSION_COOKIE: &str = "pulse_session";
@@ -54,4 +56,14 @@ pub struct AppState {
     pub reveal_key: RevealKey,
     /// When this instance last wrote each token's use (see `domain::api_tokens::usage`).
     pub usage: UsageLog,
+    /// This instance's Prometheus metrics (served on `PULSE_METRICS_BIND`).
+    pub metrics: Arc<Metrics>,
+    /// Set once the instance was told to stop: `/readyz` fails, requests are still served.
+    pub draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
 }

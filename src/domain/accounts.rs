@@ -1,6 +1,5 @@
 //! Accounts: creating users, adding them to organisations, and signing in with throttling.
 use chrono::{Duration, NaiveDateTime};
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::password::{self, Password};
@@ -91,7 +90,7 @@ pub fn change_password(
     let user = confirm_password(conn, user_id, current, addr, now)?;
     password::check_new(new, &[&user.email, &user.name])?;
     let password_hash = password::hash(new)?;
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         users::set_password_hash(conn, user_id, &password_hash)?;
         sessions::delete_for_user(conn, user_id)?;
         Ok(())
@@ -114,6 +113,11 @@ pub fn confirm_password(
     } else {
         Err(AppError::invalid("The password is incorrect."))
     }
+}
+
+/// Lifts the sign-in lock of the account `email` (its failures; those of addresses stay).
+pub fn unlock(conn: &mut DbConn, email: &str) -> Result<(), AppError> {
+    Ok(login_failures::clear(conn, &account_key(email))?)
 }
 
 fn account_key(email: &str) -> String {
@@ -189,6 +193,10 @@ pub fn authenticate(
     let user = users::find_by_email(conn, &email)?;
     let verified = verify_throttled(conn, &email, user.as_ref(), password, addr, now)?;
     match user {
+        // Only someone who knows the password learns that the account is disabled.
+        Some(user) if verified && user.is_disabled() => Err(AppError::invalid(
+            "This account is disabled. Ask Pulse staff to enable it again.",
+        )),
         Some(user) if verified => Ok(user),
         _ => Err(AppError::invalid("The email or password is incorrect.")),
     }

@@ -5,7 +5,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::feedback::{parse_instant, whole_seconds};
@@ -206,7 +205,7 @@ fn store(
     rows: Vec<Row>,
     now: NaiveDateTime,
 ) -> Result<Outcome, AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         let mut ids: HashMap<String, i32> = HashMap::new();
         let mut new = Vec::with_capacity(rows.len());
         for Row {

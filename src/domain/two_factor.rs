@@ -4,7 +4,6 @@
 //! throttled, counting towards the same lock; and each code works once.
 use base64::Engine;
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -101,7 +100,7 @@ pub fn enable(
     };
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
     let digests: Vec<String> = codes.iter().map(|c| sha256_hex(c.as_bytes())).collect();
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         users::enable_totp(conn, user.id, secret, step_number(step)?, now)?;
         recovery_codes::replace(conn, user.id, &digests)?;
         Ok::<_, AppError>(())
@@ -136,7 +135,7 @@ pub fn disable(conn: &mut DbConn, user: &User) -> Result<(), AppError> {
             "Staff accounts must keep two-factor sign-in.",
         ));
     }
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         users::disable_totp(conn, user.id)?;
         recovery_codes::delete_for_user(conn, user.id)?;
         Ok(())

@@ -7,6 +7,7 @@ pub mod login_failures;
 pub mod memberships;
 pub mod organisations;
 pub mod rate_limits;
+pub mod readiness_probes;
 pub mod recovery_codes;
 pub mod scores;
 pub mod secrets;

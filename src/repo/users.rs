@@ -18,11 +18,17 @@ pub struct User {
     pub totp_enabled_at: Option<NaiveDateTime>,
     /// The last TOTP time step accepted: a code is good once.
     pub totp_last_step: Option<i32>,
+    /// Set by an operator (`pulse user disable`): no sign-in until `pulse user enable`.
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 impl User {
     pub fn is_staff(&self) -> bool {
         self.is_staff != 0
+    }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
     }
 
     /// Whether signing in takes a second factor: staff always (they enrol at their next sign-in
@@ -126,4 +132,11 @@ pub fn use_totp_step(conn: &mut DbConn, id: i32, step: i32) -> QueryResult<usize
     )
     .set(users::totp_last_step.eq(step))
     .execute(conn)
+}
+
+/// Disables the account from `at`, or enables it again with `None`.
+pub fn set_disabled(conn: &mut DbConn, id: i32, at: Option<NaiveDateTime>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::disabled_at.eq(at))
+        .execute(conn)
 }

@@ -3,6 +3,7 @@ pub mod account;
 pub mod analytics;
 pub mod api_docs;
 pub mod api_settings;
+pub mod assets;
 pub mod connect;
 pub mod device;
 pub mod error;
@@ -19,24 +20,16 @@ pub mod sudo;
 pub mod time;
 pub mod two_factor;
 
-use actix_web::http::header;
-use actix_web::middleware::DefaultHeaders;
-use actix_web::web;
+use actix_web::{guard, web};
 
 use crate::error::AppError;
 use error::WebError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/static")
-            // Static files may be cached; the security headers still apply.
-            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "public, max-age=3600")))
-            .service(actix_files::Files::new(
-                "",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/static"),
-            )),
-    )
-    .route("/healthz", web::get().to(health::check))
+    cfg.service(web::resource("/static/{name}").route(get_or_head().to(assets::serve)))
+    .route("/livez", get_or_head().to(health::live))
+    .route("/readyz", get_or_head().to(health::ready))
+    .route("/healthz", get_or_head().to(health::ready))
     .route("/", web::get().to(home::show))
     .route("/login", web::get().to(login::form))
     .route("/login", web::post().to(login::submit))
@@ -98,6 +91,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/copied", web::post().to(api_settings::copied)),
     )
     .default_service(web::to(not_found));
+}
+
+/// GET, and HEAD with the same headers and no body (actix drops it).
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, WebError> {

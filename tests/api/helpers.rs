@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock};
 use actix_web::dev::ServerHandle;
 use chrono::{Duration, NaiveDateTime};
 use pulse::clock::Clock;
-use pulse::config::Config;
+use pulse::config::{AccessLog, Config};
 use pulse::db::{Database, DatabaseUrl, DbConn};
 use pulse::domain::accounts::{self, NewAccount};
 use pulse::domain::organisations;
@@ -23,7 +23,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var("TEST_LOG").is_ok() {
-        pulse::telemetry::init();
+        pulse::telemetry::init(pulse::config::LogFormat::from_env().expect("PULSE_LOG_FORMAT"));
     }
 });
 
@@ -59,6 +59,11 @@ pub fn test_config(database_url: String) -> Config {
         sudo_window: Duration::minutes(10),
         public_url: None,
         reveal_key: None,
+        metrics_bind: None,
+        access_log: AccessLog::Off,
+        db_pool_size: None,
+        audit_retention: Duration::days(400),
+        drain: std::time::Duration::ZERO,
     }
 }
 

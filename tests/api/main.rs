@@ -32,6 +32,7 @@ mod schema_drift;
 mod scores_grouping;
 mod scores_rollups;
 mod security;
+mod single_binary;
 mod sessions;
 mod sign_in_next;
 mod staff;

@@ -1,0 +1,84 @@
+//! Every request in a span that its log lines carry (method, route pattern, target, the client
+//! address by the same trust rule as the audit trail, a request id), counted in the metrics,
+//! and, as `PULSE_ACCESS_LOG` says, an INFO line with its status and duration. Refusals (4xx,
+//! and the redirect to the sign-in page) are logged at DEBUG with their reason: they are the
+//! clients' business, not the operator's; failures (5xx) are logged where they happen.
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::ConnectionType;
+use actix_web::middleware::Next;
+use actix_web::web;
+use tracing::Instrument;
+
+use crate::api::error::ProblemCode;
+use crate::auth::client_addr::ClientAddr;
+use crate::config::AccessLog;
+use crate::domain::secret;
+use crate::state::AppState;
+
+/// The span and log lines of a request, and its metrics.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().to_string();
+    let span = tracing::info_span!(
+        "HTTP request",
+        http.method = %method,
+        http.route = %route,
+        http.target = %req.uri().path_and_query().map_or("", |p| p.as_str()),
+        http.client_ip = %ClientAddr::of(req.request()).0,
+        request_id = %secret::random_base62(12),
+        http.status_code = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let outcome = next.call(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let Ok(mut response) = outcome else {
+        return outcome;
+    };
+    let status = response.status();
+    span.record("http.status_code", status.as_u16());
+    span.in_scope(|| {
+        if let Some(error) = response.response().error()
+            && !status.is_server_error()
+        {
+            tracing::debug!(status = status.as_u16(), reason = %error, "request refused");
+        }
+        let logged = state.as_ref().map_or(AccessLog::Off, |s| s.config.access_log);
+        let sampled = match logged {
+            AccessLog::Off => false,
+            AccessLog::All => true,
+            AccessLog::Sampled(share) => rand::random::<f64>() < share,
+        };
+        if sampled || status.is_server_error() {
+            tracing::info!(
+                target: "pulse::access",
+                status = status.as_u16(),
+                duration_ms = elapsed.as_secs_f64() * 1000.0,
+                "request"
+            );
+        }
+    });
+    if let Some(state) = &state {
+        state
+            .metrics
+            .observe_request(&route, &method, status.as_u16(), elapsed);
+        if let Some(ProblemCode(code)) = response.response().extensions().get::<ProblemCode>() {
+            state.metrics.observe_api_refusal(code);
+        }
+        // While the instance drains, each connection closes after its answer, so that no
+        // keep-alive connection is left for the balancer to send a request down as it stops.
+        if state.is_draining() {
+            response
+                .response_mut()
+                .head_mut()
+                .set_connection_type(ConnectionType::Close);
+        }
+    }
+    Ok(response)
+}
