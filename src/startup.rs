@@ -341,14 +341,18 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let metrics = self.metrics_server.map(|(_, server)| server);
-        let served = self.server.await;
-        if let Some(metrics) = metrics {
-            metrics.handle().stop(true).await;
-            metrics.await?;
-        }
-        drop(self._instance_lock);
-        served
+        let Some((_, metrics)) = self.metrics_server else {
+            return self.server.await;
+        };
+        // Both listeners run until the public one stops; then the metrics one stops too.
+        let metrics_handle = metrics.handle();
+        let public = async {
+            let served = self.server.await;
+            metrics_handle.stop(true).await;
+            served
+        };
+        let (served, metrics) = tokio::join!(public, metrics);
+        served.and(metrics)
     }
 }
 

@@ -31,7 +31,11 @@ pub fn init(format: LogFormat) {
 /// (so a log collector keeps it with the rest), otherwise `Error: …` for the person at the
 /// terminal. Redacted like every other line.
 pub fn fatal(error: &anyhow::Error) {
-    let message = format!("{error:#}");
+    // One line, whatever the cause's own text spans (libpq's messages do).
+    let message = format!("{error:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if FORMAT.get() == Some(&LogFormat::Json) {
         tracing::error!(error = %message, "pulse stopped");
     } else {

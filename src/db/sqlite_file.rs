@@ -5,6 +5,7 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::Path;
+use std::sync::{Arc, Mutex, Weak};
 
 use anyhow::{Context, bail};
 
@@ -59,17 +60,26 @@ fn lock_path(path: &str) -> String {
     format!("{path}.lock")
 }
 
-/// Held by the one `pulse serve` of a SQLite file for as long as it runs: an advisory lock on
+/// Held by the one process serving a SQLite file for as long as it serves: an advisory lock on
 /// `<database>.lock` holding its process id. The operating system releases it when the process
-/// ends however it ends, so a lock file left by a crash is simply taken over.
+/// ends however it ends, so a lock file left by a crash is simply taken over. Servers within
+/// one process (the test harness's) share it.
 #[derive(Debug)]
 pub struct InstanceLock {
-    _file: File,
+    _file: Arc<File>,
 }
+
+/// The locks this process holds, by lock file.
+static HELD: Mutex<Vec<(String, Weak<File>)>> = Mutex::new(Vec::new());
 
 impl InstanceLock {
     pub fn acquire(path: &str) -> anyhow::Result<Self> {
         let lock = lock_path(path);
+        let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+        held.retain(|(_, file)| file.strong_count() > 0);
+        if let Some(file) = held.iter().find(|(name, _)| *name == lock).and_then(|(_, f)| f.upgrade()) {
+            return Ok(Self { _file: file });
+        }
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -96,6 +106,8 @@ impl InstanceLock {
         file.set_len(0)?;
         file.rewind()?;
         write!(file, "{}", std::process::id())?;
+        let file = Arc::new(file);
+        held.push((lock, Arc::downgrade(&file)));
         Ok(Self { _file: file })
     }
 
@@ -126,9 +138,10 @@ mod tests {
         let first = InstanceLock::acquire(&path).unwrap();
         let pid = std::process::id().to_string();
         assert_eq!(InstanceLock::holder(&path), Some(pid.clone()));
-        let second = InstanceLock::acquire(&path).unwrap_err().to_string();
-        assert!(second.contains(&path) && second.contains(&pid), "{second}");
+        let shared = InstanceLock::acquire(&path).expect("servers in one process share it");
         drop(first);
+        assert_eq!(InstanceLock::holder(&path), Some(pid), "held while one is left");
+        drop(shared);
         assert_eq!(InstanceLock::holder(&path), None);
         InstanceLock::acquire(&path).expect("a released lock is taken over");
     }

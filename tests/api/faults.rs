@@ -117,8 +117,15 @@ async fn writes_fail_cleanly_and_recover(app: &TestApp, break_it: impl Fn(), men
         [200, 503].contains(&page.status().as_u16()),
         "a page that only reads works, or is refused cleanly"
     );
+    // The balancer learns it too: not ready while writes fail (reads may still work), alive.
+    let ready = browser().get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 503, "readiness while writes fail");
+    let live = browser().get(app.url("/livez")).send().await.unwrap();
+    assert_eq!(live.status().as_u16(), 200);
 
     mend_it();
+    let ready = browser().get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200, "ready again once the database is back");
     assert_eq!(written(app), before, "nothing half-written");
     let generated = app.generate_token(&owner, "acme").await;
     assert_eq!(app.whoami_status(&generated).await, 200);

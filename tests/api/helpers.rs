@@ -14,7 +14,7 @@ use pulse::domain::password::Password;
 use pulse::domain::rate_limit::{self, RateLimiter};
 use pulse::domain::role::Role;
 use pulse::repo::users::User;
-use pulse::startup::Application;
+use pulse::startup::{Application, Shutdown};
 use reqwest::redirect::Policy;
 
 use crate::databases::TestDatabase;
@@ -38,6 +38,10 @@ pub struct TestApp {
     pub server: Option<ServerHandle>,
     /// The server's API rate limiter, when the server runs in this process.
     api_limiter: Option<Arc<RateLimiter>>,
+    /// Stops the server as SIGTERM does (readiness first), when it runs in this process.
+    pub shutdown: Option<Shutdown>,
+    /// `http://` and the metrics listener's address, when `metrics_bind` asked for one.
+    pub metrics_url: Option<String>,
     /// None when the test owns the database itself, e.g. for several servers sharing one.
     storage: Option<TestDatabase>,
 }
@@ -86,6 +90,8 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
     let db = app.db().clone();
     let server = Some(app.handle());
     let api_limiter = Some(app.api_limiter());
+    let shutdown = Some(app.shutdown());
+    let metrics_url = app.metrics_address().map(|a| format!("http://{a}"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         origin: public_url.unwrap_or_else(|| address.clone()),
@@ -94,6 +100,8 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
         clock,
         server,
         api_limiter,
+        shutdown,
+        metrics_url,
         storage,
     }
 }
@@ -117,6 +125,8 @@ impl TestApp {
             clock: Clock::system(),
             server: None,
             api_limiter: None,
+            shutdown: None,
+            metrics_url: None,
             storage: None,
         }
     }

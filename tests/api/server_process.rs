@@ -16,7 +16,7 @@ pub struct ServerProcess {
     child: Child,
     pub app: TestApp,
     /// The rest of what the process prints on stdout after its address.
-    pub stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    _stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
 }
 
 /// `pulse serve --create` with a test's usual environment: quiet logs, port 0.
@@ -62,7 +62,7 @@ impl ServerProcess {
         Self {
             child,
             app: TestApp::for_running_server(address, db),
-            stdout: lines,
+            _stdout: lines,
         }
     }
 

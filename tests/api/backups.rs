@@ -1,0 +1,93 @@
+//! `pulse backup` of a running SQLite server under writes, and `pulse restore`: every row
+//! committed before the backup began comes back, with the reveal key file.
+use std::process::{Command, Stdio};
+
+use diesel::prelude::*;
+use pulse::db::Database;
+use pulse::db::schema::feedback;
+
+use crate::databases::TestDatabase;
+use crate::server_process::ServerProcess;
+
+fn pulse(database: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(args)
+        .env("DATABASE_URL", database)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+const IMPORT: &str = "/orgs/acme/import";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_writes_restores_every_committed_row() {
+    let database = TestDatabase::sqlite();
+    let server = ServerProcess::start(database.url(), &[], Stdio::null()).await;
+    let app = &server.app;
+    let client = app.owner_of("acme").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        let app = crate::helpers::TestApp::for_running_server(app.address.clone(), app.db.clone());
+        async move {
+            // Each import is one committed row, acknowledged when its answer arrives.
+            let mut acknowledged = Vec::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let csv = format!(
+                    "client,respondent_name,respondent_email,score,comment,survey,submitted_at\n\
+                     Acme,R,r{n}@example.com,9,,Q1,2026-01-01T10:00:00Z\n"
+                );
+                let response = app.post_form(&client, IMPORT, IMPORT, &[("csv", &csv)]).await;
+                assert_eq!(response.status(), 200);
+                acknowledged.push((format!("r{n}@example.com"), std::time::Instant::now()));
+                n += 1;
+            }
+            acknowledged
+        }
+    };
+    let writing = tokio::spawn(writer);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.db").display().to_string();
+    let began = std::time::Instant::now();
+    let output = pulse(database.url(), &["backup", &backup]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acknowledged = writing.await.unwrap();
+    let before: Vec<&String> = acknowledged
+        .iter()
+        .filter(|(_, at)| *at < began)
+        .map(|(email, _)| email)
+        .collect();
+    assert!(before.len() >= 3, "writes went on before the backup: {}", before.len());
+    assert!(acknowledged.len() > before.len(), "and during it");
+    assert!(
+        std::path::Path::new(&format!("{backup}.reveal-key")).exists(),
+        "the reveal key goes with the backup"
+    );
+
+    // Restoring while the server runs is refused; once it is stopped, the backup comes back.
+    let target = dir.path().join("restored.db").display().to_string();
+    let refused = pulse(database.url(), &["restore", &backup]);
+    assert!(!refused.status.success(), "restore under a running server");
+    let restored = pulse(&target, &["restore", &backup]);
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    let db = Database::connect(&target).unwrap();
+    let emails: Vec<String> = feedback::table
+        .select(feedback::respondent_email)
+        .load(&mut db.conn().unwrap())
+        .unwrap();
+    for email in before {
+        assert!(emails.contains(email), "{email} committed before the backup is missing");
+    }
+    assert_eq!(
+        std::fs::read(format!("{target}.reveal-key")).unwrap(),
+        std::fs::read(format!("{}.reveal-key", database.url())).unwrap()
+    );
+    let serving = ServerProcess::start(&target, &[], Stdio::null()).await;
+    let page = serving.app.signed_in("owner@acme.example").await;
+    assert_eq!(serving.app.status_of(&page, "/orgs/acme").await, 200);
+}
