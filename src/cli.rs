@@ -12,7 +12,11 @@ use crate::operator::{self, KeysCommand, UserCommand, password_from_env_or_promp
 use crate::startup::Application;
 
 #[derive(Parser)]
-#[command(name = "pulse", version, about = "Pulse API access console and data API")]
+#[command(
+    name = "pulse",
+    version,
+    about = "Pulse API access console and data API"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -225,7 +229,10 @@ fn create_user(
     let email = accounts::normalise_email(email)?;
     let user = match crate::repo::users::find_by_email(&mut conn, &email)? {
         Some(user) if membership.is_some() => {
-            println!("{} <{}> exists already; adding the membership.", user.name, user.email);
+            println!(
+                "{} <{}> exists already; adding the membership.",
+                user.name, user.email
+            );
             user
         }
         Some(_) => anyhow::bail!(

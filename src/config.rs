@@ -216,8 +216,9 @@ impl Config {
                 .ok()
                 .map(|raw| parse_metrics_bind(&raw, &bind))
                 .transpose()?,
-            access_log: std::env::var("PULSE_ACCESS_LOG")
-                .map_or(Ok(AccessLog::Off), |raw| AccessLog::parse("PULSE_ACCESS_LOG", &raw))?,
+            access_log: std::env::var("PULSE_ACCESS_LOG").map_or(Ok(AccessLog::Off), |raw| {
+                AccessLog::parse("PULSE_ACCESS_LOG", &raw)
+            })?,
             db_pool_size: std::env::var("PULSE_DB_POOL_SIZE")
                 .is_ok()
                 .then(|| env_positive("PULSE_DB_POOL_SIZE", 10u32, " of connections"))
@@ -227,9 +228,11 @@ impl Config {
                 400,
                 " of days",
             )?),
-            drain: std::time::Duration::from_secs(env_or("PULSE_DRAIN_SECONDS", "0").parse().map_err(
-                |_| anyhow::anyhow!("PULSE_DRAIN_SECONDS must be a whole number of seconds"),
-            )?),
+            drain: std::time::Duration::from_secs(
+                env_or("PULSE_DRAIN_SECONDS", "0").parse().map_err(|_| {
+                    anyhow::anyhow!("PULSE_DRAIN_SECONDS must be a whole number of seconds")
+                })?,
+            ),
             cookie_secure,
             bind,
         })
@@ -259,16 +262,27 @@ mod tests {
 
     #[test]
     fn yes_no_values_parse_strictly() {
-        for (raw, value) in [("true", true), ("ON", true), ("1", true), ("No", false), ("0", false)] {
+        for (raw, value) in [
+            ("true", true),
+            ("ON", true),
+            ("1", true),
+            ("No", false),
+            ("0", false),
+        ] {
             assert_eq!(parse_bool(raw), Some(value), "{raw}");
         }
         for bad in ["ture", "", "enabled", "2"] {
             assert_eq!(parse_bool(bad), None, "{bad}");
         }
-        assert_eq!(AccessLog::parse("X", "0.25").unwrap(), AccessLog::Sampled(0.25));
+        assert_eq!(
+            AccessLog::parse("X", "0.25").unwrap(),
+            AccessLog::Sampled(0.25)
+        );
         assert_eq!(AccessLog::parse("X", "off").unwrap(), AccessLog::Off);
         for bad in ["1.5", "0.0", "sometimes"] {
-            let error = AccessLog::parse("PULSE_ACCESS_LOG", bad).unwrap_err().to_string();
+            let error = AccessLog::parse("PULSE_ACCESS_LOG", bad)
+                .unwrap_err()
+                .to_string();
             assert!(error.contains("PULSE_ACCESS_LOG"), "{error}");
         }
     }

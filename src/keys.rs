@@ -21,7 +21,10 @@ pub enum RevealKeySource {
     /// `PULSE_REVEAL_KEY`.
     Configured(RevealKey),
     /// A key file beside a SQLite database, read if it exists.
-    File { path: String, key: Option<RevealKey> },
+    File {
+        path: String,
+        key: Option<RevealKey>,
+    },
     /// PostgreSQL without `PULSE_REVEAL_KEY`: a key of this process.
     PerProcess,
 }
@@ -44,7 +47,8 @@ impl RevealKeySource {
                     })?),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                     Err(e) => {
-                        return Err(e).with_context(|| format!("reading the reveal key file {path}"));
+                        return Err(e)
+                            .with_context(|| format!("reading the reveal key file {path}"));
                     }
                 };
                 Ok(Self::File { path, key })
@@ -61,8 +65,10 @@ impl RevealKeySource {
             Self::File { path, key: None } => {
                 let sealed = sealed::sealed_values(conn)?;
                 if !sealed.is_empty() {
-                    let what: Vec<String> =
-                        sealed.iter().map(|(column, n)| format!("{n} in {column}")).collect();
+                    let what: Vec<String> = sealed
+                        .iter()
+                        .map(|(column, n)| format!("{n} in {column}"))
+                        .collect();
                     bail!(
                         "the reveal key file {path} is missing, but the database holds values \
                          sealed with it ({}): restore the file from the backup that goes with this \
@@ -123,7 +129,10 @@ pub fn rotate_reveal(
     }
     let (old, key_file) = match RevealKeySource::from_config(config)? {
         RevealKeySource::Configured(key) => (key, None),
-        RevealKeySource::File { path, key: Some(key) } => (key, Some(path)),
+        RevealKeySource::File {
+            path,
+            key: Some(key),
+        } => (key, Some(path)),
         RevealKeySource::File { path, key: None } => {
             bail!("there is no reveal key file {path} to rotate")
         }
@@ -147,7 +156,8 @@ pub fn rotate_reveal(
     }
     let resealed = sealed::rotate(conn, &old, &new_key)?;
     if let Some(path) = &key_file {
-        std::fs::rename(format!("{path}.new"), path).with_context(|| format!("replacing {path}"))?;
+        std::fs::rename(format!("{path}.new"), path)
+            .with_context(|| format!("replacing {path}"))?;
     }
     Ok(RevealRotation {
         resealed,

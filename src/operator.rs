@@ -68,7 +68,10 @@ pub fn user(db: &Database, command: UserCommand) -> anyhow::Result<()> {
         UserCommand::SetPassword { email } => {
             let password = password_from_env_or_prompt()?;
             let user = recovery::set_password(&mut conn, &email, &password, now)?;
-            println!("Set a new password for {}; their sessions ended.", user.email);
+            println!(
+                "Set a new password for {}; their sessions ended.",
+                user.email
+            );
             return Ok(());
         }
         UserCommand::ResetTwoFactor { email } => (
@@ -82,7 +85,9 @@ pub fn user(db: &Database, command: UserCommand) -> anyhow::Result<()> {
             Recovery::Disable,
             "disabled: they cannot sign in, their sessions ended, API tokens unaffected",
         ),
-        UserCommand::Enable { email } => (email, Recovery::Enable, "enabled: they may sign in again"),
+        UserCommand::Enable { email } => {
+            (email, Recovery::Enable, "enabled: they may sign in again")
+        }
     };
     let user = recovery::apply(&mut conn, &email, recovery, now)?;
     println!("{}: {done}.", user.email);

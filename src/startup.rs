@@ -120,9 +120,12 @@ fn security_headers(https: bool) -> DefaultHeaders {
 /// The key that signs session cookies, shared by every instance through the database.
 fn cookie_key(db: &Database) -> anyhow::Result<Key> {
     let mut conn = db.conn().context("connecting for the cookie key")?;
-    let stored =
-        secrets::get_or_create(&mut conn, keys::SESSION_COOKIE_KEY, &secret::random_base62(86))
-            .context("reading the session cookie key")?;
+    let stored = secrets::get_or_create(
+        &mut conn,
+        keys::SESSION_COOKIE_KEY,
+        &secret::random_base62(86),
+    )
+    .context("reading the session cookie key")?;
     Ok(Key::derive_from(stored.as_bytes()))
 }
 
@@ -243,12 +246,14 @@ impl Application {
             .metrics_bind
             .as_ref()
             .map(|bind| {
-                TcpListener::bind(bind).with_context(|| format!("binding PULSE_METRICS_BIND {bind}"))
+                TcpListener::bind(bind)
+                    .with_context(|| format!("binding PULSE_METRICS_BIND {bind}"))
             })
             .transpose()?;
         let db = Database::open(&config.database_url, config.db_pool_size)?;
         db.migrate()?;
-        let reveal_key = reveal_key.finish(&mut *db.conn().context("connecting for the reveal key")?)?;
+        let reveal_key =
+            reveal_key.finish(&mut *db.conn().context("connecting for the reveal key")?)?;
         let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
         let store = DbSessionStore::new(db.clone(), clock.clone(), &config);
@@ -372,7 +377,9 @@ fn metrics_server(
             .route(
                 "/metrics",
                 web::route()
-                    .guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
+                    .guard(
+                        actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()),
+                    )
                     .to(metrics::scrape),
             )
     })

@@ -40,8 +40,14 @@ pub struct Backup {
 /// Writes a consistent copy of the SQLite database `database` to `target` (which must not
 /// exist), and its reveal key file beside it as `<target>.reveal-key`.
 pub fn backup(database: &str, target: &str) -> anyhow::Result<Backup> {
-    ensure!(Path::new(database).exists(), "the SQLite database {database} does not exist");
-    ensure!(!Path::new(target).exists(), "{target} exists already: choose a new file");
+    ensure!(
+        Path::new(database).exists(),
+        "the SQLite database {database} does not exist"
+    );
+    ensure!(
+        !Path::new(target).exists(),
+        "{target} exists already: choose a new file"
+    );
     let partial = format!("{target}.partial");
     let _ = std::fs::remove_file(&partial);
     let mut conn = SqliteConnection::establish(database)
@@ -80,8 +86,7 @@ pub fn restore(source: &str, database: &str) -> anyhow::Result<Backup> {
     }
     drop(conn);
     // No server may start on the file while it is replaced.
-    let _lock = InstanceLock::acquire(database)
-        .context("stop pulse serve before restoring")?;
+    let _lock = InstanceLock::acquire(database).context("stop pulse serve before restoring")?;
     let incoming = format!("{database}.restoring");
     std::fs::copy(source, &incoming).with_context(|| format!("copying {source}"))?;
     std::fs::File::open(&incoming)?.sync_all()?;

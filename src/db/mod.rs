@@ -1,8 +1,8 @@
 //! Persistence plumbing: one connection type for SQLite and PostgreSQL, a pool, embedded
 //! migrations per backend, and the one way to run diesel off the async workers.
+pub mod backup;
 pub mod openssl;
 pub mod schema;
-pub mod backup;
 pub mod sqlite_file;
 
 use std::sync::Arc;
@@ -216,7 +216,10 @@ impl Database {
             DatabaseUrl::Postgres(raw) => {
                 openssl::skip_cleanup_at_exit();
                 PgConnection::establish(raw).with_context(|| {
-                    format!("cannot connect to PostgreSQL at {} (DATABASE_URL)", url.display())
+                    format!(
+                        "cannot connect to PostgreSQL at {} (DATABASE_URL)",
+                        url.display()
+                    )
                 })?;
             }
             DatabaseUrl::Sqlite(path) => {
@@ -230,7 +233,9 @@ impl Database {
                             "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;",
                         )?)
                     })
-                    .with_context(|| format!("cannot open the SQLite database {path} (DATABASE_URL)"))?;
+                    .with_context(|| {
+                        format!("cannot open the SQLite database {path} (DATABASE_URL)")
+                    })?;
             }
         }
         let pool = r2d2::Pool::builder()
@@ -323,10 +328,13 @@ impl Database {
     /// Queues for a connection when all are busy, counting the wait for the metrics.
     async fn wait_for_connection(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         let started = Instant::now();
-        let waited = tokio::time::timeout(POOL_WAIT, self.connections.clone().acquire_owned()).await;
+        let waited =
+            tokio::time::timeout(POOL_WAIT, self.connections.clone().acquire_owned()).await;
         self.waits.queued.fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        self.waits.queued_micros.fetch_add(micros, Ordering::Relaxed);
+        self.waits
+            .queued_micros
+            .fetch_add(micros, Ordering::Relaxed);
         let permit = waited.map_err(|e| {
             self.waits.timed_out.fetch_add(1, Ordering::Relaxed);
             AppError::Unavailable(anyhow::Error::new(e).context("database pool"))
@@ -341,7 +349,8 @@ pub fn migrations_pending(conn: &mut DbConn) -> Result<bool, AppError> {
         DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
         DbConn::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
     };
-    pending.map_err(|e| AppError::Internal(anyhow::Error::from_boxed(e).context("reading migrations")))
+    pending
+        .map_err(|e| AppError::Internal(anyhow::Error::from_boxed(e).context("reading migrations")))
 }
 
 type MigrationResult<'a> = diesel::migration::Result<Vec<diesel::migration::MigrationVersion<'a>>>;

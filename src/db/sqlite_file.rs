@@ -77,7 +77,11 @@ impl InstanceLock {
         let lock = lock_path(path);
         let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
         held.retain(|(_, file)| file.strong_count() > 0);
-        if let Some(file) = held.iter().find(|(name, _)| *name == lock).and_then(|(_, f)| f.upgrade()) {
+        if let Some(file) = held
+            .iter()
+            .find(|(name, _)| *name == lock)
+            .and_then(|(_, f)| f.upgrade())
+        {
             return Ok(Self { _file: file });
         }
         let mut file = OpenOptions::new()
@@ -86,7 +90,9 @@ impl InstanceLock {
             .create(true)
             .truncate(false)
             .open(&lock)
-            .with_context(|| format!("cannot create the lock file {lock} of the SQLite database {path}"))?;
+            .with_context(|| {
+                format!("cannot create the lock file {lock} of the SQLite database {path}")
+            })?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -140,7 +146,11 @@ mod tests {
         assert_eq!(InstanceLock::holder(&path), Some(pid.clone()));
         let shared = InstanceLock::acquire(&path).expect("servers in one process share it");
         drop(first);
-        assert_eq!(InstanceLock::holder(&path), Some(pid), "held while one is left");
+        assert_eq!(
+            InstanceLock::holder(&path),
+            Some(pid),
+            "held while one is left"
+        );
         drop(shared);
         assert_eq!(InstanceLock::holder(&path), None);
         InstanceLock::acquire(&path).expect("a released lock is taken over");
@@ -151,10 +161,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let nested = dir.path().join("no/such/pulse.db").display().to_string();
         let error = check(&nested).unwrap_err().to_string();
-        assert!(error.contains(&nested) && error.contains("does not exist"), "{error}");
+        assert!(
+            error.contains(&nested) && error.contains("does not exist"),
+            "{error}"
+        );
         create_directory(&nested).unwrap();
         check(&nested).unwrap();
         let error = must_exist(&nested).unwrap_err().to_string();
-        assert!(error.contains(&nested) && error.contains("pulse migrate"), "{error}");
+        assert!(
+            error.contains(&nested) && error.contains("pulse migrate"),
+            "{error}"
+        );
     }
 }

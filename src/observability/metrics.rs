@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use prometheus::{
-    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::db::{Database, DbConn};
@@ -74,7 +74,8 @@ impl Metrics {
                         "Time to the response's head, by route pattern and method",
                     )
                     .buckets(vec![
-                        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                        10.0,
                     ]),
                     &["route", "method"],
                 )
@@ -102,7 +103,10 @@ impl Metrics {
             pool_connections: registered(
                 r,
                 IntGaugeVec::new(
-                    Opts::new("pulse_db_pool_connections", "Database connections open, by state"),
+                    Opts::new(
+                        "pulse_db_pool_connections",
+                        "Database connections open, by state",
+                    ),
                     &["state"],
                 )
                 .expect("valid metric"),
@@ -187,7 +191,8 @@ impl Metrics {
             .with_label_values(&["in_use"])
             .set(i64::from(pool.open) - idle);
         let waits = db.waits();
-        let catch_up = |counter: &IntCounter, total: u64| counter.inc_by(total.saturating_sub(counter.get()));
+        let catch_up =
+            |counter: &IntCounter, total: u64| counter.inc_by(total.saturating_sub(counter.get()));
         catch_up(&self.pool_queued, waits.queued.load(Ordering::Relaxed));
         catch_up(&self.pool_timeouts, waits.timed_out.load(Ordering::Relaxed));
         let seconds = waits.queued_micros.load(Ordering::Relaxed) as f64 / 1e6;

@@ -24,7 +24,9 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().to_string();
     let span = tracing::info_span!(
         "HTTP request",
@@ -38,18 +40,27 @@ pub async fn observe(
     let started = Instant::now();
     let outcome = next.call(req).instrument(span.clone()).await;
     let elapsed = started.elapsed();
-    let Ok(mut response) = outcome else {
-        return outcome;
+    // A refusal may come back as an error for the layers outside to render: same status.
+    let (status, refusal) = match &outcome {
+        Ok(response) => (
+            response.status(),
+            response.response().error().map(ToString::to_string),
+        ),
+        Err(error) => (
+            error.as_response_error().status_code(),
+            Some(error.to_string()),
+        ),
     };
-    let status = response.status();
     span.record("http.status_code", status.as_u16());
     span.in_scope(|| {
-        if let Some(error) = response.response().error()
+        if let Some(reason) = refusal
             && !status.is_server_error()
         {
-            tracing::debug!(status = status.as_u16(), reason = %error, "request refused");
+            tracing::debug!(status = status.as_u16(), %reason, "request refused");
         }
-        let logged = state.as_ref().map_or(AccessLog::Off, |s| s.config.access_log);
+        let logged = state
+            .as_ref()
+            .map_or(AccessLog::Off, |s| s.config.access_log);
         let sampled = match logged {
             AccessLog::Off => false,
             AccessLog::All => true,
@@ -68,6 +79,9 @@ pub async fn observe(
         state
             .metrics
             .observe_request(&route, &method, status.as_u16(), elapsed);
+    }
+    let mut response = outcome?;
+    if let Some(state) = &state {
         if let Some(ProblemCode(code)) = response.response().extensions().get::<ProblemCode>() {
             state.metrics.observe_api_refusal(code);
         }

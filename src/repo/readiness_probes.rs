@@ -11,7 +11,10 @@ pub fn touch(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<()> {
         .execute(conn)?;
     if updated == 0 {
         diesel::insert_into(readiness_probes::table)
-            .values((readiness_probes::id.eq(1), readiness_probes::checked_at.eq(at)))
+            .values((
+                readiness_probes::id.eq(1),
+                readiness_probes::checked_at.eq(at),
+            ))
             .execute(conn)?;
     }
     Ok(())

@@ -79,7 +79,9 @@ fn lookup(requested: &str) -> Option<(&'static Asset, bool)> {
             .and_then(|rest| rest.strip_suffix(extension))
             .and_then(|rest| rest.strip_prefix('.'))
             .and_then(|rest| rest.strip_suffix('.'))
-            .is_some_and(|digest| digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit()));
+            .is_some_and(|digest| {
+                digest.len() == 16 && digest.bytes().all(|b| b.is_ascii_hexdigit())
+            });
         (requested == asset.name || versioned).then_some((asset, false))
     })
 }
@@ -104,12 +106,23 @@ mod tests {
     #[test]
     fn versioned_names_carry_the_content_digest() {
         let css = url("app.css");
-        assert!(css.starts_with("/static/app.") && css.ends_with(".css"), "{css}");
+        assert!(
+            css.starts_with("/static/app.") && css.ends_with(".css"),
+            "{css}"
+        );
         let name = css.trim_start_matches("/static/");
         assert!(matches!(lookup(name), Some((asset, true)) if asset.name == "app.css"));
         assert!(matches!(lookup("app.css"), Some((_, false))));
-        assert!(matches!(lookup("app.0123456789abcdef.css"), Some((_, false))));
-        for unknown in ["app.xyz.css", "other.css", "app.0123456789abcdef.js.css", ""] {
+        assert!(matches!(
+            lookup("app.0123456789abcdef.css"),
+            Some((_, false))
+        ));
+        for unknown in [
+            "app.xyz.css",
+            "other.css",
+            "app.0123456789abcdef.js.css",
+            "",
+        ] {
             assert!(lookup(unknown).is_none(), "{unknown}");
         }
     }

@@ -41,7 +41,9 @@ async fn log_of(env: &[(&str, &str)]) -> Vec<serde_json::Value> {
 }
 
 fn access_lines(log: &[serde_json::Value]) -> Vec<&serde_json::Value> {
-    log.iter().filter(|l| l["target"] == "pulse::access").collect()
+    log.iter()
+        .filter(|l| l["target"] == "pulse::access")
+        .collect()
 }
 
 #[tokio::test]
@@ -49,11 +51,17 @@ async fn one_line_per_request_with_the_real_client_address() {
     let log = log_of(&[("PULSE_ACCESS_LOG", "on")]).await;
     let access = access_lines(&log);
     assert_eq!(access.len(), 4, "{log:#?}");
-    let statuses: Vec<i64> = access.iter().map(|l| l["fields"]["status"].as_i64().unwrap()).collect();
+    let statuses: Vec<i64> = access
+        .iter()
+        .map(|l| l["fields"]["status"].as_i64().unwrap())
+        .collect();
     assert_eq!(statuses, [200, 303, 404, 401]);
     for line in &access {
         assert_eq!(line["level"], "INFO");
-        assert!(line["fields"]["duration_ms"].as_f64().unwrap() >= 0.0, "{line}");
+        assert!(
+            line["fields"]["duration_ms"].as_f64().unwrap() >= 0.0,
+            "{line}"
+        );
         assert_eq!(line["span"]["http.client_ip"], "127.0.0.1", "{line}");
     }
     let text = serde_json::to_string(&log).unwrap();

@@ -39,7 +39,9 @@ async fn a_backup_under_writes_restores_every_committed_row() {
                     "client,respondent_name,respondent_email,score,comment,survey,submitted_at\n\
                      Acme,R,r{n}@example.com,9,,Q1,2026-01-01T10:00:00Z\n"
                 );
-                let response = app.post_form(&client, IMPORT, IMPORT, &[("csv", &csv)]).await;
+                let response = app
+                    .post_form(&client, IMPORT, IMPORT, &[("csv", &csv)])
+                    .await;
                 assert_eq!(response.status(), 200);
                 acknowledged.push((format!("r{n}@example.com"), std::time::Instant::now()));
                 n += 1;
@@ -53,7 +55,11 @@ async fn a_backup_under_writes_restores_every_committed_row() {
     let backup = dir.path().join("backup.db").display().to_string();
     let began = std::time::Instant::now();
     let output = pulse(database.url(), &["backup", &backup]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let acknowledged = writing.await.unwrap();
@@ -62,7 +68,11 @@ async fn a_backup_under_writes_restores_every_committed_row() {
         .filter(|(_, at)| *at < began)
         .map(|(email, _)| email)
         .collect();
-    assert!(before.len() >= 3, "writes went on before the backup: {}", before.len());
+    assert!(
+        before.len() >= 3,
+        "writes went on before the backup: {}",
+        before.len()
+    );
     assert!(acknowledged.len() > before.len(), "and during it");
     assert!(
         std::path::Path::new(&format!("{backup}.reveal-key")).exists(),
@@ -74,14 +84,21 @@ async fn a_backup_under_writes_restores_every_committed_row() {
     let refused = pulse(database.url(), &["restore", &backup]);
     assert!(!refused.status.success(), "restore under a running server");
     let restored = pulse(&target, &["restore", &backup]);
-    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
     let db = Database::connect(&target).unwrap();
     let emails: Vec<String> = feedback::table
         .select(feedback::respondent_email)
         .load(&mut db.conn().unwrap())
         .unwrap();
     for email in before {
-        assert!(emails.contains(email), "{email} committed before the backup is missing");
+        assert!(
+            emails.contains(email),
+            "{email} committed before the backup is missing"
+        );
     }
     assert_eq!(
         std::fs::read(format!("{target}.reveal-key")).unwrap(),

@@ -45,7 +45,11 @@ async fn signer_in(app: &TestApp, email: String) -> Vec<u16> {
 async fn concurrent_imports_and_sign_ins_queue_instead_of_failing() {
     let app = spawn_app().await;
     app.create_org("acme", true);
-    app.member("owner@acme.example", "acme", pulse::domain::role::Role::Owner);
+    app.member(
+        "owner@acme.example",
+        "acme",
+        pulse::domain::role::Role::Owner,
+    );
     for n in 0..4 {
         app.create_user(&format!("user{n}@example.com"), false);
     }
@@ -76,7 +80,10 @@ fn every_writing_transaction_takes_the_write_lock_first() {
     // `DbConn::write_transaction` is the one way to open a transaction outside `src/db/`:
     // a plain `transaction` would be deferred on SQLite.
     let mut offenders = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+    let mut stack = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -92,5 +99,8 @@ fn every_writing_transaction_takes_the_write_lock_first() {
             }
         }
     }
-    assert!(offenders.is_empty(), "use write_transaction in {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "use write_transaction in {offenders:?}"
+    );
 }

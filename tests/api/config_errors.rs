@@ -31,7 +31,10 @@ fn pulse_version_prints_the_version() {
     let output = pulse(&["--version"], &[]);
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(stdout.trim(), format!("pulse {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout.trim(),
+        format!("pulse {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -51,20 +54,36 @@ fn unknown_yes_no_and_format_values_are_errors_naming_the_variable() {
     }
     assert!(!std::path::Path::new(&db).exists(), "nothing was created");
     // Case does not matter for a known value.
-    let output = pulse(&["migrate"], &[("DATABASE_URL", &db), ("PULSE_COOKIE_SECURE", "TRUE")]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = pulse(
+        &["migrate"],
+        &[("DATABASE_URL", &db), ("PULSE_COOKIE_SECURE", "TRUE")],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn a_fatal_error_is_a_json_line_in_json_mode() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("typo.db").display().to_string();
-    let output = pulse(&["serve"], &[("DATABASE_URL", &missing), ("PULSE_LOG_FORMAT", "JSON")]);
+    let output = pulse(
+        &["serve"],
+        &[("DATABASE_URL", &missing), ("PULSE_LOG_FORMAT", "JSON")],
+    );
     let stderr = fails_saying(&output, &[&missing]);
     let last = stderr.lines().last().unwrap();
     let line: serde_json::Value = serde_json::from_str(last).expect("a JSON line");
     assert_eq!(line["level"], "ERROR");
-    assert!(line["fields"]["error"].as_str().unwrap().contains("does not exist"), "{line}");
+    assert!(
+        line["fields"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -75,13 +94,26 @@ fn sqlite_paths_are_checked_before_anything_is_created() {
         &pulse(&["serve"], &[("DATABASE_URL", &missing_file)]),
         &[&missing_file, "does not exist", "pulse migrate"],
     );
-    for command in [&["user", "unlock", "--email", "a@b.example"][..], &["rebuild-rollups"]] {
-        fails_saying(&pulse(command, &[("DATABASE_URL", &missing_file)]), &[&missing_file]);
+    for command in [
+        &["user", "unlock", "--email", "a@b.example"][..],
+        &["rebuild-rollups"],
+    ] {
+        fails_saying(
+            &pulse(command, &[("DATABASE_URL", &missing_file)]),
+            &[&missing_file],
+        );
     }
     assert!(!std::path::Path::new(&missing_file).exists());
-    let nested = dir.path().join("no/such/dir/pulse.db").display().to_string();
+    let nested = dir
+        .path()
+        .join("no/such/dir/pulse.db")
+        .display()
+        .to_string();
     fails_saying(
-        &pulse(&["create-org", "--name", "A", "--slug", "a"], &[("DATABASE_URL", &nested)]),
+        &pulse(
+            &["create-org", "--name", "A", "--slug", "a"],
+            &[("DATABASE_URL", &nested)],
+        ),
         &[&nested, "directory"],
     );
     let migrated = pulse(&["migrate"], &[("DATABASE_URL", &nested)]);
@@ -89,7 +121,10 @@ fn sqlite_paths_are_checked_before_anything_is_created() {
     assert!(std::path::Path::new(&nested).exists());
     // A directory where the file should be cannot be written.
     let directory = dir.path().display().to_string();
-    fails_saying(&pulse(&["migrate"], &[("DATABASE_URL", &directory)]), &[&directory]);
+    fails_saying(
+        &pulse(&["migrate"], &[("DATABASE_URL", &directory)]),
+        &[&directory],
+    );
 }
 
 #[test]
@@ -97,12 +132,21 @@ fn a_bad_reveal_key_stops_the_start_before_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pulse.db").display().to_string();
     fails_saying(
-        &pulse(&["serve", "--create"], &[("DATABASE_URL", &db), ("PULSE_REVEAL_KEY", "short")]),
+        &pulse(
+            &["serve", "--create"],
+            &[("DATABASE_URL", &db), ("PULSE_REVEAL_KEY", "short")],
+        ),
         &["PULSE_REVEAL_KEY"],
     );
-    assert!(!std::path::Path::new(&db).exists(), "not created, not migrated");
+    assert!(
+        !std::path::Path::new(&db).exists(),
+        "not created, not migrated"
+    );
     std::fs::write(format!("{db}.reveal-key"), "not a key").unwrap();
-    fails_saying(&pulse(&["serve", "--create"], &[("DATABASE_URL", &db)]), &[".reveal-key"]);
+    fails_saying(
+        &pulse(&["serve", "--create"], &[("DATABASE_URL", &db)]),
+        &[".reveal-key"],
+    );
     assert!(!std::path::Path::new(&db).exists());
 }
 
@@ -111,7 +155,13 @@ fn a_wrong_database_url_is_one_clear_line_without_the_password() {
     let started = std::time::Instant::now();
     let output = pulse(
         &["serve"],
-        &[("DATABASE_URL", "postgres://pulse:s3cret-pw@127.0.0.1:1/pulse"), ("RUST_LOG", "info")],
+        &[
+            (
+                "DATABASE_URL",
+                "postgres://pulse:s3cret-pw@127.0.0.1:1/pulse",
+            ),
+            ("RUST_LOG", "info"),
+        ],
     );
     let stderr = fails_saying(&output, &["cannot connect to PostgreSQL", "127.0.0.1:1"]);
     assert!(!stderr.contains("s3cret-pw"), "{stderr}");
@@ -129,5 +179,8 @@ async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
     first.kill().await;
     let _ = first.exited(std::time::Duration::from_secs(10)).await;
     let third = ServerProcess::start(database.url(), &[], Stdio::null()).await;
-    assert_eq!(third.app.status_of(&reqwest::Client::new(), "/livez").await, 200);
+    assert_eq!(
+        third.app.status_of(&reqwest::Client::new(), "/livez").await,
+        200
+    );
 }

@@ -125,7 +125,11 @@ async fn writes_fail_cleanly_and_recover(app: &TestApp, break_it: impl Fn(), men
 
     mend_it();
     let ready = browser().get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(ready.status().as_u16(), 200, "ready again once the database is back");
+    assert_eq!(
+        ready.status().as_u16(),
+        200,
+        "ready again once the database is back"
+    );
     assert_eq!(written(app), before, "nothing half-written");
     let generated = app.generate_token(&owner, "acme").await;
     assert_eq!(app.whoami_status(&generated).await, 200);

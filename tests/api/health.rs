@@ -64,7 +64,11 @@ async fn draining_fails_readiness_first_and_closes_connections_after_each_answer
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["reason"], "draining");
     let page = browser().get(app.url("/login")).send().await.unwrap();
-    assert_eq!(page.status(), 200, "requests are still served while draining");
+    assert_eq!(
+        page.status(),
+        200,
+        "requests are still served while draining"
+    );
     assert_eq!(page.headers()["connection"], "close");
     stopping.await.unwrap();
     let gone = browser().get(app.url("/livez")).send().await;
@@ -90,7 +94,11 @@ async fn sigterm_drains_finishes_the_request_in_flight_then_exits() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     server.terminate();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let ready = browser().get(server.app.url("/readyz")).send().await.unwrap();
+    let ready = browser()
+        .get(server.app.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503, "readiness fails first");
     stream.write_all(&body.as_bytes()[10..]).await.unwrap();
     let mut answer = String::new();

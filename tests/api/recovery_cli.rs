@@ -72,10 +72,18 @@ async fn set_password_applies_the_policy_and_ends_sessions() {
     let ann = app.create_user("ann@example.com", false);
     let laptop = app.signed_in("ann@example.com").await;
     refused(
-        &pulse_on(&app, &["user", "set-password", "--email", "ann@example.com"], Some("password1234")),
+        &pulse_on(
+            &app,
+            &["user", "set-password", "--email", "ann@example.com"],
+            Some("password1234"),
+        ),
         "",
     );
-    assert_eq!(sessions_of(&app, ann.id), 1, "a refused password changes nothing");
+    assert_eq!(
+        sessions_of(&app, ann.id),
+        1,
+        "a refused password changes nothing"
+    );
     let out = succeeded(&pulse_on(
         &app,
         &["user", "set-password", "--email", "Ann@Example.com"],
@@ -86,11 +94,17 @@ async fn set_password_applies_the_policy_and_ends_sessions() {
     assert_eq!(app.status_of(&laptop, "/account").await, 303, "signed out");
     let old = app.login_as(&browser(), "ann@example.com", PASSWORD).await;
     assert_eq!(old.status(), 401, "the old password no longer works");
-    let new = app.login_as(&browser(), "ann@example.com", NEW_PASSWORD).await;
+    let new = app
+        .login_as(&browser(), "ann@example.com", NEW_PASSWORD)
+        .await;
     assert_eq!(new.status(), 303);
     assert_eq!(audited(&app, "operator_set_password"), 1);
     refused(
-        &pulse_on(&app, &["user", "set-password", "--email", "nobody@example.com"], Some(NEW_PASSWORD)),
+        &pulse_on(
+            &app,
+            &["user", "set-password", "--email", "nobody@example.com"],
+            Some(NEW_PASSWORD),
+        ),
         "no account with email nobody@example.com",
     );
 }
@@ -110,7 +124,11 @@ async fn a_lost_authenticator_is_reset_and_a_lock_lifted() {
         })
     };
     assert!(enrolled(&app), "staff enrolled at first sign-in");
-    succeeded(&pulse_on(&app, &["user", "reset-two-factor", "--email", "staff@pulse.example"], None));
+    succeeded(&pulse_on(
+        &app,
+        &["user", "reset-two-factor", "--email", "staff@pulse.example"],
+        None,
+    ));
     assert!(!enrolled(&app));
     let codes: i64 = app.with_conn(|conn| {
         recovery_codes::table
@@ -129,11 +147,16 @@ async fn a_lost_authenticator_is_reset_and_a_lock_lifted() {
 
     app.create_user("ann@example.com", false);
     for _ in 0..5 {
-        app.login_as(&browser(), "ann@example.com", "wrong password!").await;
+        app.login_as(&browser(), "ann@example.com", "wrong password!")
+            .await;
     }
     let locked = app.login_as(&browser(), "ann@example.com", PASSWORD).await;
     assert_eq!(locked.status(), 429);
-    succeeded(&pulse_on(&app, &["user", "unlock", "--email", "ann@example.com"], None));
+    succeeded(&pulse_on(
+        &app,
+        &["user", "unlock", "--email", "ann@example.com"],
+        None,
+    ));
     let unlocked = app.login_as(&browser(), "ann@example.com", PASSWORD).await;
     assert_eq!(unlocked.status(), 303);
     assert_eq!(audited(&app, "operator_unlocked"), 1);
@@ -144,14 +167,34 @@ async fn a_disabled_person_cannot_sign_in_but_their_tokens_keep_working() {
     let app = spawn_app().await;
     let client = app.owner_of("acme").await;
     let token = app.generate_token(&client, "acme").await;
-    succeeded(&pulse_on(&app, &["user", "disable", "--email", "owner@acme.example"], None));
-    assert_eq!(app.status_of(&client, "/orgs/acme").await, 303, "signed out at once");
-    let again = app.login_as(&browser(), "owner@acme.example", PASSWORD).await;
+    succeeded(&pulse_on(
+        &app,
+        &["user", "disable", "--email", "owner@acme.example"],
+        None,
+    ));
+    assert_eq!(
+        app.status_of(&client, "/orgs/acme").await,
+        303,
+        "signed out at once"
+    );
+    let again = app
+        .login_as(&browser(), "owner@acme.example", PASSWORD)
+        .await;
     assert_eq!(again.status(), 401);
     assert!(again.text().await.unwrap().contains("disabled"));
-    assert_eq!(app.whoami_status(&token).await, 200, "the API is unaffected");
-    succeeded(&pulse_on(&app, &["user", "enable", "--email", "owner@acme.example"], None));
-    let back = app.login_as(&browser(), "owner@acme.example", PASSWORD).await;
+    assert_eq!(
+        app.whoami_status(&token).await,
+        200,
+        "the API is unaffected"
+    );
+    succeeded(&pulse_on(
+        &app,
+        &["user", "enable", "--email", "owner@acme.example"],
+        None,
+    ));
+    let back = app
+        .login_as(&browser(), "owner@acme.example", PASSWORD)
+        .await;
     assert_eq!(back.status(), 303);
     assert_eq!(audited(&app, "operator_disabled"), 1);
     assert_eq!(audited(&app, "operator_enabled"), 1);
@@ -164,7 +207,13 @@ async fn create_user_refuses_an_existing_address_unless_adding_a_membership() {
     let ann = app.create_user("ann@example.com", false);
     let existing = pulse_on(
         &app,
-        &["create-user", "--email", "ANN@example.com", "--name", "Other"],
+        &[
+            "create-user",
+            "--email",
+            "ANN@example.com",
+            "--name",
+            "Other",
+        ],
         Some(NEW_PASSWORD),
     );
     refused(&existing, "exists already");
@@ -178,8 +227,21 @@ async fn create_user_refuses_an_existing_address_unless_adding_a_membership() {
     assert_eq!(hash, ann.password_hash, "nothing changed");
     let out = succeeded(&pulse_on(
         &app,
-        &["create-user", "--email", "ann@example.com", "--name", "Ann", "--org", "acme", "--role", "admin"],
+        &[
+            "create-user",
+            "--email",
+            "ann@example.com",
+            "--name",
+            "Ann",
+            "--org",
+            "acme",
+            "--role",
+            "admin",
+        ],
         None,
     ));
-    assert!(out.contains("Added ann@example.com to acme as admin"), "{out}");
+    assert!(
+        out.contains("Added ann@example.com to acme as admin"),
+        "{out}"
+    );
 }

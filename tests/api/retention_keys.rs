@@ -27,7 +27,9 @@ async fn audit_events_older_than_the_retention_period_are_deleted() {
             audit::record(conn, &event).unwrap();
         }
     });
-    let retention = Retention { audit_events: Duration::days(400) };
+    let retention = Retention {
+        audit_events: Duration::days(400),
+    };
     let swept = app.with_conn(|conn| housekeeping::sweep(conn, &retention, now).unwrap());
     assert_eq!(swept.audit_events, 1);
     let left: i64 = app.with_conn(|conn| audit_events::table.count().get_result(conn).unwrap());
@@ -83,12 +85,24 @@ async fn rotating_the_reveal_key_reseals_and_a_lost_key_file_is_not_replaced() {
             .first(conn)
             .unwrap()
     });
-    assert_eq!(new.open(&sealed, (org, id), &digest).unwrap().expose(), token);
-    assert!(old.open(&sealed, (org, id), &digest).is_none(), "the old key opens nothing");
+    assert_eq!(
+        new.open(&sealed, (org, id), &digest).unwrap().expose(),
+        token
+    );
+    assert!(
+        old.open(&sealed, (org, id), &digest).is_none(),
+        "the old key opens nothing"
+    );
 
     std::fs::remove_file(&key_file).unwrap();
     let lost = pulse::startup::Application::build(config, pulse::clock::Clock::system());
     let error = format!("{:#}", lost.err().unwrap());
-    assert!(error.contains(&key_file) && error.contains("sealed"), "{error}");
-    assert!(!std::path::Path::new(&key_file).exists(), "not silently replaced");
+    assert!(
+        error.contains(&key_file) && error.contains("sealed"),
+        "{error}"
+    );
+    assert!(
+        !std::path::Path::new(&key_file).exists(),
+        "not silently replaced"
+    );
 }

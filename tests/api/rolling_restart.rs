@@ -16,16 +16,27 @@ fn nginx_config(prefix: &std::path::Path, listen: u16, upstreams: [u16; 2]) -> S
     let recipe = include_str!("../../deploy/nginx.conf");
     let mut site = recipe.to_owned();
     for (from, to) in [
-        ("server 10.0.0.11:8080", format!("server 127.0.0.1:{}", upstreams[0])),
-        ("server 10.0.0.12:8080", format!("server 127.0.0.1:{}", upstreams[1])),
+        (
+            "server 10.0.0.11:8080",
+            format!("server 127.0.0.1:{}", upstreams[0]),
+        ),
+        (
+            "server 10.0.0.12:8080",
+            format!("server 127.0.0.1:{}", upstreams[1]),
+        ),
         ("listen 443 ssl;", format!("listen 127.0.0.1:{listen};")),
     ] {
-        assert!(site.contains(from), "deploy/nginx.conf no longer has {from:?}");
+        assert!(
+            site.contains(from),
+            "deploy/nginx.conf no longer has {from:?}"
+        );
         site = site.replace(from, &to);
     }
     let p = prefix.display();
-    let root = std::fs::read_to_string("/proc/self/status")
-        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")));
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    });
     format!(
         "{user}daemon off;\nmaster_process on;\nworker_processes 1;\npid {p}/nginx.pid;\n\
          error_log {p}/error.log warn;\nevents {{ worker_connections 256; }}\n\
@@ -37,12 +48,19 @@ fn nginx_config(prefix: &std::path::Path, listen: u16, upstreams: [u16; 2]) -> S
 
 fn free_port() -> u16 {
     // nginx needs its ports in its configuration: the instances keep theirs across restarts.
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start_on(url: &str, port: u16) -> ServerProcess {
     let bind = format!("127.0.0.1:{port}");
-    let command = serve_command(url, &[("PULSE_BIND", &bind), ("PULSE_API_RATE_LIMIT", "1000000")]);
+    let command = serve_command(
+        url,
+        &[("PULSE_BIND", &bind), ("PULSE_API_RATE_LIMIT", "1000000")],
+    );
     ServerProcess::spawn(command, url, Stdio::null()).await
 }
 
@@ -62,7 +80,11 @@ async fn restarting_each_instance_under_load_fails_no_request() {
     if postgres_or_skip(TEST).is_none() {
         return;
     }
-    if std::process::Command::new("nginx").arg("-v").output().is_err() {
+    if std::process::Command::new("nginx")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
         assert!(std::env::var("CI").is_err(), "CI installs nginx-light");
         say(&format!("SKIPPED {TEST}: nginx is not installed"));
         return;
@@ -131,7 +153,15 @@ async fn restarting_each_instance_under_load_fails_no_request() {
         done += d;
         failed.extend(f);
     }
-    say(&format!("{TEST}: {done} requests through two restarts, {} failed", failed.len()));
+    say(&format!(
+        "{TEST}: {done} requests through two restarts, {} failed",
+        failed.len()
+    ));
     assert!(done > 100, "the load ran: {done}");
-    assert!(failed.is_empty(), "{} failed: {:?}", failed.len(), &failed[..failed.len().min(10)]);
+    assert!(
+        failed.is_empty(),
+        "{} failed: {:?}",
+        failed.len(),
+        &failed[..failed.len().min(10)]
+    );
 }

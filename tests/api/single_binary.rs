@@ -53,21 +53,36 @@ async fn pages_link_versioned_static_files_that_are_cached_for_a_year() {
             "public, max-age=31536000, immutable",
             "{href}"
         );
-        let kind = response.headers()["content-type"].to_str().unwrap().to_owned();
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
         let expected = ["text/css", "text/javascript", "image/svg+xml"];
-        assert!(expected.iter().any(|k| kind.starts_with(k)), "{href}: {kind}");
+        assert!(
+            expected.iter().any(|k| kind.starts_with(k)),
+            "{href}: {kind}"
+        );
         bodies.push((href, response.text().await.unwrap()));
     }
     assert_styled(&bodies);
     // The plain name (a page of the previous release during a rolling upgrade) still works, but
     // is revalidated; anything else is a 404.
-    let plain = browser().get(app.url("/static/app.css")).send().await.unwrap();
+    let plain = browser()
+        .get(app.url("/static/app.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(plain.status(), 200);
     assert_eq!(plain.headers()["cache-control"], "public, no-cache");
     let head = browser().head(app.url(&bodies[0].0)).send().await.unwrap();
     assert_eq!(head.status(), 200);
     for missing in ["/static/app.css.map", "/static/../Cargo.toml", "/static/"] {
-        let status = browser().get(app.url(missing)).send().await.unwrap().status();
+        let status = browser()
+            .get(app.url(missing))
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert_eq!(status, 404, "{missing}");
     }
 }
@@ -75,8 +90,10 @@ async fn pages_link_versioned_static_files_that_are_cached_for_a_year() {
 /// Whether this process may make a mount namespace (root with `unshare`); in CI, which runs as
 /// root, it must.
 fn can_hide_the_source_tree(test: &str) -> bool {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")));
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    });
     let unshare = std::process::Command::new("unshare")
         .args(["--mount", "true"])
         .status()
@@ -96,7 +113,8 @@ fn can_hide_the_source_tree(test: &str) -> bool {
 
 #[tokio::test]
 async fn a_copied_binary_serves_styled_pages_with_its_source_tree_out_of_reach() {
-    let test = "single_binary::a_copied_binary_serves_styled_pages_with_its_source_tree_out_of_reach";
+    let test =
+        "single_binary::a_copied_binary_serves_styled_pages_with_its_source_tree_out_of_reach";
     if !can_hide_the_source_tree(test) {
         return;
     }
@@ -106,10 +124,20 @@ async fn a_copied_binary_serves_styled_pages_with_its_source_tree_out_of_reach()
     let source = env!("CARGO_MANIFEST_DIR");
     // A private mount namespace in which an empty tmpfs lies over the source tree (and the
     // build directory inside it); the copy runs from its own directory with a relative database.
-    let script = r#"mount -t tmpfs none "$1" && test ! -e "$1/static/app.css" && exec "$2" serve --create"#;
+    let script =
+        r#"mount -t tmpfs none "$1" && test ! -e "$1/static/app.css" && exec "$2" serve --create"#;
     let mut command = tokio::process::Command::new("unshare");
     command
-        .args(["--mount", "--propagation", "private", "sh", "-c", script, "sh", source])
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+            source,
+        ])
         .arg(&binary)
         .current_dir(dir.path())
         .env("DATABASE_URL", "pulse.db")
@@ -123,5 +151,8 @@ async fn a_copied_binary_serves_styled_pages_with_its_source_tree_out_of_reach()
         bodies.push((href, response.text().await.unwrap()));
     }
     assert_styled(&bodies);
-    assert!(dir.path().join("pulse.db").exists(), "the database is where it was told");
+    assert!(
+        dir.path().join("pulse.db").exists(),
+        "the database is where it was told"
+    );
 }
