@@ -69,7 +69,7 @@ async fn one_line_per_request_with_the_real_client_address() {
         let as_client = format!("\"http.client_ip\":\"{forged}\"");
         assert!(!text.contains(&as_client), "{forged} logged as the client");
     }
-    for line in &log {
+    for line in log.iter().filter(|l| l.get("span").is_some()) {
         assert!(
             !["WARN", "ERROR"].contains(&line["level"].as_str().unwrap()),
             "refusals are no warnings: {line}"

@@ -10,7 +10,7 @@ fn csv(writer: usize, round: usize) -> String {
         String::from("client,respondent_name,respondent_email,score,comment,survey,submitted_at\n");
     for row in 0..20 {
         text.push_str(&format!(
-            "Client {},R,r{writer}-{round}-{row}@example.com,{},fine,Q1,2026-0{}-1{}T10:00:00Z\n",
+            "Client {writer}-{},R,r{writer}-{round}-{row}@example.com,{},fine,Q1,2026-0{}-1{}T10:00:00Z\n",
             row % 3,
             row % 11,
             1 + row % 9,
