@@ -43,9 +43,8 @@ impl DbConn {
         let DbConn::Sqlite(sqlite) = self else {
             return self.transaction(work);
         };
-        let depth = AnsiTransactionManager::transaction_manager_status_mut(sqlite)
-            .transaction_depth()
-            .map_err(diesel::result::Error::from)?;
+        let depth =
+            AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?;
         if depth.is_some() {
             return self.transaction(work);
         }

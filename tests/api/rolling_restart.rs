@@ -91,7 +91,7 @@ async fn restarting_each_instance_under_load_fails_no_request() {
     }
     let database = TestDatabase::fresh();
     let ports = [free_port(), free_port()];
-    let mut instances = vec![
+    let mut instances = [
         start_on(database.url(), ports[0]).await,
         start_on(database.url(), ports[1]).await,
     ];
