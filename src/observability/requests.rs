@@ -18,6 +18,21 @@ use crate::config::AccessLog;
 use crate::domain::secret;
 use crate::state::AppState;
 
+/// The methods HTTP defines (RFC 9110, and PATCH).
+const STANDARD_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+/// The method as a metrics label: a client may send any token as its method, and each would
+/// be a new series; all but the standard ones share one label.
+fn method_label(method: &str) -> &str {
+    if STANDARD_METHODS.contains(&method) {
+        method
+    } else {
+        "other"
+    }
+}
+
 /// The span and log lines of a request, and its metrics.
 pub async fn observe(
     req: ServiceRequest,
@@ -78,7 +93,7 @@ pub async fn observe(
     if let Some(state) = &state {
         state
             .metrics
-            .observe_request(&route, &method, status.as_u16(), elapsed);
+            .observe_request(&route, method_label(&method), status.as_u16(), elapsed);
     }
     let mut response = outcome?;
     if let Some(state) = &state {

@@ -1,22 +1,14 @@
 //! `pulse backup` of a running SQLite server under writes, and `pulse restore`: every row
 //! committed before the backup began comes back, with the reveal key file.
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use diesel::prelude::*;
 use pulse::db::Database;
 use pulse::db::schema::feedback;
 
+use crate::commands::{pulse, refused, run, succeeded};
 use crate::databases::TestDatabase;
 use crate::server_process::ServerProcess;
-
-fn pulse(database: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pulse"))
-        .args(args)
-        .env("DATABASE_URL", database)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
 
 const IMPORT: &str = "/orgs/acme/import";
 
@@ -54,12 +46,7 @@ async fn a_backup_under_writes_restores_every_committed_row() {
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("backup.db").display().to_string();
     let began = std::time::Instant::now();
-    let output = pulse(database.url(), &["backup", &backup]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeded(&run(&mut pulse(database.url(), &["backup", &backup])));
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let acknowledged = writing.await.unwrap();
@@ -81,14 +68,11 @@ async fn a_backup_under_writes_restores_every_committed_row() {
 
     // Restoring while the server runs is refused; once it is stopped, the backup comes back.
     let target = dir.path().join("restored.db").display().to_string();
-    let refused = pulse(database.url(), &["restore", &backup]);
-    assert!(!refused.status.success(), "restore under a running server");
-    let restored = pulse(&target, &["restore", &backup]);
-    assert!(
-        restored.status.success(),
-        "{}",
-        String::from_utf8_lossy(&restored.stderr)
+    refused(
+        &run(&mut pulse(database.url(), &["restore", &backup])),
+        &["stop pulse serve"],
     );
+    succeeded(&run(&mut pulse(&target, &["restore", &backup])));
     let db = Database::connect(&target).unwrap();
     let emails: Vec<String> = feedback::table
         .select(feedback::respondent_email)

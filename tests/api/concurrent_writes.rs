@@ -1,17 +1,26 @@
 //! SQLite takes one writer at a time: concurrent imports and sign-ins must queue for the write
 //! lock (`BEGIN IMMEDIATE` with a busy timeout), never fail with "database is locked" (503).
-//! On PostgreSQL the same load must pass too.
+//! On PostgreSQL the same load must pass too, where imports run side by side: two that meet the
+//! same new client at once must agree on one row, not fail on the unique name (500).
+use tokio::sync::Barrier;
+
 use crate::helpers::{PASSWORD, TestApp, browser, spawn_app};
 
 const IMPORT: &str = "/orgs/acme/import";
 
+const IMPORTERS: usize = 4;
+const ROUNDS: usize = 6;
+const CLIENTS_PER_ROUND: usize = 3;
+
+/// Twenty responses of the writer's own respondents, for three clients that every writer's
+/// file of the same round names: new clients met by all the importers at once.
 fn csv(writer: usize, round: usize) -> String {
     let mut text =
         String::from("client,respondent_name,respondent_email,score,comment,survey,submitted_at\n");
     for row in 0..20 {
         text.push_str(&format!(
-            "Client {writer}-{},R,r{writer}-{round}-{row}@example.com,{},fine,Q1,2026-0{}-1{}T10:00:00Z\n",
-            row % 3,
+            "Client {round}-{},R,r{writer}-{round}-{row}@example.com,{},fine,Q1,2026-0{}-1{}T10:00:00Z\n",
+            row % CLIENTS_PER_ROUND,
             row % 11,
             1 + row % 9,
             row % 10
@@ -20,13 +29,17 @@ fn csv(writer: usize, round: usize) -> String {
     text
 }
 
-async fn importer(app: &TestApp, writer: usize) -> Vec<u16> {
+/// Imports a file each round, all importers sending theirs at the same moment (`start`), so
+/// that their transactions meet the round's new clients together.
+async fn importer(app: &TestApp, writer: usize, start: &Barrier) -> Vec<u16> {
     let client = app.signed_in("owner@acme.example").await;
     let mut statuses = Vec::new();
-    for round in 0..6 {
-        let response = app
-            .post_form(&client, IMPORT, IMPORT, &[("csv", &csv(writer, round))])
-            .await;
+    for round in 0..ROUNDS {
+        let csrf_token = app.csrf_token(&client, IMPORT).await;
+        let file = csv(writer, round);
+        start.wait().await;
+        let form = [("csrf_token", csrf_token.as_str()), ("csv", &file)];
+        let response = app.post_raw(&client, IMPORT, &form).await;
         statuses.push(response.status().as_u16());
     }
     statuses
@@ -53,7 +66,8 @@ async fn concurrent_imports_and_sign_ins_queue_instead_of_failing() {
     for n in 0..4 {
         app.create_user(&format!("user{n}@example.com"), false);
     }
-    let importers = (0..4).map(|writer| importer(&app, writer));
+    let start = Barrier::new(IMPORTERS);
+    let importers = (0..IMPORTERS).map(|writer| importer(&app, writer, &start));
     let signers = (0..4).map(|n| signer_in(&app, format!("user{n}@example.com")));
     let (imports, sign_ins) = tokio::join!(
         futures_util::future::join_all(importers),
@@ -65,14 +79,27 @@ async fn concurrent_imports_and_sign_ins_queue_instead_of_failing() {
     for statuses in &sign_ins {
         assert!(statuses.iter().all(|s| *s == 303), "sign-ins: {sign_ins:?}");
     }
-    let rows = app.with_conn(|conn| {
+    let (rows, client_names) = app.with_conn(|conn| {
         use diesel::prelude::*;
-        pulse::db::schema::feedback::table
-            .count()
-            .get_result::<i64>(conn)
-            .unwrap()
+        use pulse::db::schema::{clients, feedback};
+        let rows = feedback::table.count().get_result::<i64>(conn).unwrap();
+        let names = clients::table
+            .select(clients::name)
+            .load::<String>(conn)
+            .unwrap();
+        (rows, names)
     });
-    assert_eq!(rows, 4 * 6 * 20, "every import wrote all its rows");
+    assert_eq!(
+        rows,
+        (IMPORTERS * ROUNDS * 20) as i64,
+        "every import wrote all its rows"
+    );
+    let distinct: std::collections::BTreeSet<&String> = client_names.iter().collect();
+    assert_eq!(
+        (client_names.len(), distinct.len()),
+        (ROUNDS * CLIENTS_PER_ROUND, ROUNDS * CLIENTS_PER_ROUND),
+        "one client per name: {client_names:?}"
+    );
 }
 
 #[test]

@@ -1,36 +1,19 @@
 //! Configuration mistakes stop `pulse` at once with one clear error naming the variable or the
 //! path (as a JSON log line in JSON mode), before anything is created or migrated.
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
+use crate::commands::{pulse, refused, run, succeeded};
 use crate::databases::TestDatabase;
 use crate::server_process::ServerProcess;
 
-fn pulse(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pulse"))
-        .args(args)
-        .env("PULSE_BIND", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run pulse")
-}
-
-#[track_caller]
-fn fails_saying(output: &Output, says: &[&str]) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success(), "should fail: {stderr}");
-    for part in says {
-        assert!(stderr.contains(part), "{part:?} not in: {stderr}");
-    }
-    stderr
+/// `pulse ARGS` on the database `database_url`, with `env` besides.
+fn pulse_with(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    run(pulse(database_url, args).envs(env.iter().copied()))
 }
 
 #[test]
 fn pulse_version_prints_the_version() {
-    let output = pulse(&["--version"], &[]);
-    assert!(output.status.success());
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = succeeded(&pulse_with("unused.db", &["--version"], &[]));
     assert_eq!(
         stdout.trim(),
         format!("pulse {}", env!("CARGO_PKG_VERSION"))
@@ -49,31 +32,24 @@ fn unknown_yes_no_and_format_values_are_errors_naming_the_variable() {
         ("PULSE_DB_POOL_SIZE", "0"),
         ("PULSE_METRICS_BIND", "9464"),
     ] {
-        let output = pulse(&["migrate"], &[("DATABASE_URL", &db), (name, value)]);
-        fails_saying(&output, &[name, value]);
+        let output = pulse_with(&db, &["migrate"], &[(name, value)]);
+        refused(&output, &[name, value]);
     }
     assert!(!std::path::Path::new(&db).exists(), "nothing was created");
     // Case does not matter for a known value.
-    let output = pulse(
+    succeeded(&pulse_with(
+        &db,
         &["migrate"],
-        &[("DATABASE_URL", &db), ("PULSE_COOKIE_SECURE", "TRUE")],
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        &[("PULSE_COOKIE_SECURE", "TRUE")],
+    ));
 }
 
 #[test]
 fn a_fatal_error_is_a_json_line_in_json_mode() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("typo.db").display().to_string();
-    let output = pulse(
-        &["serve"],
-        &[("DATABASE_URL", &missing), ("PULSE_LOG_FORMAT", "JSON")],
-    );
-    let stderr = fails_saying(&output, &[&missing]);
+    let output = pulse_with(&missing, &["serve"], &[("PULSE_LOG_FORMAT", "JSON")]);
+    let stderr = refused(&output, &[&missing]);
     let last = stderr.lines().last().unwrap();
     let line: serde_json::Value = serde_json::from_str(last).expect("a JSON line");
     assert_eq!(line["level"], "ERROR");
@@ -90,18 +66,15 @@ fn a_fatal_error_is_a_json_line_in_json_mode() {
 fn sqlite_paths_are_checked_before_anything_is_created() {
     let dir = tempfile::tempdir().unwrap();
     let missing_file = dir.path().join("typo.db").display().to_string();
-    fails_saying(
-        &pulse(&["serve"], &[("DATABASE_URL", &missing_file)]),
+    refused(
+        &pulse_with(&missing_file, &["serve"], &[]),
         &[&missing_file, "does not exist", "pulse migrate"],
     );
     for command in [
         &["user", "unlock", "--email", "a@b.example"][..],
         &["rebuild-rollups"],
     ] {
-        fails_saying(
-            &pulse(command, &[("DATABASE_URL", &missing_file)]),
-            &[&missing_file],
-        );
+        refused(&pulse_with(&missing_file, command, &[]), &[&missing_file]);
     }
     assert!(!std::path::Path::new(&missing_file).exists());
     let nested = dir
@@ -109,32 +82,26 @@ fn sqlite_paths_are_checked_before_anything_is_created() {
         .join("no/such/dir/pulse.db")
         .display()
         .to_string();
-    fails_saying(
-        &pulse(
-            &["create-org", "--name", "A", "--slug", "a"],
-            &[("DATABASE_URL", &nested)],
-        ),
+    refused(
+        &pulse_with(&nested, &["create-org", "--name", "A", "--slug", "a"], &[]),
         &[&nested, "directory"],
     );
-    let migrated = pulse(&["migrate"], &[("DATABASE_URL", &nested)]);
-    assert!(migrated.status.success(), "migrate creates the directory");
+    succeeded(&pulse_with(&nested, &["migrate"], &[]));
     assert!(std::path::Path::new(&nested).exists());
     // A directory where the file should be cannot be written.
     let directory = dir.path().display().to_string();
-    fails_saying(
-        &pulse(&["migrate"], &[("DATABASE_URL", &directory)]),
-        &[&directory],
-    );
+    refused(&pulse_with(&directory, &["migrate"], &[]), &[&directory]);
 }
 
 #[test]
 fn a_bad_reveal_key_stops_the_start_before_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pulse.db").display().to_string();
-    fails_saying(
-        &pulse(
+    refused(
+        &pulse_with(
+            &db,
             &["serve", "--create"],
-            &[("DATABASE_URL", &db), ("PULSE_REVEAL_KEY", "short")],
+            &[("PULSE_REVEAL_KEY", "short")],
         ),
         &["PULSE_REVEAL_KEY"],
     );
@@ -143,8 +110,8 @@ fn a_bad_reveal_key_stops_the_start_before_migrations() {
         "not created, not migrated"
     );
     std::fs::write(format!("{db}.reveal-key"), "not a key").unwrap();
-    fails_saying(
-        &pulse(&["serve", "--create"], &[("DATABASE_URL", &db)]),
+    refused(
+        &pulse_with(&db, &["serve", "--create"], &[]),
         &[".reveal-key"],
     );
     assert!(!std::path::Path::new(&db).exists());
@@ -153,17 +120,12 @@ fn a_bad_reveal_key_stops_the_start_before_migrations() {
 #[test]
 fn a_wrong_database_url_is_one_clear_line_without_the_password() {
     let started = std::time::Instant::now();
-    let output = pulse(
+    let output = pulse_with(
+        "postgres://pulse:s3cret-pw@127.0.0.1:1/pulse",
         &["serve"],
-        &[
-            (
-                "DATABASE_URL",
-                "postgres://pulse:s3cret-pw@127.0.0.1:1/pulse",
-            ),
-            ("RUST_LOG", "info"),
-        ],
+        &[("RUST_LOG", "info")],
     );
-    let stderr = fails_saying(&output, &["cannot connect to PostgreSQL", "127.0.0.1:1"]);
+    let stderr = refused(&output, &["cannot connect to PostgreSQL", "127.0.0.1:1"]);
     assert!(!stderr.contains("s3cret-pw"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(started.elapsed().as_secs() < 5, "no retries");
@@ -173,8 +135,8 @@ fn a_wrong_database_url_is_one_clear_line_without_the_password() {
 async fn a_second_server_on_one_sqlite_file_refuses_to_start() {
     let database = TestDatabase::sqlite();
     let mut first = ServerProcess::start(database.url(), &[], Stdio::null()).await;
-    let second = pulse(&["serve"], &[("DATABASE_URL", database.url())]);
-    fails_saying(&second, &["already serving", database.url()]);
+    let second = pulse_with(database.url(), &["serve"], &[]);
+    refused(&second, &["already serving", database.url()]);
     // A lock left by a crash is taken over.
     first.kill().await;
     let _ = first.exited(std::time::Duration::from_secs(10)).await;

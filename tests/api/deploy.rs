@@ -1,5 +1,5 @@
 //! `deploy/pulse.service`: hardened, and accepted by `systemd-analyze verify`.
-use crate::databases::say;
+use crate::databases::skip_outside_ci;
 
 const UNIT: &str = include_str!("../../deploy/pulse.service");
 
@@ -28,8 +28,10 @@ fn the_systemd_unit_is_hardened_and_verifies() {
         .output()
         .is_err()
     {
-        assert!(std::env::var("CI").is_err(), "CI installs systemd");
-        say("SKIPPED deploy::the_systemd_unit_is_hardened_and_verifies: no systemd-analyze");
+        skip_outside_ci(
+            "deploy::the_systemd_unit_is_hardened_and_verifies",
+            "systemd-analyze is not installed",
+        );
         return;
     }
     // The unit as installed, with this build's binary where it would be.

@@ -1,4 +1,5 @@
 //! One integration-test binary: each test spawns the real server on port 0 with a fresh database.
+mod commands;
 mod databases;
 mod helpers;
 mod leak_reports;

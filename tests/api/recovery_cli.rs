@@ -1,49 +1,28 @@
 //! Account recovery by an operator (`pulse user …`) on the database of a running server: each
 //! change takes effect at once, is audited, and a mistake is a clear refusal with a non-zero
 //! exit that changes nothing.
-use std::process::{Command, Output};
+use std::process::Output;
 
 use diesel::prelude::*;
 use pulse::db::DatabaseUrl;
 use pulse::db::schema::{audit_events, recovery_codes, sessions, users};
 
+use crate::commands::{pulse, refused, run, succeeded};
 use crate::helpers::{PASSWORD, TestApp, browser, spawn_app};
 
 const NEW_PASSWORD: &str = "a brand new passphrase for ann";
 
+/// `pulse ARGS` on the server's database, with `PULSE_PASSWORD` when `password` is given.
 fn pulse_on(app: &TestApp, args: &[&str], password: Option<&str>) -> Output {
     let url = match app.db.url() {
         DatabaseUrl::Sqlite(path) => path.clone(),
         DatabaseUrl::Postgres(url) => url.clone(),
     };
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pulse"));
-    command
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .env_remove("PULSE_PASSWORD");
+    let mut command = pulse(&url, args);
     if let Some(password) = password {
         command.env("PULSE_PASSWORD", password);
     }
-    command.output().expect("run pulse")
-}
-
-#[track_caller]
-fn succeeded(output: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-#[track_caller]
-fn refused(output: &Output, says: &str) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "should fail: {stderr}");
-    assert!(stderr.contains(says), "{stderr}");
+    run(&mut command)
 }
 
 fn audited(app: &TestApp, action: &str) -> i64 {
@@ -77,7 +56,7 @@ async fn set_password_applies_the_policy_and_ends_sessions() {
             &["user", "set-password", "--email", "ann@example.com"],
             Some("password1234"),
         ),
-        "",
+        &["too easy to guess"],
     );
     assert_eq!(
         sessions_of(&app, ann.id),
@@ -105,7 +84,7 @@ async fn set_password_applies_the_policy_and_ends_sessions() {
             &["user", "set-password", "--email", "nobody@example.com"],
             Some(NEW_PASSWORD),
         ),
-        "no account with email nobody@example.com",
+        &["no account with email nobody@example.com"],
     );
 }
 
@@ -216,7 +195,7 @@ async fn create_user_refuses_an_existing_address_unless_adding_a_membership() {
         ],
         Some(NEW_PASSWORD),
     );
-    refused(&existing, "exists already");
+    refused(&existing, &["exists already"]);
     let hash: String = app.with_conn(|conn| {
         users::table
             .find(ann.id)
