@@ -71,7 +71,7 @@ pub enum DatabaseUrl {
 
 impl DatabaseUrl {
     /// The URL as it may be shown in a message: a PostgreSQL password is replaced by `***`.
-    pub fn display(&self) -> String {
+    pub fn redacted(&self) -> String {
         match self {
             Self::Sqlite(path) => path.clone(),
             Self::Postgres(url) => {
@@ -217,7 +217,7 @@ impl Database {
                 PgConnection::establish(raw).with_context(|| {
                     format!(
                         "cannot connect to PostgreSQL at {} (DATABASE_URL)",
-                        url.display()
+                        url.redacted()
                     )
                 })?;
             }
@@ -245,7 +245,7 @@ impl Database {
             // connections are checked (a round trip) before each use.
             .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
             .build(ConnectionManager { url: url.clone() })
-            .with_context(|| format!("opening connections to {}", url.display()))?;
+            .with_context(|| format!("opening connections to {}", url.redacted()))?;
         Ok(Self {
             pool,
             url,
@@ -321,9 +321,7 @@ impl Database {
         .await
         .context("blocking worker pool")?
     }
-}
 
-impl Database {
     /// Queues for a connection when all are busy, counting the wait for the metrics.
     async fn wait_for_connection(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         let started = Instant::now();

@@ -36,7 +36,7 @@ impl Recovery {
 }
 
 /// The account with `email`, or a clear refusal naming it.
-pub fn find_account(conn: &mut DbConn, email: &str) -> Result<User, AppError> {
+fn find_account(conn: &mut DbConn, email: &str) -> Result<User, AppError> {
     let email = normalise_email(email)?;
     users::find_by_email(conn, &email)?
         .ok_or_else(|| AppError::invalid(format!("There is no account with email {email}.")))

@@ -29,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/static/{name}").route(get_or_head().to(assets::serve)))
         .route("/livez", get_or_head().to(health::live))
         .route("/readyz", get_or_head().to(health::ready))
-        .route("/healthz", get_or_head().to(health::ready))
+        .route("/healthz", get_or_head().to(health::check))
         .route("/", web::get().to(home::show))
         .route("/login", web::get().to(login::form))
         .route("/login", web::post().to(login::submit))

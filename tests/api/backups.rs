@@ -1,6 +1,9 @@
 //! `pulse backup` of a running SQLite server under writes, and `pulse restore`: every row
 //! committed before the backup began comes back, with the reveal key file.
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use pulse::db::Database;
@@ -12,21 +15,34 @@ use crate::server_process::ServerProcess;
 
 const IMPORT: &str = "/orgs/acme/import";
 
+/// Waits (at most a minute) until the writer has had `count` imports acknowledged.
+async fn until_written(done: &AtomicUsize, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while done.load(Ordering::Relaxed) < count {
+        assert!(
+            Instant::now() < deadline,
+            "fewer than {count} writes in a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_writes_restores_every_committed_row() {
     let database = TestDatabase::sqlite();
     let server = ServerProcess::start(database.url(), &[], Stdio::null()).await;
     let app = &server.app;
     let client = app.owner_of("acme").await;
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicUsize::new(0));
     let writer = {
-        let stop = stop.clone();
+        let (stop, done) = (stop.clone(), done.clone());
         let app = crate::helpers::TestApp::for_running_server(app.address.clone(), app.db.clone());
         async move {
             // Each import is one committed row, acknowledged when its answer arrives.
             let mut acknowledged = Vec::new();
             let mut n = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while !stop.load(Ordering::Relaxed) {
                 let csv = format!(
                     "client,respondent_name,respondent_email,score,comment,survey,submitted_at\n\
                      Acme,R,r{n}@example.com,9,,Q1,2026-01-01T10:00:00Z\n"
@@ -35,20 +51,22 @@ async fn a_backup_under_writes_restores_every_committed_row() {
                     .post_form(&client, IMPORT, IMPORT, &[("csv", &csv)])
                     .await;
                 assert_eq!(response.status(), 200);
-                acknowledged.push((format!("r{n}@example.com"), std::time::Instant::now()));
+                acknowledged.push((format!("r{n}@example.com"), Instant::now()));
                 n += 1;
+                done.store(n, Ordering::Relaxed);
             }
             acknowledged
         }
     };
     let writing = tokio::spawn(writer);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Counted writes, not time: a loaded machine may take a while for each.
+    until_written(&done, 3).await;
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("backup.db").display().to_string();
-    let began = std::time::Instant::now();
+    let began = Instant::now();
     succeeded(&run(&mut pulse(database.url(), &["backup", &backup])));
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    until_written(&done, done.load(Ordering::Relaxed) + 1).await;
+    stop.store(true, Ordering::Relaxed);
     let acknowledged = writing.await.unwrap();
     let before: Vec<&String> = acknowledged
         .iter()
@@ -60,7 +78,7 @@ async fn a_backup_under_writes_restores_every_committed_row() {
         "writes went on before the backup: {}",
         before.len()
     );
-    assert!(acknowledged.len() > before.len(), "and during it");
+    assert!(acknowledged.len() > before.len(), "and during and after it");
     assert!(
         std::path::Path::new(&format!("{backup}.reveal-key")).exists(),
         "the reveal key goes with the backup"

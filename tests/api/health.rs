@@ -1,6 +1,7 @@
-//! Health: `/livez` (the process answers), `/readyz` and `/healthz` (the database takes writes,
-//! migrations are done, not draining), GET and HEAD; and stopping: on SIGTERM readiness fails
-//! first while requests are still served, then the requests in flight finish and it exits.
+//! Health: `/livez` (the process answers), `/readyz` (the database takes writes, migrations are
+//! done, not draining), `/healthz` (the older check: the database answers), GET and HEAD; and
+//! stopping: on SIGTERM readiness fails first while requests are still served, then the
+//! requests in flight finish and it exits.
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -49,17 +50,49 @@ async fn a_database_missing_migrations_is_not_ready() {
     assert_eq!(live.status(), 200, "still alive");
 }
 
+/// Polls `/readyz` at `base` until it fails (the instance was told to stop), at most 10 s: a
+/// loaded machine may take a while to deliver a signal. Returns that answer.
+async fn once_not_ready(base: &str) -> reqwest::Response {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ready = browser()
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap();
+        if ready.status() == 503 {
+            return ready;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "/readyz still {} after 10 s",
+            ready.status()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (at most 10 s) until nothing listens at `address` any more.
+async fn once_closed(address: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(address).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{address} still listening after 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn draining_fails_readiness_first_and_closes_connections_after_each_answer() {
-    let app = spawn_app_with(|c| c.drain = Duration::from_secs(2)).await;
+    // Long enough for the requests below on a loaded machine; the test waits for all of it.
+    let app = spawn_app_with(|c| c.drain = Duration::from_secs(5)).await;
     let stopping = tokio::spawn({
         let shutdown = app.shutdown.clone().unwrap();
         async move { shutdown.drain_and_stop().await }
     });
-    // Let the drain begin.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let ready = browser().get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(ready.status(), 503);
+    let ready = once_not_ready(&app.address).await;
     assert_eq!(ready.headers()["connection"], "close");
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["reason"], "draining");
@@ -78,11 +111,20 @@ async fn draining_fails_readiness_first_and_closes_connections_after_each_answer
 #[tokio::test]
 async fn sigterm_drains_finishes_the_request_in_flight_then_exits() {
     let database = TestDatabase::fresh();
-    let env = [("PULSE_DRAIN_SECONDS", "1")];
+    let env = [("PULSE_DRAIN_SECONDS", "3")];
     let mut server = ServerProcess::start(database.url(), &env, Stdio::null()).await;
     let address = server.app.address.trim_start_matches("http://").to_owned();
-    let body = r#"[{"token":"pulse_nothing","type":"pulse_api_token","url":"https://example.com/a","source":"content"}]"#;
+    // One connection, answered once (so the server has accepted it), then a second request on
+    // it whose body is only half sent when the signal comes.
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = vec![0u8; 4096];
+    let n = stream.read(&mut first).await.unwrap();
+    assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+    let body = r#"[{"token":"pulse_nothing","type":"pulse_api_token","url":"https://example.com/a","source":"content"}]"#;
     let head = format!(
         "POST /api/v1/token-leaks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{}",
@@ -90,16 +132,10 @@ async fn sigterm_drains_finishes_the_request_in_flight_then_exits() {
         &body[..10]
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    // The request is in flight (its body half sent) when the signal comes.
-    tokio::time::sleep(Duration::from_millis(200)).await;
     server.terminate();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let ready = browser()
-        .get(server.app.url("/readyz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503, "readiness fails first");
+    once_not_ready(&server.app.address).await;
+    // The drain over and the listener closed, the request in flight still gets its answer.
+    once_closed(&address).await;
     stream.write_all(&body.as_bytes()[10..]).await.unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.unwrap();
