@@ -1,6 +1,7 @@
 //! Two instances on one PostgreSQL database behind a real nginx (Debian's), configured as
-//! `deploy/nginx.conf` says: each instance is restarted in turn, waiting as the README says,
-//! under a steady load of reads and writes, and not one request fails.
+//! `deploy/nginx.conf` says: each instance is restarted in turn as the README says (taken out of
+//! nginx, stopped, started, ready, put back), under a steady load of reads and writes, and not
+//! one request fails.
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,19 +12,23 @@ use crate::server_process::{ServerProcess, serve_command};
 
 const TEST: &str = "rolling_restart::restarting_each_instance_under_load_fails_no_request";
 
-/// nginx as the repository's recipe configures it, on loopback ports, in its own prefix.
-fn nginx_config(prefix: &std::path::Path, listen: u16, upstreams: [u16; 2]) -> String {
+/// nginx as the repository's recipe configures it, on loopback ports, in its own prefix; the
+/// instance `down` (if any) marked `down`, as the README's restart procedure does.
+fn nginx_config(
+    prefix: &std::path::Path,
+    listen: u16,
+    upstreams: [u16; 2],
+    down: Option<usize>,
+) -> String {
     let recipe = include_str!("../../deploy/nginx.conf");
     let mut site = recipe.to_owned();
+    let server = |i: usize| {
+        let mark = if down == Some(i) { " down" } else { "" };
+        format!("server 127.0.0.1:{}{mark} ", upstreams[i])
+    };
     for (from, to) in [
-        (
-            "server 10.0.0.11:8080",
-            format!("server 127.0.0.1:{}", upstreams[0]),
-        ),
-        (
-            "server 10.0.0.12:8080",
-            format!("server 127.0.0.1:{}", upstreams[1]),
-        ),
+        ("server 10.0.0.11:8080 ", server(0)),
+        ("server 10.0.0.12:8080 ", server(1)),
         ("listen 443 ssl;", format!("listen 127.0.0.1:{listen};")),
     ] {
         assert!(
@@ -44,6 +49,94 @@ fn nginx_config(prefix: &std::path::Path, listen: u16, upstreams: [u16; 2]) -> S
          fastcgi_temp_path {p}/fastcgi;\n uwsgi_temp_path {p}/uwsgi;\n scgi_temp_path {p}/scgi;\n{site}\n}}\n",
         user = if root { "user root root;\n" } else { "" }
     )
+}
+
+/// nginx in its own prefix, stopped with its workers when the test ends, however it ends
+/// (killing the master alone would leave its workers running).
+struct Nginx {
+    prefix: tempfile::TempDir,
+    listen: u16,
+    upstreams: [u16; 2],
+    master: std::process::Child,
+}
+
+impl Nginx {
+    fn start(listen: u16, upstreams: [u16; 2]) -> Self {
+        let prefix = tempfile::tempdir().unwrap();
+        let config = nginx_config(prefix.path(), listen, upstreams, None);
+        std::fs::write(prefix.path().join("nginx.conf"), config).unwrap();
+        let master = Self::command(prefix.path(), &[])
+            .spawn()
+            .expect("start nginx");
+        Self {
+            prefix,
+            listen,
+            upstreams,
+            master,
+        }
+    }
+
+    fn command(prefix: &std::path::Path, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new("nginx");
+        command
+            .arg("-p")
+            .arg(prefix)
+            .arg("-c")
+            .arg(prefix.join("nginx.conf"))
+            .args(args);
+        command
+    }
+
+    /// The master's worker processes now.
+    fn workers(&self) -> Vec<u32> {
+        let master = self.master.id().to_string();
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|pid| {
+                // `pid (comm) state ppid …`: the parent is the second field after the name.
+                std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                    stat.rsplit_once(')')
+                        .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                        == Some(master.as_str())
+                })
+            })
+            .collect()
+    }
+
+    /// Rewrites the configuration with the instance `down` (if any) marked down, has nginx load
+    /// it, and waits (at most 30 s) until the old workers have finished their requests and
+    /// exited: from then on no request goes to the instance marked down.
+    fn reload(&self, down: Option<usize>) {
+        let old = self.workers();
+        let config = nginx_config(self.prefix.path(), self.listen, self.upstreams, down);
+        std::fs::write(self.prefix.path().join("nginx.conf"), config).unwrap();
+        let status = Self::command(self.prefix.path(), &["-s", "reload"])
+            .stderr(Stdio::null())
+            .status()
+            .expect("run nginx -s reload");
+        assert!(status.success(), "nginx -s reload");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while self.workers().iter().any(|pid| old.contains(pid)) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nginx's old workers still running 30 s after the reload"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let stopped = Self::command(self.prefix.path(), &["-s", "stop"])
+            .stderr(Stdio::null())
+            .status();
+        if !stopped.is_ok_and(|s| s.success()) {
+            let _ = self.master.kill();
+        }
+        let _ = self.master.wait();
+    }
 }
 
 fn free_port() -> u16 {
@@ -96,18 +189,8 @@ async fn restarting_each_instance_under_load_fails_no_request() {
     ];
     instances[0].app.create_org("acme", true);
     let token = instances[0].app.issue_token("acme");
-    let prefix = tempfile::tempdir().unwrap();
     let listen = free_port();
-    let config = prefix.path().join("nginx.conf");
-    std::fs::write(&config, nginx_config(prefix.path(), listen, ports)).unwrap();
-    let _nginx = tokio::process::Command::new("nginx")
-        .arg("-p")
-        .arg(prefix.path())
-        .arg("-c")
-        .arg(&config)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start nginx");
+    let nginx = Nginx::start(listen, ports);
     wait_ready(listen).await;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -116,7 +199,14 @@ async fn restarting_each_instance_under_load_fails_no_request() {
         .map(|worker| {
             let (stop, base, token) = (stop.clone(), base.clone(), token.clone());
             tokio::spawn(async move {
-                let client = reqwest::Client::new();
+                // A connection per request, as a script or a reporting tool's refresh makes
+                // them: nginx's reload closes idle keep-alive connections of its old workers,
+                // and a request a client sends on one at that instant is lost (a browser
+                // retries it; README).
+                let client = reqwest::Client::builder()
+                    .pool_max_idle_per_host(0)
+                    .build()
+                    .unwrap();
                 let (mut done, mut failed) = (0, Vec::new());
                 while !stop.load(Ordering::Relaxed) {
                     let request = match worker % 2 {
@@ -136,14 +226,18 @@ async fn restarting_each_instance_under_load_fails_no_request() {
             })
         })
         .collect();
+    // Requests flow before, during and after each restart (the load runs throughout).
     tokio::time::sleep(Duration::from_secs(1)).await;
     for (i, port) in ports.into_iter().enumerate() {
+        // README, "Several instances behind a load balancer": out of nginx, stop, start, ready,
+        // back in; then the next.
+        nginx.reload(Some(i));
         instances[i].terminate();
         instances[i].exited(Duration::from_secs(30)).await;
         instances[i] = start_on(database.url(), port).await;
-        // README: wait until it is ready, then nginx's fail_timeout, before the next one.
         wait_ready(port).await;
-        tokio::time::sleep(Duration::from_secs(6)).await;
+        nginx.reload(None);
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
     stop.store(true, Ordering::Relaxed);
     let (mut done, mut failed) = (0, Vec::new());
