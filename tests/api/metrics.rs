@@ -89,27 +89,17 @@ async fn requests_refusals_and_the_pool_are_counted() {
     let unknown = format!("{}A", &token[..token.len() - 1]);
     app.whoami_status(&unknown).await;
     reqwest::get(app.url("/api/v1/whoami")).await.unwrap();
-    let css = browser()
-        .get(app.url("/static/app.css"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(css.status(), 200);
-    let redirect = browser()
-        .get(app.url("/orgs/acme/settings"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(redirect.status(), 303);
-    let login = browser().get(app.url("/login")).send().await.unwrap();
-    assert_eq!(login.status(), 200);
-    for path in [
-        "/no/such/page",
-        "/orgs/acme/no-such-page",
-        "/api/v1/no-such",
+    // A static file, a page, the redirect to the sign-in page, and paths no route matches.
+    for (path, status) in [
+        ("/static/app.css", 200),
+        ("/login", 200),
+        ("/orgs/acme/settings", 303),
+        ("/no/such/page", 404),
+        ("/orgs/acme/no-such-page", 404),
+        ("/api/v1/no-such", 404),
     ] {
-        let missing = browser().get(app.url(path)).send().await.unwrap();
-        assert_eq!(missing.status(), 404, "{path}");
+        let response = browser().get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), status, "{path}");
     }
     let brew = reqwest::Method::from_bytes(b"BREW").unwrap();
     browser()
