@@ -37,6 +37,16 @@ pub struct Config {
     /// beside it; on PostgreSQL each process makes its own (reveal then works only on the
     /// instance that issued the token).
     pub reveal_key: Option<SecretText>,
+    /// The SMTP server mail goes through (`PULSE_SMTP_URL`, e.g. `smtps://user:pass@host`): a
+    /// secret, since it may carry the password. Unset: `mail_dir` (see `mail::transport`).
+    pub smtp_url: Option<SecretText>,
+    /// The sender of every message (`PULSE_MAIL_FROM`, e.g. `Pulse <pulse@example.com>`).
+    pub mail_from: Option<String>,
+    /// Without SMTP, the folder messages are written to as `.eml` files (`PULSE_MAIL_DIR`;
+    /// unset: `<database file>.mail/` beside a SQLite database).
+    pub mail_dir: Option<String>,
+    /// How often each instance looks for mail due to be sent.
+    pub mail_poll_every: std::time::Duration,
 }
 
 /// A secret from the environment: never printed by `Debug`.
@@ -119,6 +129,13 @@ impl Config {
             sudo_window: env_seconds("PULSE_SUDO_SECONDS", 10 * 60)?,
             housekeeping_every: std::time::Duration::from_secs(60),
             reveal_key: std::env::var("PULSE_REVEAL_KEY").ok().map(SecretText),
+            smtp_url: std::env::var("PULSE_SMTP_URL")
+                .ok()
+                .filter(|url| !url.trim().is_empty())
+                .map(SecretText),
+            mail_from: std::env::var("PULSE_MAIL_FROM").ok(),
+            mail_dir: std::env::var("PULSE_MAIL_DIR").ok(),
+            mail_poll_every: std::time::Duration::from_secs(2),
             public_url: std::env::var("PULSE_PUBLIC_URL")
                 .ok()
                 .map(|raw| parse_public_url(&raw))

@@ -11,6 +11,7 @@ use crate::db::Database;
 use crate::domain::api_tokens::usage::UsageLog;
 use crate::domain::rate_limit::RateLimiter;
 use crate::domain::reveal::RevealKey;
+use crate::mail::sender::Sender;
 
 /// The session cookie (actix-session, rows in the `sessions` table).
 pub const SESSION_COOKIE: &str = "pulse_session";
@@ -54,4 +55,6 @@ pub struct AppState {
     pub reveal_key: RevealKey,
     /// When this instance last wrote each token's use (see `domain::api_tokens::usage`).
     pub usage: UsageLog,
+    /// This instance's mail sender (what it says about delivery, for the staff outbox page).
+    pub mail: Arc<Sender>,
 }

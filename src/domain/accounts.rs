@@ -3,6 +3,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
 
 use crate::db::DbConn;
+use crate::domain::notices;
 use crate::domain::password::{self, Password};
 use crate::domain::role::Role;
 use crate::domain::slug::parse_name;
@@ -94,7 +95,7 @@ pub fn change_password(
     conn.transaction(|conn| {
         users::set_password_hash(conn, user_id, &password_hash)?;
         sessions::delete_for_user(conn, user_id)?;
-        Ok(())
+        notices::password_changed(conn, &user, false, addr, now)
     })
 }
 
@@ -116,7 +117,7 @@ pub fn confirm_password(
     }
 }
 
-fn account_key(email: &str) -> String {
+pub fn account_key(email: &str) -> String {
     format!("account:{email}")
 }
 
@@ -124,7 +125,9 @@ fn address_key(addr: &str) -> String {
     format!("address:{addr}")
 }
 
-fn check_throttle(
+/// Refuses with `TooManyAttempts` (and when it lifts) once `key` has `limit` entries within the
+/// throttle window; sign-in failures count here, and so do password-reset requests.
+pub fn check_throttle(
     conn: &mut DbConn,
     key: &str,
     limit: i64,

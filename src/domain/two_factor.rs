@@ -9,8 +9,8 @@ use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::db::DbConn;
-use crate::domain::accounts;
 use crate::domain::secret::sha256_hex;
+use crate::domain::{accounts, notices};
 use crate::error::AppError;
 use crate::repo::users::User;
 use crate::repo::{recovery_codes, users};
@@ -90,8 +90,8 @@ fn normalise(code: &str) -> String {
 pub fn enable(
     conn: &mut DbConn,
     user: &User,
-    secret: &str,
-    code: &str,
+    (secret, code): (&str, &str),
+    from: &str,
     now: NaiveDateTime,
 ) -> Result<Vec<String>, AppError> {
     let Some(step) = matching_step(&totp(secret, &user.email)?, &normalise(code), now) else {
@@ -104,7 +104,7 @@ pub fn enable(
     conn.transaction(|conn| {
         users::enable_totp(conn, user.id, secret, step_number(step)?, now)?;
         recovery_codes::replace(conn, user.id, &digests)?;
-        Ok::<_, AppError>(())
+        notices::two_factor_changed(conn, user, true, from, now)
     })?;
     Ok(codes.iter().map(|c| display_code(c)).collect())
 }
@@ -129,8 +129,13 @@ fn display_code(code: &str) -> String {
         .join("-")
 }
 
-/// Turns two-factor sign-in off (not for staff, who must keep it).
-pub fn disable(conn: &mut DbConn, user: &User) -> Result<(), AppError> {
+/// Turns two-factor sign-in off (not for staff, who must keep it), from `from` at `at`.
+pub fn disable(
+    conn: &mut DbConn,
+    user: &User,
+    from: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     if user.is_staff() {
         return Err(AppError::invalid(
             "Staff accounts must keep two-factor sign-in.",
@@ -139,7 +144,7 @@ pub fn disable(conn: &mut DbConn, user: &User) -> Result<(), AppError> {
     conn.transaction(|conn| {
         users::disable_totp(conn, user.id)?;
         recovery_codes::delete_for_user(conn, user.id)?;
-        Ok(())
+        notices::two_factor_changed(conn, user, false, from, at)
     })
 }
 

@@ -25,11 +25,15 @@ struct LoginPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// What just happened elsewhere, e.g. a password set with a reset link.
+    notice: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// `done` after a password was set with a reset link.
+    reset: Option<String>,
 }
 
 /// Only same-site paths: never `//evil.example`, an absolute URL, or anything a browser would
@@ -83,6 +87,8 @@ pub async fn form(
         email: String::new(),
         next: safe_next(query.next.as_deref()),
         error: None,
+        notice: (query.reset.as_deref() == Some("done"))
+            .then_some("Your password has been changed and you were signed out everywhere. Sign in with the new one."),
     };
     login_page(&req, &state, page, StatusCode::OK)
 }
@@ -134,6 +140,7 @@ pub async fn submit(
                 email: form.email,
                 next,
                 error: Some(message),
+                notice: None,
             };
             login_page(&req, &state, page, StatusCode::UNAUTHORIZED)
         }

@@ -13,6 +13,7 @@ use pulse::domain::organisations;
 use pulse::domain::password::Password;
 use pulse::domain::rate_limit::{self, RateLimiter};
 use pulse::domain::role::Role;
+use pulse::mail::sender::Sender;
 use pulse::repo::users::User;
 use pulse::startup::Application;
 use reqwest::redirect::Policy;
@@ -38,6 +39,8 @@ pub struct TestApp {
     pub server: Option<ServerHandle>,
     /// The server's API rate limiter, when the server runs in this process.
     api_limiter: Option<Arc<RateLimiter>>,
+    /// The server's mail sender, when the server runs in this process (`TestApp::deliver_mail`).
+    pub mail: Option<Arc<Sender>>,
     /// None when the test owns the database itself, e.g. for several servers sharing one.
     storage: Option<TestDatabase>,
 }
@@ -59,6 +62,11 @@ pub fn test_config(database_url: String) -> Config {
         sudo_window: Duration::minutes(10),
         public_url: None,
         reveal_key: None,
+        smtp_url: None,
+        mail_from: None,
+        mail_dir: None,
+        // Tests deliver mail themselves (`TestApp::deliver_mail`) when they need to.
+        mail_poll_every: std::time::Duration::from_secs(3600),
     }
 }
 
@@ -81,6 +89,7 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
     let db = app.db().clone();
     let server = Some(app.handle());
     let api_limiter = Some(app.api_limiter());
+    let mail = Some(app.mail());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         origin: public_url.unwrap_or_else(|| address.clone()),
@@ -89,6 +98,7 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
         clock,
         server,
         api_limiter,
+        mail,
         storage,
     }
 }
@@ -112,6 +122,7 @@ impl TestApp {
             clock: Clock::system(),
             server: None,
             api_limiter: None,
+            mail: None,
             storage: None,
         }
     }

@@ -2,8 +2,10 @@
 mod databases;
 mod helpers;
 mod leak_reports;
+mod mail_helpers;
 mod second_factor;
 mod server_process;
+mod smtp_sink;
 mod token_helpers;
 
 mod account_sessions;
@@ -22,6 +24,8 @@ mod data_web;
 mod docs;
 mod faults;
 mod logs;
+mod mail_delivery;
+mod mail_smtp_login;
 mod multi_instance;
 mod no_plaintext_at_rest;
 mod openapi;

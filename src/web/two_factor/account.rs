@@ -73,6 +73,7 @@ pub async fn settings(
 
 pub async fn enable(
     signed_in: SignedIn,
+    ClientAddr(addr): ClientAddr,
     session: Session,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<CodeForm>,
@@ -84,7 +85,7 @@ pub async fn enable(
     let (user, now) = (signed_in.user.clone(), state.clock.now());
     let enabled = state
         .db
-        .run(move |conn| two_factor::enable(conn, &user, &secret, &form.code, now))
+        .run(move |conn| two_factor::enable(conn, &user, (&secret, &form.code), &addr, now))
         .await;
     let shown = enabled.map(|codes| {
         session.remove(super::ENROLMENT_KEY);
@@ -134,7 +135,7 @@ pub async fn disable(
         .db
         .run(move |conn| {
             let user = accounts::confirm_password(conn, user_id, &password, &addr, now)?;
-            two_factor::disable(conn, &user)
+            two_factor::disable(conn, &user, &addr, now)
         })
         .await;
     let answer = disabled.map(|()| {

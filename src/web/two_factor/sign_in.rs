@@ -87,7 +87,7 @@ pub async fn submit(
     let outcome = state
         .db
         .run(move |conn| match secret {
-            Some(secret) => two_factor::enable(conn, &who, &secret, &form.code, now),
+            Some(secret) => two_factor::enable(conn, &who, (&secret, &form.code), &from, now),
             None => two_factor::verify(conn, &who, &form.code, &from, now).map(|()| Vec::new()),
         })
         .await;
