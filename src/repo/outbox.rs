@@ -81,10 +81,10 @@ diesel::alias!(mail_outbox as picked_outbox: PickedOutbox);
 const PICKED: diesel::query_source::Alias<PickedOutbox> = picked_outbox;
 
 /// Claims up to `limit` due messages for `owner` until `lease_until`, counting an attempt for
-/// each, and returns them. One statement: on PostgreSQL its subquery locks the rows it picks and
-/// skips rows another instance is claiming (`FOR UPDATE SKIP LOCKED`), and re-checks a row that
-/// changed meanwhile; SQLite runs it under its single write lock. Either way every message is
-/// claimed by one sender at a time, and a lease that ran out (its sender died) is taken over.
+/// each, and returns them. On PostgreSQL the rows are picked with `FOR UPDATE SKIP LOCKED`, so
+/// an instance skips the rows another is claiming (and re-checks a row that changed meanwhile);
+/// SQLite claims under its single write lock. Either way every message is claimed by one sender
+/// at a time, and a lease that ran out (its sender died) is taken over.
 pub fn claim_due(
     conn: &mut DbConn,
     owner: &str,
@@ -117,11 +117,16 @@ pub fn claim_due(
         o::attempts.eq(o::attempts + 1),
     );
     match conn {
-        DbConn::Postgres(pg) => {
-            diesel::update(due.filter(o::id.eq_any(picked.for_update().skip_locked())))
+        // Locked rows first, then the update, in one transaction: inside a single UPDATE,
+        // PostgreSQL may rescan the locking subquery for each row and so claim far more than
+        // `limit` (it skips the rows it has just updated itself).
+        DbConn::Postgres(pg) => pg.transaction(|pg| {
+            let ids: Vec<i32> = picked.for_update().skip_locked().load(pg)?;
+            diesel::update(due.filter(o::id.eq_any(ids)))
                 .set(claim)
-                .execute(pg)?
-        }
+                .execute(pg)
+        })?,
+        // One statement under SQLite's single write lock; its subquery is evaluated once.
         DbConn::Sqlite(sqlite) => diesel::update(due.filter(o::id.eq_any(picked)))
             .set(claim)
             .execute(sqlite)?,

@@ -8,7 +8,7 @@ use chrono::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use pulse::db::DatabaseUrl;
-use pulse::db::schema::{api_tokens, audit_events, mail_outbox};
+use pulse::db::schema::{audit_events, mail_outbox};
 use pulse::domain::api_tokens::Grace;
 use pulse::domain::role::Role;
 use pulse::mail::sender::lease;
@@ -290,13 +290,7 @@ async fn a_sender_that_dies_after_claiming_is_replaced_once_its_lease_runs_out()
 }
 
 fn current_token_id(app: &TestApp) -> i32 {
-    app.with_conn(|conn| {
-        api_tokens::table
-            .filter(api_tokens::superseded_at.is_null())
-            .select(api_tokens::id)
-            .first(conn)
-            .unwrap()
-    })
+    crate::token_screen::current_token_id(app).parse().unwrap()
 }
 
 #[tokio::test]
@@ -372,4 +366,26 @@ async fn no_regenerate_without_its_notice() {
         200,
         "the old one still works"
     );
+}
+
+#[tokio::test]
+async fn a_claim_takes_at_most_its_batch_and_never_what_another_sender_holds() {
+    let app = crate::helpers::spawn_app().await;
+    let ann = app.create_user("ann@example.com", false);
+    let now = app.now();
+    app.with_conn(|conn| {
+        for _ in 0..25 {
+            pulse::domain::notices::password_changed(conn, &ann, false, "::1", now).unwrap();
+        }
+    });
+    let claim = |owner: &str| {
+        app.with_conn(|conn| outbox::claim_due(conn, owner, now, now + lease(), 10).unwrap())
+            .into_iter()
+            .map(|m| m.id)
+            .collect::<HashSet<i32>>()
+    };
+    let (a, b, c) = (claim("a"), claim("b"), claim("c"));
+    assert_eq!((a.len(), b.len(), c.len()), (10, 10, 5));
+    assert!(a.is_disjoint(&b) && b.is_disjoint(&c) && a.is_disjoint(&c));
+    assert!(claim("d").is_empty(), "everything is leased");
 }

@@ -19,6 +19,25 @@ impl TestApp {
         self.post_raw(client, "/login/two-factor", &fields).await
     }
 
+    /// Turns two-factor sign-in on from the account page, as `email` would: the page shows the
+    /// key, the app gives the code.
+    pub async fn turn_on_two_factor(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+    ) -> reqwest::Response {
+        let (_, page) = self.get_html(client, "/account/two-factor").await;
+        let code = self.totp_now(email, &page);
+        let fields = [("code", code.as_str())];
+        self.post_form(
+            client,
+            "/account/two-factor",
+            "/account/two-factor",
+            &fields,
+        )
+        .await
+    }
+
     /// The code an authenticator app shows now for `email` (its enrolled secret, or else the key
     /// on `enrol_page`). If this time step's code was used already, the clock moves on a step,
     /// as a person would wait for the next code.

@@ -14,6 +14,8 @@ use crate::helpers::TestApp;
 pub struct ServerProcess {
     child: Child,
     pub app: TestApp,
+    /// What it printed before it said where it listens.
+    pub printed: Vec<String>,
 }
 
 impl ServerProcess {
@@ -32,11 +34,13 @@ impl ServerProcess {
             .spawn()
             .expect("start pulse serve");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut printed = Vec::new();
         let address = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(line) = lines.next_line().await.expect("read stdout") {
                 if let Some(address) = line.strip_prefix("Pulse is listening on ") {
                     return address.to_owned();
                 }
+                printed.push(line);
             }
             panic!("pulse serve exited without listening");
         })
@@ -46,6 +50,7 @@ impl ServerProcess {
         Self {
             child,
             app: TestApp::for_running_server(address, db),
+            printed,
         }
     }
 

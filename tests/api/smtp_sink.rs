@@ -74,6 +74,8 @@ impl Arrived {
 struct Shared {
     arrived: Mutex<Vec<Arrived>>,
     answer: Mutex<Answer>,
+    /// How long the server takes over each message, like a busy relay.
+    pause: Mutex<std::time::Duration>,
     /// (user, password) that AUTH accepts.
     login: Option<(String, String)>,
 }
@@ -98,6 +100,7 @@ impl mailin_embedded::Handler for Handler {
     }
 
     fn data_end(&mut self) -> Response {
+        std::thread::sleep(*self.shared.pause.lock().unwrap());
         match *self.shared.answer.lock().unwrap() {
             Answer::Accept => {
                 let arrived = Arrived::parse(self.envelope_to.clone(), &self.data);
@@ -180,6 +183,7 @@ impl SmtpSink {
         let shared = Arc::new(Shared {
             arrived: Mutex::default(),
             answer: Mutex::new(Answer::Accept),
+            pause: Mutex::default(),
             login: login.clone(),
         });
         let handler = Handler {
@@ -208,6 +212,11 @@ impl SmtpSink {
     /// `smtp://127.0.0.1:<port>`, for `PULSE_SMTP_URL`.
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Makes the server take `pause` over each message from now on.
+    pub fn take_time(&self, pause: std::time::Duration) {
+        *self.shared.pause.lock().unwrap() = pause;
     }
 
     pub fn answer_with(&self, answer: Answer) {

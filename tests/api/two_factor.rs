@@ -157,7 +157,6 @@ async fn wrong_codes_are_throttled_and_count_towards_the_sign_in_lock() {
 async fn owners_may_turn_it_on_and_off() {
     let app = spawn_app().await;
     let owner = app.owner_of("acme").await;
-    let (_, page) = app.get_html(&owner, "/account/two-factor").await;
     let wrong = app
         .post_form(
             &owner,
@@ -171,15 +170,7 @@ async fn owners_may_turn_it_on_and_off() {
         secret_of(&app, "owner@acme.example").is_none(),
         "nothing changed"
     );
-    let code = app.totp_now("owner@acme.example", &page);
-    let on = app
-        .post_form(
-            &owner,
-            "/account/two-factor",
-            "/account/two-factor",
-            &[("code", &code)],
-        )
-        .await;
+    let on = app.turn_on_two_factor(&owner, "owner@acme.example").await;
     assert_eq!(on.status().as_u16(), 200);
     assert_eq!(codes_on(&on.text().await.unwrap()).len(), 10);
     // The next sign-in asks for a code.
