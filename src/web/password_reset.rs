@@ -48,8 +48,10 @@ struct ResetPage {
 }
 
 /// Renders an anonymous form page whose CSRF token `page` receives, with the signed cookie that
-/// must come back with it, and asks browsers not to send this page's URL (which may carry a
-/// link's secret) as a referrer anywhere.
+/// must come back with it, and asks browsers to send only the origin as the referrer from it,
+/// so the URL (which may carry a link's secret) goes nowhere, not even to this site's own
+/// stylesheet requests. (`no-referrer` would make the form's `Origin` "null", which the CSRF
+/// check refuses.)
 fn anonymous_form(
     req: &HttpRequest,
     state: &AppState,
@@ -63,7 +65,7 @@ fn anonymous_form(
     let mut response = HttpResponse::build(status);
     response
         .content_type(header::ContentType::html())
-        .insert_header((header::REFERRER_POLICY, "no-referrer"));
+        .insert_header((header::REFERRER_POLICY, "strict-origin"));
     if let Some(cookie) = cookie {
         response.cookie(cookie);
     }

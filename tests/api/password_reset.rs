@@ -61,7 +61,7 @@ async fn set_password(
 ) -> reqwest::Response {
     let form = client.get(link).send().await.unwrap();
     assert_eq!(form.status(), 200);
-    assert_eq!(form.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(form.headers()["referrer-policy"], "strict-origin");
     let html = body(form).await;
     let token =
         attr_of(&html, r#"input[name="token"]"#, "value").expect("the link's token on the form");
