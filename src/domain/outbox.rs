@@ -65,6 +65,12 @@ pub fn list(
     })
 }
 
+/// Whether staff may queue `entry` again: it failed, and it carried no single-use link (whose
+/// secret was forgotten when it failed).
+pub fn retryable(entry: &OutboxEntry) -> bool {
+    entry.status == FAILED && entry.kind != "password_reset"
+}
+
 /// Queues the failed message `id` again, due now with a fresh 24-hour window, as staff member
 /// `staff_user_id` asked from `client_addr`. A message that carried a single-use link cannot be
 /// sent again: its secret was forgotten when it failed.
@@ -77,7 +83,7 @@ pub fn retry(
 ) -> Result<OutboxEntry, AppError> {
     conn.transaction(|conn| {
         let entry = outbox::find(conn, id)?.ok_or(AppError::NotFound)?;
-        if entry.kind == "password_reset" {
+        if entry.status == FAILED && !retryable(&entry) {
             return Err(AppError::invalid(
                 "This message carried a single-use link, which is no longer stored; ask the \
                  person to request a new one.",

@@ -216,24 +216,14 @@ impl Sender {
                 db.run(move |conn| Ok(outbox::retry_later(conn, (id, &owner), next, &error)?))
                     .await?
             }
-            Outcome::Temporary(error) | Outcome::Permanent(error) => {
-                round.failed += 1;
-                let error = if now >= give_up_at || next > give_up_at {
-                    format!("not delivered within 24 hours: {error}")
-                } else {
-                    error
-                };
-                tracing::warn!(outbox_id = id, attempts, %error, "mail failed");
-                db.run(move |conn| {
-                    Ok(outbox::finish(
-                        conn,
-                        (id, &owner),
-                        outbox::FAILED,
-                        Some(&error),
-                        now,
-                    )?)
-                })
-                .await?
+            Outcome::Temporary(error) => {
+                let error = format!("not delivered within 24 hours: {error}");
+                self.fail(db, (id, &owner, attempts), error, now, round)
+                    .await?
+            }
+            Outcome::Permanent(error) => {
+                self.fail(db, (id, &owner, attempts), error, now, round)
+                    .await?
             }
         };
         if changed == 0 {
@@ -244,6 +234,32 @@ impl Sender {
             );
         }
         Ok(())
+    }
+}
+
+impl Sender {
+    /// Settles a claimed message as failed, for good.
+    async fn fail(
+        &self,
+        db: &Database,
+        (id, owner, attempts): (i32, &str, i32),
+        error: String,
+        now: NaiveDateTime,
+        round: &mut Round,
+    ) -> Result<usize, AppError> {
+        round.failed += 1;
+        tracing::warn!(outbox_id = id, attempts, %error, "mail failed");
+        let owner = owner.to_owned();
+        db.run(move |conn| {
+            Ok(outbox::finish(
+                conn,
+                (id, &owner),
+                outbox::FAILED,
+                Some(&error),
+                now,
+            )?)
+        })
+        .await
     }
 }
 

@@ -389,3 +389,48 @@ async fn a_claim_takes_at_most_its_batch_and_never_what_another_sender_holds() {
     assert!(a.is_disjoint(&b) && b.is_disjoint(&c) && a.is_disjoint(&c));
     assert!(claim("d").is_empty(), "everything is leased");
 }
+
+#[tokio::test]
+async fn a_failed_reset_message_cannot_be_retried_because_its_link_is_gone() {
+    let sink = SmtpSink::start();
+    sink.answer_with(Answer::Reject);
+    let app = spawn_app_mailing_to(&sink).await;
+    app.create_user("ann@example.com", false);
+    let visitor = crate::helpers::browser();
+    let fields = [("email", "ann@example.com")];
+    app.post_form(&visitor, "/forgot-password", "/forgot-password", &fields)
+        .await;
+    assert_eq!(app.deliver_mail().await.failed, 1);
+    let (id, secret): (i32, Option<String>) = app.with_conn(|conn| {
+        mail_outbox::table
+            .filter(mail_outbox::kind.eq("password_reset"))
+            .select((mail_outbox::id, mail_outbox::link_secret))
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(
+        secret, None,
+        "the link's secret is erased once the message failed"
+    );
+
+    app.create_user("staff@pulse.example", true);
+    let staff = app.signed_in("staff@pulse.example").await;
+    let (_, page) = app.get_html(&staff, "/staff/mail?state=failed").await;
+    assert!(page.contains("Reset your Pulse password"), "{page}");
+    assert!(
+        !page.contains(&format!("/staff/mail/{id}/retry")),
+        "no Retry button: {page}"
+    );
+    let retry = format!("/staff/mail/{id}/retry");
+    let refused = app.post_form(&staff, &retry, "/staff/mail", &[]).await;
+    assert_eq!(refused.status(), 409);
+    assert!(body(refused).await.contains("single-use link"));
+    let status: String = app.with_conn(|conn| {
+        mail_outbox::table
+            .find(id)
+            .select(mail_outbox::status)
+            .first(conn)
+            .unwrap()
+    });
+    assert_eq!(status, "failed");
+}

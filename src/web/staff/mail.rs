@@ -37,11 +37,12 @@ impl From<OutboxEntry> for MailRow {
         let subject = Notice::from_payload(&entry.payload)
             .map(|notice| compose::subject(&notice))
             .unwrap_or_else(|_| entry.kind.clone());
+        let retryable = outbox::retryable(&entry);
         MailRow {
             id: entry.id,
             recipient: entry.recipient,
             subject,
-            retryable: entry.status == "failed" && entry.kind != "password_reset",
+            retryable,
             status: entry.status,
             attempts: entry.attempts,
             created_at: entry.created_at.into(),
