@@ -434,3 +434,41 @@ async fn a_failed_reset_message_cannot_be_retried_because_its_link_is_gone() {
     });
     assert_eq!(status, "failed");
 }
+
+#[tokio::test]
+async fn links_start_with_the_public_url_and_the_sender_is_pulse_mail_from() {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let app = crate::helpers::spawn_app_with(move |config| {
+        config.smtp_url = Some(pulse::config::SecretText(url));
+        config.public_url = Some("https://pulse.example.com".into());
+    })
+    .await;
+    queue_one_notice(&app);
+    app.deliver_mail().await;
+    let mail = sink.one_to(OWNER, "API access switched off for Org acme");
+    assert_eq!(
+        mail.link_after("Open the API authentication page"),
+        "https://pulse.example.com/orgs/acme/settings/api"
+    );
+    assert_eq!(
+        mail.from, "pulse@pulse.example.com",
+        "by default, from the public host"
+    );
+    assert!(
+        mail.message_id.ends_with("@pulse.example.com"),
+        "{}",
+        mail.message_id
+    );
+
+    let url = sink.url();
+    let other = crate::helpers::spawn_app_with(move |config| {
+        config.smtp_url = Some(pulse::config::SecretText(url));
+        config.mail_from = Some("Acme Reports <reports@acme.example>".into());
+    })
+    .await;
+    queue_one_notice(&other);
+    other.deliver_mail().await;
+    let from: Vec<String> = sink.arrived().into_iter().map(|m| m.from).collect();
+    assert_eq!(from, ["pulse@pulse.example.com", "reports@acme.example"]);
+}
