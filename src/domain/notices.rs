@@ -136,6 +136,12 @@ impl Notice {
         }
     }
 
+    /// Whether it carries a single-use link, whose secret the outbox keeps beside the payload
+    /// until the message is settled (and without which it cannot be sent).
+    pub fn carries_link(&self) -> bool {
+        matches!(self, Notice::PasswordReset { .. })
+    }
+
     /// Its name in the outbox (`kind`), the same as its tag in the stored JSON.
     pub fn kind(&self) -> Result<String, AppError> {
         let value = serde_json::to_value(self).map_err(anyhow::Error::from)?;
@@ -413,11 +419,23 @@ pub fn password_reset(
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     let notice = Notice::PasswordReset { expires_at };
-    let (name, dropped, secret) = match account {
-        Some(name) => (name, None, Some(link_secret)),
-        None => ("", Some(NO_ACCOUNT), None),
-    };
-    enqueue(conn, (email, name), &notice, secret, dropped, at)
+    match account {
+        Some(name) => with_link(conn, (email, name), &notice, link_secret, at),
+        None => enqueue(conn, (email, ""), &notice, None, Some(NO_ACCOUNT), at),
+    }
+}
+
+/// Queues `notice`, which carries a single-use link with `link_secret`, to any address (not
+/// necessarily a person with an account yet): a password reset, an invitation.
+pub fn with_link(
+    conn: &mut DbConn,
+    (email, name): (&str, &str),
+    notice: &Notice,
+    link_secret: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    debug_assert!(notice.carries_link());
+    enqueue(conn, (email, name), notice, Some(link_secret), None, at)
 }
 
 /// Why a reset message for an unknown address is not sent (staff see it on `/staff/mail`).

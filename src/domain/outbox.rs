@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::Connection;
 
 use crate::db::DbConn;
-use crate::domain::notices::delivery_window;
+use crate::domain::notices::{Notice, delivery_window};
 use crate::error::AppError;
 use crate::repo::audit::{self, NewAuditEvent};
 use crate::repo::outbox::{self, DROPPED, FAILED, OutboxEntry, QUEUED, SENT};
@@ -68,7 +68,8 @@ pub fn list(
 /// Whether staff may queue `entry` again: it failed, and it carried no single-use link (whose
 /// secret was forgotten when it failed).
 pub fn retryable(entry: &OutboxEntry) -> bool {
-    entry.status == FAILED && entry.kind != "password_reset"
+    entry.status == FAILED
+        && Notice::from_payload(&entry.payload).is_ok_and(|notice| !notice.carries_link())
 }
 
 /// Queues the failed message `id` again, due now with a fresh 24-hour window, as staff member

@@ -63,8 +63,14 @@ enum About<'a> {
     Organisation { org: &'a OrgRef, optional: bool },
     /// The reader's own account.
     Account,
-    /// A password-reset link (with its secret, while the message still holds it).
-    Reset { link: Option<String> },
+    /// A single-use link to `path` (a password reset; later, invitations): labelled `label`,
+    /// with its secret while the message still holds it; `footer` says what ignoring it means.
+    Link {
+        label: &'static str,
+        path: &'static str,
+        secret: Option<String>,
+        footer: &'static str,
+    },
 }
 
 impl<'a> About<'a> {
@@ -112,12 +118,14 @@ pub fn compose(
             )),
             format!("{PERSONAL_FOOTER} {}", if_not_you(base_url)),
         ),
-        About::Reset { link } => (
-            link.map(|secret| {
-                let url = format!("{base_url}/reset-password?token={secret}");
-                ("Choose a new password".to_owned(), url)
-            }),
-            "If you did not ask, ignore this message: your password stays as it is.".to_owned(),
+        About::Link {
+            label,
+            path,
+            secret,
+            footer,
+        } => (
+            secret.map(|secret| (label.to_owned(), format!("{base_url}{path}?token={secret}"))),
+            footer.to_owned(),
         ),
     };
     let greeting = match recipient_name.trim() {
@@ -434,8 +442,13 @@ fn body<'a>(notice: &'a Notice, link_secret: Option<&str>) -> (Body, About<'a>) 
                 ],
                 facts: vec![("Link valid until", utc(*expires_at))],
             };
-            let link = link_secret.map(str::to_owned);
-            (body, About::Reset { link })
+            let link = About::Link {
+                label: "Choose a new password",
+                path: "/reset-password",
+                secret: link_secret.map(str::to_owned),
+                footer: "If you did not ask, ignore this message: your password stays as it is.",
+            };
+            (body, link)
         }
     }
 }

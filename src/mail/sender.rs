@@ -159,7 +159,7 @@ impl Sender {
     fn build(&self, message: &OutboxMessage, now: NaiveDateTime) -> Result<Built, String> {
         let notice = Notice::from_payload(&message.payload)
             .map_err(|_| "the stored message could not be read".to_owned())?;
-        if matches!(notice, Notice::PasswordReset { .. }) && message.link_secret.is_none() {
+        if notice.carries_link() && message.link_secret.is_none() {
             return Err("its single-use link is no longer stored".into());
         }
         let email = compose(
