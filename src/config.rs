@@ -168,6 +168,13 @@ mod tests {
     }
 
     #[test]
+    fn secrets_never_show_in_debug_output() {
+        let smtp = SecretText("smtps://pulse:hunter2hunter2@smtp.example.com".into());
+        assert_eq!(format!("{smtp:?}"), "SecretText(<redacted>)");
+        assert!(!format!("{:?}", Some(smtp)).contains("hunter2"));
+    }
+
+    #[test]
     fn secure_cookies_are_off_only_on_loopback() {
         assert!(is_loopback("127.0.0.1:8080"));
         assert!(is_loopback("[::1]:80"));
