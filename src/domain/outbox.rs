@@ -83,18 +83,20 @@ pub fn retry(
     now: NaiveDateTime,
 ) -> Result<OutboxEntry, AppError> {
     conn.transaction(|conn| {
+        // The write first (undone below if refused), so SQLite never upgrades a read transaction.
+        let requeued = outbox::requeue_failed(conn, id, now, now + delivery_window())?;
         let entry = outbox::find(conn, id)?.ok_or(AppError::NotFound)?;
-        if entry.status == FAILED && !retryable(&entry) {
-            return Err(AppError::invalid(
-                "This message carried a single-use link, which is no longer stored; ask the \
-                 person to request a new one.",
-            ));
-        }
-        if outbox::requeue_failed(conn, id, now, now + delivery_window())? == 0 {
+        if requeued == 0 {
             return Err(AppError::conflict(format!(
                 "Only a failed message can be retried; this one is {}.",
                 entry.status
             )));
+        }
+        if Notice::from_payload(&entry.payload)?.carries_link() {
+            return Err(AppError::invalid(
+                "This message carried a single-use link, which is no longer stored; ask the \
+                 person to request a new one.",
+            ));
         }
         audit::record(
             conn,
