@@ -69,7 +69,10 @@ async fn recipes_carry_this_servers_address_and_the_tokens_prefix() {
 
 /// The text between `start` and the next `end` in `text`.
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text.find(start).unwrap_or_else(|| panic!("{start} in {text}")) + start.len();
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in {text}"))
+        + start.len();
     let len = text[from..].find(end).unwrap();
     &text[from..from + len]
 }
@@ -113,10 +116,15 @@ async fn the_power_query_recipe_uses_the_credential_store_and_survives_zero_rows
     assert!(recipe.contains("Query = [limit = \"1000\", cursor = cursor]"));
     assert!(recipe.contains("GetPage(\"\")") && recipe.contains("GetPage(_[next_cursor])"));
     let columns = quoted(between(&recipe, "Columns = {", "}"));
-    assert!(recipe.contains("Table.FromRecords(List.Combine(Pages), Columns, MissingField.UseNull)"));
+    assert!(
+        recipe.contains("Table.FromRecords(List.Combine(Pages), Columns, MissingField.UseNull)")
+    );
     let typed = between(&recipe, "Table.TransformColumnTypes(", "in\n");
     let typed_columns: Vec<&str> = quoted(typed).into_iter().collect();
-    assert!(typed_columns.iter().all(|c| columns.contains(c)), "{typed_columns:?}");
+    assert!(
+        typed_columns.iter().all(|c| columns.contains(c)),
+        "{typed_columns:?}"
+    );
 
     // As Power BI sends it: Basic credentials from its store, the query's own parameters.
     let token = token.as_str();
@@ -151,7 +159,12 @@ async fn the_power_query_recipe_uses_the_credential_store_and_survives_zero_rows
         page = get_page(next.to_owned()).await;
     }
     assert_eq!(rows.len(), 2);
-    let mut fields: Vec<&str> = rows[0].as_object().unwrap().keys().map(String::as_str).collect();
+    let mut fields: Vec<&str> = rows[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut expected = columns.clone();
     fields.sort_unstable();
     expected.sort_unstable();
