@@ -20,8 +20,11 @@ import pulse.ApiClient;
 import pulse.ApiException;
 import pulse.api.AuthApi;
 import pulse.api.DataApi;
+import pulse.model.FeedbackField;
 import pulse.model.FeedbackItem;
 import pulse.model.FeedbackPage;
+import pulse.model.FeedbackSort;
+import pulse.model.ScoreDimension;
 import pulse.model.ScoreGroup;
 import pulse.model.Scores;
 import pulse.model.WhoAmI;
@@ -75,15 +78,15 @@ public class ClientCheck {
         System.out.printf("java: feedback since %s: %d responses, each once%n", since.substring(0, 10), recent.size());
 
         List<FeedbackItem> changes = pages(cursor -> data.listFeedback(
-            null, null, "1970-01-01T00:00:00Z", null, "updated_at", null, null, null, null, null, 1000, cursor));
+            null, null, "1970-01-01T00:00:00Z", null, FeedbackSort.UPDATED_AT, null, null, null, null, null, 1000, cursor));
         check(!changes.isEmpty(), "no changes");
         String last = changes.get(changes.size() - 1).getUpdatedAt().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         List<FeedbackItem> again = pages(cursor -> data.listFeedback(
-            null, null, last, null, "updated_at", null, null, null, null, null, null, cursor));
+            null, null, last, null, FeedbackSort.UPDATED_AT, null, null, null, null, null, null, cursor));
         check(!again.isEmpty() && again.size() <= changes.size(), "updated_since=" + last + ": " + again.size());
         System.out.printf("java: incremental: %d changes, then %d at or after %s%n", changes.size(), again.size(), last);
 
-        Set<String> byMonthAndClient = new LinkedHashSet<>(List.of("month", "client"));
+        Set<ScoreDimension> byMonthAndClient = new LinkedHashSet<>(List.of(ScoreDimension.MONTH, ScoreDimension.CLIENT));
         Scores byMonth = data.getScores(null, null, null, null, byMonthAndClient, "Europe/Paris");
         long total = 0;
         for (ScoreGroup group : byMonth.getGroups()) {
@@ -94,7 +97,7 @@ public class ClientCheck {
         System.out.printf("java: scores: NPS %.1f over %d responses in %d month × client groups%n",
             byMonth.getOverall().getNps(), total, byMonth.getGroups().size());
 
-        Set<String> columns = new LinkedHashSet<>(List.of("id", "client_name", "score"));
+        Set<FeedbackField> columns = new LinkedHashSet<>(List.of(FeedbackField.ID, FeedbackField.CLIENT_NAME, FeedbackField.SCORE));
         File file = data.exportFeedbackCsv(since, null, null, null, null, null, null, null, null, columns, false, false);
         List<String> lines = Files.readAllLines(file.toPath(), StandardCharsets.UTF_8);
         file.delete();

@@ -80,17 +80,17 @@ func main() {
 	fmt.Printf("go: feedback since %s: %d responses, each once\n", since[:10], len(recent))
 
 	changes := pages(func(cursor string) pulse.ApiListFeedbackRequest {
-		return data.ListFeedback(ctx).Sort("updated_at").UpdatedSince("1970-01-01").Limit(1000).Cursor(cursor)
+		return data.ListFeedback(ctx).Sort(pulse.FEEDBACKSORT_UPDATED_AT).UpdatedSince("1970-01-01").Limit(1000).Cursor(cursor)
 	})
 	check(len(changes) > 0, "no changes")
 	last := changes[len(changes)-1].UpdatedAt.Format(time.RFC3339)
 	again := pages(func(cursor string) pulse.ApiListFeedbackRequest {
-		return data.ListFeedback(ctx).Sort("updated_at").UpdatedSince(last).Cursor(cursor)
+		return data.ListFeedback(ctx).Sort(pulse.FEEDBACKSORT_UPDATED_AT).UpdatedSince(last).Cursor(cursor)
 	})
 	check(len(again) > 0 && len(again) <= len(changes), "updated_since=%s: %d", last, len(again))
 	fmt.Printf("go: incremental: %d changes, then %d at or after %s\n", len(changes), len(again), last)
 
-	byMonth := must(data.GetScores(ctx).GroupBy([]string{"month", "client"}).Tz("Europe/Paris").Execute())
+	byMonth := must(data.GetScores(ctx).GroupBy([]pulse.ScoreDimension{pulse.SCOREDIMENSION_MONTH, pulse.SCOREDIMENSION_CLIENT}).Tz("Europe/Paris").Execute())
 	var total int64
 	for _, group := range byMonth.Groups {
 		check(group.Period != nil && group.ClientName != nil, "group without period or client")
@@ -102,7 +102,7 @@ func main() {
 	fmt.Printf("go: scores: NPS %.1f over %d responses in %d month × client groups\n",
 		*nps, total, len(byMonth.Groups))
 
-	file := must(data.ExportFeedbackCsv(ctx).Since(since).Fields([]string{"id", "client_name", "score"}).
+	file := must(data.ExportFeedbackCsv(ctx).Since(since).Fields([]pulse.FeedbackField{pulse.FEEDBACKFIELD_ID, pulse.FEEDBACKFIELD_CLIENT_NAME, pulse.FEEDBACKFIELD_SCORE}).
 		EscapeFormulas(false).Execute())
 	defer os.Remove(file.Name())
 	raw := read(io.ReadAll(file))

@@ -13,13 +13,7 @@ import sys
 from pulse_client import AuthenticatedClient
 from pulse_client.api.auth import whoami
 from pulse_client.api.data import export_feedback_csv, get_scores, list_clients, list_feedback
-from pulse_client.models import (
-    ExportFeedbackCsvFieldsItem,
-    FeedbackPage,
-    GetScoresGroupByItem,
-    ListFeedbackSort,
-    Scores,
-)
+from pulse_client.models import FeedbackField, FeedbackPage, FeedbackSort, ScoreDimension, Scores
 from pulse_client.types import UNSET, File
 
 
@@ -41,7 +35,7 @@ def main(base, token):
     assert token.startswith(me.token.prefix), me.token.prefix
     print(f"whoami: {me.organisation.slug} ({me.token.prefix}…)")
 
-    for sort in (ListFeedbackSort.SUBMITTED_AT, ListFeedbackSort.UPDATED_AT):
+    for sort in (FeedbackSort.SUBMITTED_AT, FeedbackSort.UPDATED_AT):
         ids = [item.id for item in pages(client, limit=250, sort=sort)]
         assert ids and len(ids) == len(set(ids)), "every response once"
         print(f"feedback sort={sort.value}: {len(ids)} responses in {-(-len(ids) // 250)} pages")
@@ -51,14 +45,14 @@ def main(base, token):
     assert all(item.submitted_at.date().isoformat() >= since for item in recent)
     counted = get_scores.sync(client=client, since=since)
     assert isinstance(counted, Scores) and counted.overall.responses == len(recent), counted
-    changes = pages(client, sort=ListFeedbackSort.UPDATED_AT, updated_since="1970-01-01", limit=1000)
+    changes = pages(client, sort=FeedbackSort.UPDATED_AT, updated_since="1970-01-01", limit=1000)
     last = changes[-1].updated_at.isoformat()
-    again = pages(client, sort=ListFeedbackSort.UPDATED_AT, updated_since=last)
+    again = pages(client, sort=FeedbackSort.UPDATED_AT, updated_since=last)
     assert 0 < len(again) <= len(changes), (last, len(again))
     print(f"since {since}: {len(recent)} responses; incremental: {len(changes)}, then {len(again)}")
 
     # The generated client sends a list as a repeated parameter: the server reads it either way.
-    group_by = [GetScoresGroupByItem.MONTH, GetScoresGroupByItem.CLIENT]
+    group_by = [ScoreDimension.MONTH, ScoreDimension.CLIENT]
     scores = get_scores.sync(client=client, group_by=group_by)
     assert isinstance(scores, Scores), scores
     assert sum(g.responses for g in scores.groups) == scores.overall.responses == len(ids)
@@ -70,7 +64,7 @@ def main(base, token):
     assert sum(c.responses for c in clients.data) == len(ids)
     print(f"clients: {len(clients.data)}")
 
-    fields = [ExportFeedbackCsvFieldsItem.ID, ExportFeedbackCsvFieldsItem.SCORE]
+    fields = [FeedbackField.ID, FeedbackField.SCORE]
     export = export_feedback_csv.sync(client=client, since=since, fields=fields, bom=True)
     assert isinstance(export, File), export
     raw = export.payload.read()

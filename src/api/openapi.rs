@@ -47,7 +47,13 @@ use crate::auth::origin::public_origin;
         crate::api::token_leaks::report,
         show,
     ),
-    components(schemas(Problem)),
+    // The enums of parameters, which generated clients type by name.
+    components(schemas(
+        Problem,
+        crate::api::feedback::SortParam,
+        crate::api::feedback::Field,
+        crate::api::scores::Dimension
+    )),
     security(("bearer" = []), ("basic" = [])),
     modifiers(&TokenAuth, &Responses, &Links)
 )]

@@ -9,10 +9,10 @@ use anyhow::Context;
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
-use utoipa::openapi::RefOr;
 use utoipa::openapi::path::Parameter;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
@@ -118,10 +118,11 @@ const TIME_PATTERN: &str = concat!(
     r"|[0-9]{1,12}(\.[0-9]{1,9})?)$"
 );
 
-/// A list parameter's schema (`style = Form, explode = false`): distinct `T`s, one to `max`.
-pub fn list_of<T: PartialSchema>(max: usize) -> RefOr<Schema> {
+/// A list parameter's schema (`style = Form, explode = false`): distinct `T`s, one to `max`. `T`
+/// is named (a component the document lists), so that generated clients type the items.
+pub fn list_of<T: ToSchema>(max: usize) -> RefOr<Schema> {
     ArrayBuilder::new()
-        .items(T::schema())
+        .items(Ref::from_schema_name(T::name()))
         .min_items(Some(1))
         .max_items(Some(max))
         .unique_items(true)

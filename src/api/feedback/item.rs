@@ -14,7 +14,7 @@ use crate::spreadsheet::CsvOptions;
 
 /// A field of a response, as `fields` names it.
 #[derive(ToSchema, Clone, Copy, Debug, PartialEq, Eq)]
-#[schema(rename_all = "snake_case")]
+#[schema(as = FeedbackField, rename_all = "snake_case")]
 pub enum Field {
     Id,
     SubmittedAt,

@@ -20,7 +20,8 @@ use crate::repo::feedback::{self, FeedbackRow, Sort};
 use crate::spreadsheet::CsvOptions;
 use crate::state::AppState;
 use item::Columns;
-pub use item::FeedbackItem;
+pub use item::{FeedbackItem, Field};
+pub use query::SortParam;
 use query::{FeedbackQuery, Paging, Selection};
 
 /// A page of responses.

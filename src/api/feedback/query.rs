@@ -13,8 +13,8 @@ use crate::repo::feedback::{Cursor, Filter, Listing, Sort};
 
 /// The order of `GET /api/v1/feedback`.
 #[derive(ToSchema, Clone, Copy)]
-#[schema(rename_all = "snake_case")]
-enum SortParam {
+#[schema(as = FeedbackSort, rename_all = "snake_case")]
+pub enum SortParam {
     /// Newest `submitted_at` first (default).
     SubmittedAt,
     /// Oldest `updated_at` first, for incremental sync.
@@ -44,7 +44,7 @@ pub struct FeedbackQuery {
     /// `submitted_at` (default: newest submitted first) or `updated_at` (oldest change first;
     /// changes of the last few seconds appear on the next request, so that a refresh never
     /// skips a response that was still being saved).
-    #[param(value_type = Option<SortParam>, inline)]
+    #[param(value_type = Option<SortParam>)]
     sort: Option<String>,
     /// Only this client's responses (client id).
     #[param(value_type = Option<i32>, minimum = 1)]

@@ -52,7 +52,7 @@ pub struct ScoresQuery {
 
 /// What `group_by` can split by.
 #[derive(ToSchema, Clone, Copy, PartialEq, Eq)]
-#[schema(rename_all = "lowercase")]
+#[schema(as = ScoreDimension, rename_all = "lowercase")]
 pub enum Dimension {
     Month,
     Quarter,
