@@ -1,6 +1,7 @@
 //! Structured logs to stderr, with anything shaped like a secret redacted from every line on its
 //! way out, whichever field or message carries it: API tokens (`pulse_` and a long base62 run,
-//! e.g. in a query string such as `?access_token=pulse_…`), bearer credentials, and the values of
+//! e.g. in a query string such as `?access_token=pulse_…`), bearer and Basic credentials (Basic
+//! carries the token base64-encoded, out of `pulse_`'s sight), and the values of
 //! parameters named like passwords, tokens, secrets, codes and session cookies.
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
@@ -87,7 +88,7 @@ fn is_base62(c: char) -> bool {
 
 /// Where the next secret value starts in `text` and how long it is, in bytes.
 fn next_secret(text: &str) -> Option<(usize, usize)> {
-    [token_at(text), bearer_at(text), named_value_at(text)]
+    [token_at(text), credentials_at(text), named_value_at(text)]
         .into_iter()
         .flatten()
         .min_by_key(|(start, _)| *start)
@@ -105,20 +106,28 @@ fn value_len(text: &str) -> usize {
         .unwrap_or(text.len())
 }
 
-/// RFC 6750's `b64token`: what a bearer credential is made of.
+/// RFC 6750's `b64token` (and base64, which Basic credentials are): what credentials are made of.
 fn is_credential(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~+/=".contains(c)
 }
 
-fn bearer_at(text: &str) -> Option<(usize, usize)> {
+/// The credentials after an authentication scheme's name (`Bearer …`, `Basic …`).
+fn credentials_at(text: &str) -> Option<(usize, usize)> {
     let lower = text.to_ascii_lowercase();
-    lower.match_indices("bearer ").find_map(|(at, _)| {
-        let start = at + "bearer ".len();
-        let len = text[start..]
-            .find(|c: char| !is_credential(c))
-            .unwrap_or(text.len() - start);
-        (len >= 8).then_some((start, len))
-    })
+    ["bearer ", "basic "]
+        .into_iter()
+        .flat_map(|scheme| {
+            lower
+                .match_indices(scheme)
+                .map(move |(at, _)| at + scheme.len())
+        })
+        .filter_map(|start| {
+            let len = text[start..]
+                .find(|c: char| !is_credential(c))
+                .unwrap_or(text.len() - start);
+            (len >= 8).then_some((start, len))
+        })
+        .min_by_key(|(start, _)| *start)
 }
 
 /// `name=value` or `"name":"value"` where `name` is one of `SECRET_NAMES` as a whole word.
@@ -163,7 +172,7 @@ mod tests {
         fn any_line_is_redacted_without_panicking(
             text in ".{0,80}",
             near_token in "pulse_[0-9A-Za-z]{0,60}",
-            name in "(password|token|bearer |authorization)[=: \"]{0,2}",
+            name in "(password|token|bearer |basic |authorization)[=: \"]{0,2}",
         ) {
             redact(&text);
             redact(&format!("{text}{near_token}{text}"));
@@ -196,6 +205,11 @@ mod tests {
             ),
             ("{\"password\":\"s3cret-value\"}", "s3cret-value"),
             ("authorization: Bearer abc.def.ghi", "abc.def.ghi"),
+            (
+                "authorization: Basic cHVsc2VfOEhxMng3VmIwbjNLYzVacjFUcTlXbTRMczZQeTJFZDhHZjBKaDNVYTVCYzdYazFRMnczRTQ6",
+                "cHVsc2VfOEhxMng3VmIw",
+            ),
+            ("AUTHORIZATION: basic dXNlcjpwdWxzZV8=", "dXNlcjpwdWxzZV8="),
             ("csrf_token=AbC123xyz next=/", "AbC123xyz"),
             ("cookie: pulse_session=QWERTY123; other=1", "QWERTY123"),
             ("totp code=123456", "123456"),
@@ -209,6 +223,7 @@ mod tests {
             "user_id=3 signed in",
             "http.status_code=401 otel.status_code=\"OK\"",
             "This API requires a token: send it as `Authorization: Bearer <token>`.",
+            "basic realm=\"pulse\" charset=\"UTF-8\"",
         ] {
             assert!(matches!(redact(plain), Cow::Borrowed(_)), "{plain}");
         }

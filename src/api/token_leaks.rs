@@ -68,9 +68,17 @@ impl ToSchema for LeakReports {
 pub struct LeakVerdict {
     token_raw: String,
     token_type: String,
-    /// `true_positive`: a token Pulse issued (revoked now if it still worked);
-    /// `false_positive`: not one of ours.
-    label: &'static str,
+    label: LeakLabel,
+}
+
+/// What a reported string is.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum LeakLabel {
+    /// A token Pulse issued (revoked now if it still worked).
+    TruePositive,
+    /// Not one of ours.
+    FalsePositive,
 }
 
 async fn read_limited(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
@@ -163,8 +171,8 @@ pub async fn report(
             token_raw: report.token,
             token_type: report.kind,
             label: match verdict {
-                Verdict::Genuine => "true_positive",
-                Verdict::NotOurs => "false_positive",
+                Verdict::Genuine => LeakLabel::TruePositive,
+                Verdict::NotOurs => LeakLabel::FalsePositive,
             },
         })
         .collect();

@@ -29,6 +29,13 @@ async fn tokens_and_passwords_in_query_strings_never_reach_the_log() {
         .await
         .unwrap();
     assert_eq!(bearer.status().as_u16(), 404);
+    let basic = reqwest::Client::new()
+        .get(app.url("/api/v1/whoami"))
+        .basic_auth("report", Some(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status().as_u16(), 200);
     let page = reqwest::get(app.url("/no-such-page?password=hunter2hunter2&code=123456"))
         .await
         .unwrap();
@@ -41,7 +48,11 @@ async fn tokens_and_passwords_in_query_strings_never_reach_the_log() {
         "the request is logged: {log}"
     );
     assert!(log.contains("[redacted]"), "{log}");
-    for secret in [&token[10..], "hunter2hunter2", "123456"] {
+    let encoded = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("report:{token}"))
+    };
+    for secret in [&token[10..], &encoded[12..], "hunter2hunter2", "123456"] {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
 }

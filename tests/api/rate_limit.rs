@@ -6,20 +6,49 @@ use pulse::db::schema::api_rate_limits;
 
 use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
 
-/// The `RateLimit-*` headers of a response: (limit, remaining, reset).
+/// The budget a response states: (limit, remaining, reset), read from the structured fields of
+/// the current IETF draft (`RateLimit-Policy: "per-token";q=…;w=60`, `RateLimit:
+/// "per-token";r=…;t=…`), which must agree with the draft -06 fields still sent beside them.
+#[track_caller]
 fn budget(response: &reqwest::Response) -> (u64, u64, u64) {
-    let header = |name: &str| -> u64 {
-        response.headers()[name]
-            .to_str()
-            .unwrap()
+    let text = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
+    let number = |name: &str| -> u64 {
+        text(name)
             .parse()
             .unwrap_or_else(|_| panic!("{name} is a number"))
     };
-    (
-        header("ratelimit-limit"),
-        header("ratelimit-remaining"),
-        header("ratelimit-reset"),
-    )
+    // One list member: the policy's name, then `;key=integer` parameters.
+    let parameters = |name: &str| -> Vec<(String, u64)> {
+        let value = text(name);
+        let (policy, parameters) = value.split_once(';').expect("parameters");
+        assert_eq!(policy, "\"per-token\"", "{name}: {value}");
+        parameters
+            .split(';')
+            .map(|p| {
+                let (key, n) = p.split_once('=').unwrap();
+                (key.to_owned(), n.parse().unwrap())
+            })
+            .collect()
+    };
+    let policy = parameters("ratelimit-policy");
+    let current = parameters("ratelimit");
+    let limit = policy[0].1;
+    assert_eq!(policy, [("q".to_owned(), limit), ("w".to_owned(), 60)]);
+    let (remaining, reset) = (current[0].1, current[1].1);
+    assert_eq!(
+        current,
+        [("r".to_owned(), remaining), ("t".to_owned(), reset)]
+    );
+    assert_eq!(
+        (
+            number("ratelimit-limit"),
+            number("ratelimit-remaining"),
+            number("ratelimit-reset")
+        ),
+        (limit, remaining, reset),
+        "the draft -06 fields say the same"
+    );
+    (limit, remaining, reset)
 }
 
 fn retry_after(response: &reqwest::Response) -> u64 {
