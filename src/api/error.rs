@@ -30,6 +30,13 @@ pub enum ApiError {
     Refused(Refusal),
     #[error("The request body is too large (at most {limit_bytes} bytes).")]
     PayloadTooLarge { limit_bytes: usize },
+    /// A leak report without a valid signature of a configured partner key.
+    #[error(
+        "This server accepts only signed reports: sign the raw body with your partner key \
+         (ECDSA P-256, SHA-256) and send the signature in Github-Public-Key-Signature and the \
+         key's identifier in Github-Public-Key-Identifier."
+    )]
+    UnsignedReport,
     /// A method the resource does not serve: 405 with `Allow` listing those it does.
     #[error("This resource answers only {0}.")]
     MethodNotAllowed(&'static str),
@@ -70,7 +77,7 @@ pub struct Problem {
     detail: String,
     /// What went wrong, for programs: `token_missing`, `token_malformed`, `token_unknown`,
     /// `token_revoked`, `token_expired`, `api_disabled`, `invalid_request`, `not_found`,
-    /// `rate_limited`, `payload_too_large`, `internal_error`…
+    /// `rate_limited`, `payload_too_large`, `signature_invalid`, `internal_error`…
     code: &'static str,
     /// For a revoked or expired token: when it stopped working (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,6 +92,7 @@ impl ApiError {
             ApiError::Refused(Refusal::Unknown) => "token_unknown",
             ApiError::Refused(Refusal::Stopped(stop)) => stop.code(),
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsignedReport => "signature_invalid",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::App(e) => match e {
                 AppError::NotFound => "not_found",
@@ -104,6 +112,7 @@ impl ApiError {
     fn challenge(&self) -> Option<String> {
         let description = match self {
             ApiError::MissingToken => return Some(r#"Bearer realm="pulse""#.into()),
+            ApiError::UnsignedReport => return Some(r#"Signature realm="pulse""#.into()),
             ApiError::MalformedToken => "The token is malformed".to_owned(),
             ApiError::Refused(Refusal::Unknown) => "The token is unknown".to_owned(),
             ApiError::Refused(Refusal::Stopped(stop)) => {
@@ -120,9 +129,10 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::MissingToken | ApiError::MalformedToken | ApiError::Refused(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::MissingToken
+            | ApiError::MalformedToken
+            | ApiError::Refused(_)
+            | ApiError::UnsignedReport => StatusCode::UNAUTHORIZED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::App(e) => e.status(),

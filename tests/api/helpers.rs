@@ -45,7 +45,6 @@ pub struct TestApp {
 /// Everything a test can tune before the server starts.
 pub fn test_config(database_url: String) -> Config {
     Config {
-        database_url,
         bind: "127.0.0.1:0".into(),
         reveal_window: Duration::seconds(300),
         cookie_secure: false,
@@ -58,7 +57,10 @@ pub fn test_config(database_url: String) -> Config {
         housekeeping_every: std::time::Duration::from_secs(60),
         sudo_window: Duration::minutes(10),
         public_url: None,
-        reveal_key: None,
+        reveal_key: crate::second_factor::reveal_key_for(&database_url),
+        leak_report_keys: None,
+        body_timeout: std::time::Duration::from_secs(10),
+        database_url,
     }
 }
 

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use chrono::Utc;
 use diesel::prelude::*;
 use pulse::db::schema::{api_rate_limits, api_tokens};
-use pulse::domain::accounts::MAX_FAILURES_PER_ACCOUNT;
+use pulse::domain::accounts::MAX_FAILURES_PER_PLACE;
 use pulse::domain::reveal::RevealKey;
 use pulse::domain::role::Role;
 use pulse::domain::token::PlainToken;
@@ -92,7 +92,7 @@ async fn sign_in_throttling_counts_failures_on_every_instance() {
     let instances = start_instances(&database, 2).await;
     instances[0].app.create_user("ann@example.com", false);
     // Alternate the failures between instances: the lock is reached all the same.
-    for attempt in 0..MAX_FAILURES_PER_ACCOUNT {
+    for attempt in 0..MAX_FAILURES_PER_PLACE {
         let app = &instances[attempt as usize % 2].app;
         let response = app
             .login_as(&browser(), "ann@example.com", "not the password")

@@ -2,7 +2,7 @@
 //! last ten minutes; otherwise a prompt asks for it and then carries the action out. Wrong
 //! guesses count towards the sign-in lock.
 use chrono::Duration;
-use pulse::domain::accounts::MAX_FAILURES_PER_ACCOUNT;
+use pulse::domain::accounts::MAX_FAILURES_PER_PLACE;
 
 use crate::helpers::{PASSWORD, TestApp, attr_of, body, browser, spawn_app};
 use crate::token_screen::{SCREEN, current_token_id, token_rows};
@@ -102,7 +102,7 @@ async fn wrong_passwords_on_the_prompt_count_towards_the_sign_in_lock() {
     let owner = app.owner_of("acme").await;
     app.advance(Duration::minutes(11));
     let prompt = body(app.post_form(&owner, GENERATE, SCREEN, &[]).await).await;
-    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..MAX_FAILURES_PER_PLACE {
         let wrong = submit_prompt(&app, &owner, &prompt, "a wrong guess").await;
         assert_eq!(wrong.status(), 400);
         assert!(body(wrong).await.contains("The password is incorrect"));
