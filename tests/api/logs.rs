@@ -1,5 +1,5 @@
 //! What a real `pulse serve` writes to its log: never a token or a password, wherever the
-//! request put it.
+//! request put it, percent-encoded or not.
 use std::process::Stdio;
 
 use crate::databases::TestDatabase;
@@ -36,6 +36,22 @@ async fn tokens_and_passwords_in_query_strings_never_reach_the_log() {
         .await
         .unwrap();
     assert_eq!(page.status().as_u16(), 404);
+    // Percent-encoded, in a query string or a User-Agent, whichever character is encoded.
+    let underscore = token.replacen('_', "%5F", 1);
+    let first = token.replacen('p', "%70", 1);
+    for (query, agent) in [
+        (&underscore, &first),
+        (&first, &token),
+        (&token, &underscore),
+    ] {
+        let encoded = reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/whoami?key={query}")))
+            .header("User-Agent", format!("report-tool/1.0 ({agent})"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(encoded.status().as_u16(), 401);
+    }
     server.kill().await;
 
     let log = std::fs::read_to_string(log_path.path()).unwrap();
@@ -44,6 +60,10 @@ async fn tokens_and_passwords_in_query_strings_never_reach_the_log() {
         "the request is logged: {log}"
     );
     assert!(log.contains("[redacted]"), "{log}");
+    assert!(
+        log.contains("report-tool/1.0"),
+        "the User-Agent is logged: {log}"
+    );
     for secret in [&token[10..], "hunter2hunter2", "123456"] {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }

@@ -34,6 +34,7 @@ mod rate_limit;
 mod schema_drift;
 mod scores_grouping;
 mod scores_rollups;
+mod secrets_at_rest;
 mod security;
 mod sessions;
 mod sign_in_next;
