@@ -39,6 +39,7 @@ mod security;
 mod sessions;
 mod sign_in_next;
 mod sign_in_throttle;
+mod slow_bodies;
 mod staff;
 mod token_lifecycle;
 mod token_screen;

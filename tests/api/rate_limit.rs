@@ -158,3 +158,28 @@ async fn instances_share_one_budget_through_syncs() {
     a.advance(chrono::Duration::seconds(30));
     assert_eq!(b.whoami_status(&token).await, 200);
 }
+
+#[tokio::test]
+async fn an_instance_new_to_a_token_takes_its_shared_level_before_deciding() {
+    let a = spawn_app_with(|config| config.api_rate_limit = 4).await;
+    let b = a.another_instance(|config| config.api_rate_limit = 4);
+    a.create_org("acme", true);
+    let token = a.issue_token("acme");
+    for _ in 0..4 {
+        assert_eq!(a.whoami_status(&token).await, 200);
+    }
+    a.sync_rate_limits();
+    // B has never seen the token: it reads the shared bucket A filled, rather than handing out
+    // a fresh budget.
+    let limited = b.api_get(&token, "/api/v1/whoami").await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(retry_after(&limited), 15);
+    // The same once B has forgotten an idle token (after a minute): A used the budget again.
+    a.advance(chrono::Duration::seconds(61));
+    b.sync_rate_limits();
+    for _ in 0..4 {
+        assert_eq!(a.whoami_status(&token).await, 200);
+    }
+    a.sync_rate_limits();
+    assert_eq!(b.api_get(&token, "/api/v1/whoami").await.status(), 429);
+}

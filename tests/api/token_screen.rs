@@ -161,6 +161,24 @@ async fn owners_and_admins_reveal_and_copy_inside_the_window_after_their_passwor
 }
 
 #[tokio::test]
+async fn a_copy_is_accepted_only_within_the_password_window() {
+    let app = spawn_app_with(|c| c.reveal_window = Duration::minutes(30)).await;
+    let owner = app.owner_of("acme").await;
+    app.generate_token(&owner, "acme").await;
+    assert_eq!(
+        app.post_form(&owner, COPIED, SCREEN, &[]).await.status(),
+        204
+    );
+    // The token could still be revealed (30 minutes), but the password is 11 minutes old.
+    app.advance(Duration::minutes(11));
+    assert_eq!(
+        app.post_form(&owner, COPIED, SCREEN, &[]).await.status(),
+        403
+    );
+    assert_eq!(audit_actions(&app), ["token.generated", "token.copied"]);
+}
+
+#[tokio::test]
 async fn the_database_alone_never_reveals_a_token() {
     let app = spawn_app().await;
     let owner = app.owner_of("acme").await;

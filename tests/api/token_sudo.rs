@@ -67,6 +67,19 @@ async fn an_old_password_entry_gets_a_prompt_that_then_carries_the_action_out() 
 }
 
 #[tokio::test]
+async fn an_empty_password_on_the_prompt_is_no_password() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    app.advance(Duration::minutes(11));
+    let prompt = body(app.post_form(&owner, GENERATE, SCREEN, &[]).await).await;
+    let empty = submit_prompt(&app, &owner, &prompt, "").await;
+    assert_eq!(empty.status(), 400);
+    let again = body(empty).await;
+    assert!(again.contains("Confirm your password") && again.contains("Enter your password."));
+    assert!(token_rows(&app).is_empty(), "nothing was generated");
+}
+
+#[tokio::test]
 async fn regenerate_revoke_and_end_now_ask_for_the_password_too() {
     let app = spawn_app().await;
     let owner = app.owner_of("acme").await;
