@@ -61,7 +61,8 @@ pub struct NoticeRow {
 /// How many of the latest notices the page lists.
 const NOTICES_SHOWN: i64 = 10;
 
-fn current_handle(session: &Session) -> Option<String> {
+/// The handle of the session this request belongs to.
+pub fn current_handle(session: &Session) -> Option<String> {
     session.get::<String>(HANDLE_KEY).ok().flatten()
 }
 

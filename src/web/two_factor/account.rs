@@ -11,13 +11,13 @@ use serde::Deserialize;
 use super::{CodeForm, Enrolment, RecoveryCodesPage, enrolment, take_enrolment};
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::extractors::SignedIn;
-use crate::auth::session_store::HANDLE_KEY;
 use crate::domain::two_factor::{self, Change};
 use crate::error::AppError;
 use crate::repo::recovery_codes;
 use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
+use crate::web::sessions::current_handle;
 use crate::web::sudo::{Purpose, SudoForm};
 use crate::web::time::TimeView;
 
@@ -73,20 +73,6 @@ pub async fn settings(
     page(&signed_in, &session, &state, None, StatusCode::OK).await
 }
 
-/// The session in use (kept when the others end), from where.
-fn change<'a>(
-    session: &Session,
-    addr: &'a str,
-    state: &AppState,
-) -> (String, &'a str, chrono::NaiveDateTime) {
-    let keep = session
-        .get::<String>(HANDLE_KEY)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    (keep, addr, state.clock.now())
-}
-
 pub async fn enable(
     signed_in: SignedIn,
     ClientAddr(addr): ClientAddr,
@@ -105,14 +91,14 @@ pub async fn enable(
         .confirm((&signed_in, &session, &addr), &state, &purpose)
         .await?;
     let secret = take_enrolment(&session, &state, &signed_in.user)?;
-    let (keep, from, now) = change(&session, &addr, &state);
-    let (user, app, from) = (signed_in.user.clone(), state.clone(), from.to_owned());
+    let keep = current_handle(&session).unwrap_or_default();
+    let (user, app, now) = (signed_in.user.clone(), state.clone(), state.clock.now());
     let enabled = state
         .db
         .run(move |conn| {
             let change = Change {
                 keep_session: &keep,
-                addr: &from,
+                addr: &addr,
                 at: now,
             };
             two_factor::turn_on(conn, &user, (&secret, &form.code), &app.reveal_key, &change)
@@ -171,14 +157,14 @@ pub async fn disable(
     };
     form.confirm((&signed_in, &session, &addr), &state, &purpose)
         .await?;
-    let (keep, from, now) = change(&session, &addr, &state);
-    let (user, from) = (signed_in.user.clone(), from.to_owned());
+    let keep = current_handle(&session).unwrap_or_default();
+    let (user, now) = (signed_in.user.clone(), state.clock.now());
     let disabled = state
         .db
         .run(move |conn| {
             let change = Change {
                 keep_session: &keep,
-                addr: &from,
+                addr: &addr,
                 at: now,
             };
             two_factor::turn_off(conn, &user, &change)

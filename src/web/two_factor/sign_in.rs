@@ -12,15 +12,14 @@ use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::{self, CsrfForm};
 use crate::auth::error::AuthError;
 use crate::auth::pending_sign_in::{self, PendingSignIn};
-use crate::auth::session_store::HANDLE_KEY;
 use crate::auth::sign_in::{landing, start_session};
-use crate::domain::accounts;
-use crate::domain::two_factor::{self, Change, CodeCheck};
+use crate::domain::two_factor::{self, Change, CodeCheck, SecondStep};
 use crate::error::AppError;
 use crate::repo::users::User;
 use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
+use crate::web::sessions::current_handle;
 
 #[derive(Template)]
 #[template(path = "two_factor/sign_in.html")]
@@ -66,13 +65,6 @@ pub async fn form(session: Session, state: web::Data<AppState>) -> Result<HttpRe
     page(&session, &state, &pending.user, None, StatusCode::OK)
 }
 
-/// What the second-factor step made of a code.
-enum Outcome {
-    /// Signed in; with the recovery codes to show if they just enrolled.
-    SignedIn(Vec<String>),
-    Refused(CodeCheck),
-}
-
 pub async fn submit(
     req: HttpRequest,
     ClientAddr(addr): ClientAddr,
@@ -85,39 +77,25 @@ pub async fn submit(
         None => Some(take_enrolment(&session, &state, &user)?),
         Some(_) => None,
     };
-    let keep = session
-        .get::<String>(HANDLE_KEY)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let keep = current_handle(&session).unwrap_or_default();
     let (now, who, from, app) = (state.clock.now(), user.clone(), addr.clone(), state.clone());
     let outcome = state
         .db
         .run(move |conn| {
-            let key = &app.reveal_key;
-            match enrolling {
-                Some(secret) => {
-                    let change = Change {
-                        keep_session: &keep,
-                        addr: &from,
-                        at: now,
-                    };
-                    let on = two_factor::turn_on(conn, &who, (&secret, &form.code), key, &change)?;
-                    accounts::signed_in_from(conn, who.id, &from, now)?;
-                    Ok(Outcome::SignedIn(on.recovery_codes))
-                }
-                None => Ok(
-                    match two_factor::verify(conn, &who, (&form.code, &sign_in), key, &from, now)? {
-                        CodeCheck::Right => Outcome::SignedIn(Vec::new()),
-                        wrong => Outcome::Refused(wrong),
-                    },
-                ),
-            }
+            let change = Change {
+                keep_session: &keep,
+                addr: &from,
+                at: now,
+            };
+            let enrolling = (enrolling.as_deref(), &app.reveal_key);
+            two_factor::second_step(conn, &who, (&form.code, &sign_in), enrolling, &change)
         })
         .await;
     match outcome {
-        Ok(Outcome::SignedIn(codes)) => finish(&req, &session, &user, (&addr, now), codes),
-        Ok(Outcome::Refused(CodeCheck::Wrong { sign_in_over: true })) => {
+        Ok(SecondStep::SignedIn { recovery_codes }) => {
+            finish(&req, &session, &user, (&addr, now), recovery_codes)
+        }
+        Ok(SecondStep::Refused(CodeCheck::Wrong { sign_in_over: true })) => {
             tracing::info!(
                 user_id = user.id,
                 "too many wrong codes; pending sign-in ended"
@@ -125,7 +103,7 @@ pub async fn submit(
             pending_sign_in::end(&session);
             Ok(see_other("/login?ended=codes"))
         }
-        Ok(Outcome::Refused(_)) => {
+        Ok(SecondStep::Refused(_)) => {
             let message = "That code is incorrect or was already used.".to_owned();
             page(
                 &session,
