@@ -210,8 +210,8 @@ fn verify_throttled(
     })?;
     if let (false, Some(user)) = (right, user) {
         let notice = AccountNotice::PasswordGuessed { place: &place };
-        let failures = (account_key(email), GUESSING_NOTICE_AT);
-        account_notices::tell_if_guessed(conn, user.id, (&failures.0, failures.1), &notice, now)?;
+        let key = account_key(email);
+        account_notices::tell_if_guessed(conn, user.id, (&key, GUESSING_NOTICE_AT), &notice, now)?;
     }
     Ok(right)
 }
