@@ -22,6 +22,8 @@ trap cleanup EXIT
 
 export DATABASE_URL="${DATABASE_URL:-$WORK/pulse.db}"
 export PULSE_PASSWORD="bench load mix passphrase" RUST_LOG=warn
+# PostgreSQL needs the reveal key from outside the database (SQLite keeps one beside its file).
+export PULSE_REVEAL_KEY="${PULSE_REVEAL_KEY:-$(head -c 32 /dev/urandom | base64)}"
 # The rate limit and the sign-in throttle guard production; here they would only measure
 # themselves, so lift the per-token limit (sign-ins use the right password and are not locked).
 export PULSE_API_RATE_LIMIT=1000000000

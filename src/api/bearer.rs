@@ -18,7 +18,7 @@ use crate::domain::api_tokens::{
     self,
     usage::{self, Client},
 };
-use crate::domain::rate_limit::Allowance;
+use crate::domain::rate_limit::{self, Allowance};
 use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -136,7 +136,7 @@ impl Bearer {
                 if app.usage.due(token.id, &client, at) {
                     usage::record_use(conn, &token, &client, at)?;
                 }
-                let decision = app.api_limiter.check(token.id, at);
+                let decision = rate_limit::admit(conn, &app.api_limiter, token.id, at)?;
                 let admission = Admission {
                     expires_at: token.expires_at,
                     allowance: match &decision {

@@ -38,6 +38,13 @@ pub enum ApiError {
         "No content coding this API sends is acceptable: it sends br, gzip or none (identity)."
     )]
     NoAcceptableEncoding,
+    /// A leak report without a valid signature of a configured partner key.
+    #[error(
+        "This server accepts only signed reports: sign the raw body with your partner key \
+         (ECDSA P-256, SHA-256) and send the signature in Github-Public-Key-Signature and the \
+         key's identifier in Github-Public-Key-Identifier."
+    )]
+    UnsignedReport,
     /// A method the resource does not serve: 405 with `Allow` listing those it does.
     #[error("This resource answers only {0}.")]
     MethodNotAllowed(&'static str),
@@ -79,7 +86,7 @@ pub struct Problem {
     /// What went wrong, for programs: `token_missing`, `token_malformed`, `token_unknown`,
     /// `token_revoked`, `token_expired`, `api_disabled`, `invalid_request`, `not_found`,
     /// `method_not_allowed`, `not_acceptable`, `rate_limited`, `payload_too_large`,
-    /// `unavailable`, `internal_error`…
+    /// `signature_invalid`, `unavailable`, `internal_error`…
     code: &'static str,
     /// For a revoked or expired token: when it stopped working (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,6 +101,7 @@ impl ApiError {
             ApiError::Refused(Refusal::Unknown) => "token_unknown",
             ApiError::Refused(Refusal::Stopped(stop)) => stop.code(),
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsignedReport => "signature_invalid",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::NoAcceptableEncoding => "not_acceptable",
             ApiError::App(e) => match e {
@@ -115,6 +123,7 @@ impl ApiError {
     fn challenge(&self) -> Option<String> {
         let bearer = match self {
             ApiError::MissingToken => r#"Bearer realm="pulse""#.to_owned(),
+            ApiError::UnsignedReport => return Some(r#"Signature realm="pulse""#.into()),
             ApiError::MalformedToken => invalid_token("The token is malformed"),
             ApiError::Refused(Refusal::Unknown) => invalid_token("The token is unknown"),
             ApiError::Refused(Refusal::Stopped(stop)) => invalid_token(&format!(
@@ -134,9 +143,10 @@ fn invalid_token(description: &str) -> String {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::MissingToken | ApiError::MalformedToken | ApiError::Refused(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::MissingToken
+            | ApiError::MalformedToken
+            | ApiError::Refused(_)
+            | ApiError::UnsignedReport => StatusCode::UNAUTHORIZED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NoAcceptableEncoding => StatusCode::NOT_ACCEPTABLE,

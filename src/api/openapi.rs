@@ -5,17 +5,18 @@
 mod links;
 mod responses;
 
-use links::Links;
-use responses::Responses;
+use std::sync::LazyLock;
 
 use actix_web::{HttpRequest, HttpResponse};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
-use crate::api::error::Problem;
+use crate::api::error::{ApiError, Problem};
 use crate::api::output;
 use crate::auth::origin::public_origin;
+use links::Links;
+use responses::Responses;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -79,12 +80,41 @@ impl Modify for TokenAuth {
     }
 }
 
-/// The document as served: with this server's public address as its only server, so that
-/// generated clients and tools such as Swagger UI call the right place.
-pub fn document(origin: &str) -> utoipa::openapi::OpenApi {
+/// Stands for the public address in the prepared document.
+const ORIGIN_PLACEHOLDER: &str = "https://origin.placeholder.invalid";
+
+/// The document as served, serialised once around its one varying part: its only server is
+/// this server's public address, so that generated clients and tools such as Swagger UI call the
+/// right place. A request costs a copy, not a rebuild, so a flood of them is cheap.
+struct Prepared {
+    before: Vec<u8>,
+    after: Vec<u8>,
+}
+
+static PREPARED: LazyLock<Prepared> = LazyLock::new(|| {
     let mut doc = ApiDoc::openapi();
-    doc.servers = Some(vec![Server::new(origin)]);
-    doc
+    doc.servers = Some(vec![Server::new(ORIGIN_PLACEHOLDER)]);
+    let json = serde_json::to_vec(&doc).expect("the OpenAPI document serialises");
+    let placeholder = format!("\"{ORIGIN_PLACEHOLDER}\"");
+    let at = json
+        .windows(placeholder.len())
+        .position(|w| w == placeholder.as_bytes())
+        .expect("the placeholder is in the document");
+    Prepared {
+        before: json[..at].to_vec(),
+        after: json[at + placeholder.len()..].to_vec(),
+    }
+});
+
+/// Builds the served document now (at start-up) rather than on the first request.
+pub fn prepare() {
+    LazyLock::force(&PREPARED);
+}
+
+/// The document as served for `origin`.
+pub fn document(origin: &str) -> Result<Vec<u8>, ApiError> {
+    let origin = output::json(&origin)?;
+    Ok([&PREPARED.before[..], &origin, &PREPARED.after[..]].concat())
 }
 
 /// This description of the API (OpenAPI 3.1).
@@ -98,7 +128,6 @@ pub fn document(origin: &str) -> utoipa::openapi::OpenApi {
     responses((status = 200, description = "The OpenAPI document", body = Object, content_type = "application/json")),
     security(())
 )]
-pub async fn show(req: HttpRequest) -> Result<HttpResponse, crate::api::error::ApiError> {
-    let body = output::json(&document(&public_origin(&req)))?;
-    Ok(output::json_response().body(body))
+pub async fn show(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Ok(output::json_response().body(document(&public_origin(&req))?))
 }

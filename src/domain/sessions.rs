@@ -16,6 +16,8 @@ pub struct SessionInfo {
     pub last_seen_at: NaiveDateTime,
     /// The session this request belongs to.
     pub current: bool,
+    /// Waiting for the second factor after the right password.
+    pub pending: bool,
 }
 
 /// The user's live sessions (not expired, not past `absolute_lifetime`), most recent first.
@@ -36,6 +38,7 @@ pub fn list(
             client_addr: row.client_addr.unwrap_or_default(),
             signed_in_at: row.created_at,
             last_seen_at: row.last_seen_at.unwrap_or(row.created_at),
+            pending: row.pending_until.is_some(),
         })
         .collect())
 }
@@ -60,7 +63,12 @@ pub fn end(
     }
 }
 
-/// Ends every session of the user except `current`; how many ended.
+/// Ends the user's sign-ins still waiting for their second factor (at every sign-out).
+pub fn end_pending(conn: &mut DbConn, user_id: i32) -> Result<usize, AppError> {
+    Ok(sessions::delete_pending(conn, user_id)?)
+}
+
+/// Ends every session of the user except `current`, half-signed-in ones too; how many ended.
 pub fn end_others(conn: &mut DbConn, user_id: i32, current: &str) -> Result<usize, AppError> {
     Ok(sessions::delete_others(conn, user_id, current)?)
 }

@@ -1,5 +1,6 @@
-//! The account page: the user's sessions (device, address, last seen), ending any or all of the
-//! others, and links to the password and two-factor settings.
+//! The account page: the user's sessions (device, address, last seen; sign-ins waiting for their
+//! second factor too), ending any or all of the others, the security notices they were sent,
+//! and links to the password and two-factor settings.
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -8,6 +9,7 @@ use serde::Deserialize;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::SignedIn;
 use crate::auth::session_store::HANDLE_KEY;
+use crate::domain::account_notices;
 use crate::domain::sessions::{self, SessionInfo};
 use crate::state::AppState;
 use crate::web::device;
@@ -23,6 +25,7 @@ pub struct SessionRow {
     pub signed_in_at: TimeView,
     pub last_seen_at: TimeView,
     pub current: bool,
+    pub pending: bool,
 }
 
 impl From<SessionInfo> for SessionRow {
@@ -33,6 +36,7 @@ impl From<SessionInfo> for SessionRow {
             signed_in_at: info.signed_in_at.into(),
             last_seen_at: info.last_seen_at.into(),
             current: info.current,
+            pending: info.pending,
             handle: info.handle,
         }
     }
@@ -45,9 +49,20 @@ struct AccountPage {
     csrf_token: String,
     email: String,
     sessions: Vec<SessionRow>,
+    notices: Vec<NoticeRow>,
 }
 
-fn current_handle(session: &Session) -> Option<String> {
+/// A security notice the user was sent (`domain::account_notices`).
+pub struct NoticeRow {
+    pub at: TimeView,
+    pub detail: String,
+}
+
+/// How many of the latest notices the page lists.
+const NOTICES_SHOWN: i64 = 10;
+
+/// The handle of the session this request belongs to.
+pub fn current_handle(session: &Session) -> Option<String> {
     session.get::<String>(HANDLE_KEY).ok().flatten()
 }
 
@@ -58,15 +73,28 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let (user_id, current) = (signed_in.user.id, current_handle(&session));
     let (absolute, now) = (state.config.session_absolute, state.clock.now());
-    let listed = state
+    let (listed, notices) = state
         .db
-        .run(move |conn| sessions::list(conn, user_id, current.as_deref(), absolute, now))
+        .run(move |conn| {
+            let listed = sessions::list(conn, user_id, current.as_deref(), absolute, now)?;
+            Ok((
+                listed,
+                account_notices::recent(conn, user_id, NOTICES_SHOWN)?,
+            ))
+        })
         .await?;
     render(&AccountPage {
         nav: Some(Nav::from(&signed_in)),
         csrf_token: signed_in.csrf_token.clone(),
         email: signed_in.user.email.clone(),
         sessions: listed.into_iter().map(SessionRow::from).collect(),
+        notices: notices
+            .into_iter()
+            .map(|n| NoticeRow {
+                at: n.created_at.into(),
+                detail: n.detail,
+            })
+            .collect(),
     })
 }
 

@@ -156,17 +156,27 @@ async fn an_ordinary_api_request_writes_nothing() {
     );
 }
 
-#[tokio::test]
-async fn instances_share_one_budget_through_syncs() {
+/// Two instances A and B with a limit of 4 a minute (one request drains every 15 s), and a token
+/// whose whole budget A has just let through.
+async fn two_instances_and_a_spent_token() -> (TestApp, TestApp, String) {
     let a = spawn_app_with(|config| config.api_rate_limit = 4).await;
     let b = a.another_instance(|config| config.api_rate_limit = 4);
     a.create_org("acme", true);
     let token = a.issue_token("acme");
+    spend(&a, &token).await;
+    (a, b, token)
+}
 
-    // Four requests fit; one drains every 15 s.
+/// Four requests of `token` on `app`, each let through.
+async fn spend(app: &TestApp, token: &str) {
     for _ in 0..4 {
-        assert_eq!(a.whoami_status(&token).await, 200);
+        assert_eq!(app.whoami_status(token).await, 200);
     }
+}
+
+#[tokio::test]
+async fn instances_share_one_budget_through_syncs() {
+    let (a, b, token) = two_instances_and_a_spent_token().await;
     let limited = a.api_get(&token, "/api/v1/whoami").await;
     assert_eq!(limited.status(), 429);
     assert_eq!(retry_after(&limited), 15);
@@ -186,4 +196,21 @@ async fn instances_share_one_budget_through_syncs() {
     // Once the shared bucket has drained enough, either instance lets a request through.
     a.advance(chrono::Duration::seconds(30));
     assert_eq!(b.whoami_status(&token).await, 200);
+}
+
+#[tokio::test]
+async fn an_instance_new_to_a_token_takes_its_shared_level_before_deciding() {
+    let (a, b, token) = two_instances_and_a_spent_token().await;
+    a.sync_rate_limits();
+    // B has never seen the token: it reads the shared bucket A filled, rather than handing out
+    // a fresh budget.
+    let limited = b.api_get(&token, "/api/v1/whoami").await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(retry_after(&limited), 15);
+    // The same once B has forgotten an idle token (after a minute): A used the budget again.
+    a.advance(chrono::Duration::seconds(61));
+    b.sync_rate_limits();
+    spend(&a, &token).await;
+    a.sync_rate_limits();
+    assert_eq!(b.api_get(&token, "/api/v1/whoami").await.status(), 429);
 }
