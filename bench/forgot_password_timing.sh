@@ -15,13 +15,7 @@ if [[ -z "${PULSE_BIN:-}" ]]; then
   PULSE_BIN=target/debug/pulse
 fi
 ROUNDS="${ROUNDS:-200}"
-WORK="$(mktemp -d)"
-PID=""
-cleanup() {
-  [[ -n "$PID" ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/serve.sh
 
 export DATABASE_URL="$WORK/pulse.db" PULSE_PASSWORD="bench forgot password passphrase" RUST_LOG=warn
 export PULSE_TRUST_PROXY=true
@@ -29,12 +23,5 @@ for n in $(seq 0 $((ROUNDS - 1))); do
   "$PULSE_BIN" create-user --email "known$n@bench.example" --name "Known $n" >/dev/null
 done
 
-PULSE_BIND=127.0.0.1:0 "$PULSE_BIN" serve >"$WORK/stdout" 2>"$WORK/server.log" &
-PID=$!
-for _ in $(seq 1 100); do
-  ADDRESS="$(sed -n 's/^Pulse is listening on //p' "$WORK/stdout")"
-  [[ -n "$ADDRESS" ]] && break
-  sleep 0.1
-done
-[[ -n "$ADDRESS" ]] || { echo "pulse serve did not start" >&2; cat "$WORK/server.log" >&2; exit 1; }
+start_pulse
 python3 bench/forgot_password_timing.py "$ADDRESS" "$ROUNDS"

@@ -9,6 +9,7 @@ use crate::domain::accounts::{self, NewAccount};
 use crate::domain::password::Password;
 use crate::domain::role::Role;
 use crate::domain::{demo, organisations, scores};
+use crate::keys;
 use crate::startup::Application;
 
 #[derive(Parser)]
@@ -95,7 +96,11 @@ impl Cli {
         match self.command.unwrap_or(Command::Serve { demo: false }) {
             Command::Serve { demo } => serve(config, demo).await?,
             Command::Migrate => {
-                open_database(&config)?;
+                let db = open_database(&config)?;
+                // Without a key (PostgreSQL needs PULSE_REVEAL_KEY) `serve` seals them instead.
+                if let Ok(key) = keys::reveal_key(&config) {
+                    keys::seal_plaintext_secrets(&db, &key)?;
+                }
                 println!("Migrations applied.");
             }
             Command::CreateOrg {

@@ -37,6 +37,13 @@ pub struct Config {
     /// beside it; on PostgreSQL each process makes its own (reveal then works only on the
     /// instance that issued the token).
     pub reveal_key: Option<SecretText>,
+    /// Secret-scanning partners' public keys (`PULSE_LEAK_REPORT_KEYS`): PEM text, or the path
+    /// of a PEM file. With keys, leak reports must be signed by one of them.
+    pub leak_report_keys: Option<String>,
+    /// A request body must arrive within this long, plus a second per 500 bytes received
+    /// (`PULSE_BODY_TIMEOUT_SECONDS`, default 10; `body_timeout`): slow bodies are cut like
+    /// slow headers.
+    pub body_timeout: std::time::Duration,
     /// The SMTP server mail goes through (`PULSE_SMTP_URL`, e.g. `smtps://user:pass@host`): a
     /// secret, since it may carry the password. Unset: `mail_dir` (see `mail::transport`).
     pub smtp_url: Option<SecretText>,
@@ -129,6 +136,14 @@ impl Config {
             sudo_window: env_seconds("PULSE_SUDO_SECONDS", 10 * 60)?,
             housekeeping_every: std::time::Duration::from_secs(60),
             reveal_key: std::env::var("PULSE_REVEAL_KEY").ok().map(SecretText),
+            leak_report_keys: std::env::var("PULSE_LEAK_REPORT_KEYS")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+            body_timeout: std::time::Duration::from_secs(env_positive(
+                "PULSE_BODY_TIMEOUT_SECONDS",
+                10,
+                " of seconds",
+            )?),
             smtp_url: std::env::var("PULSE_SMTP_URL")
                 .ok()
                 .filter(|url| !url.trim().is_empty())

@@ -1,5 +1,6 @@
 pub mod api;
 pub mod auth;
+pub mod body_timeout;
 pub mod cli;
 pub mod clock;
 pub mod config;

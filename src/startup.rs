@@ -215,9 +215,12 @@ impl Application {
         let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
         let reveal_key = keys::reveal_key(&config)?;
+        keys::seal_plaintext_secrets(&db, &reveal_key)?;
+        let partner_keys = keys::leak_report_keys(&config)?;
         let store = DbSessionStore::new(db.clone(), clock.clone(), &config);
         let api_limiter = Arc::new(RateLimiter::new(config.api_rate_limit));
         spawn_background(&db, &clock, &config, &api_limiter);
+        crate::api::openapi::prepare();
         let mail = mail_sender(&config, address, &db, &clock)?;
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -228,6 +231,8 @@ impl Application {
             listen_url: format!("http://{address}"),
             reveal_key,
             usage: Default::default(),
+            partner_keys,
+            leak_reports: RateLimiter::new(crate::api::token_leaks::UNSIGNED_PER_MINUTE),
             mail: mail.clone(),
         });
         let server = HttpServer::new(move || {
@@ -240,6 +245,7 @@ impl Application {
                     &state.config,
                 ))
                 .wrap(from_fn(session_store_outage))
+                .wrap(from_fn(crate::body_timeout::cut_slow_bodies))
                 .wrap(security_headers(state.config.cookie_secure))
                 .wrap(TracingLogger::default())
                 .configure(crate::api::routes)

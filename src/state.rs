@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Database;
 use crate::domain::api_tokens::usage::UsageLog;
+use crate::domain::partner_keys::PartnerKeys;
 use crate::domain::rate_limit::RateLimiter;
 use crate::domain::reveal::RevealKey;
 use crate::mail::sender::Sender;
@@ -55,6 +56,11 @@ pub struct AppState {
     pub reveal_key: RevealKey,
     /// When this instance last wrote each token's use (see `domain::api_tokens::usage`).
     pub usage: UsageLog,
+    /// Secret-scanning partners whose signature a leak report must carry; none: unsigned
+    /// reports, limited per client place by `leak_reports`.
+    pub partner_keys: PartnerKeys,
+    /// Unsigned leak reports per client place (this instance's count).
+    pub leak_reports: RateLimiter<String>,
     /// This instance's mail sender (what it says about delivery, for the staff outbox page).
     pub mail: Arc<Sender>,
 }

@@ -54,6 +54,7 @@ diesel::table! {
         device -> Nullable<Text>,
         client_addr -> Nullable<Text>,
         last_seen_at -> Nullable<Timestamp>,
+        pending_until -> Nullable<Timestamp>,
     }
 }
 
@@ -74,6 +75,14 @@ diesel::table! {
         id -> Integer,
         throttle_key -> Text,
         failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sign_in_places (user_id, place) {
+        user_id -> Integer,
+        place -> Text,
+        last_signed_in_at -> Timestamp,
     }
 }
 
@@ -101,6 +110,7 @@ diesel::table! {
         grace_until -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
         revoked_reason -> Nullable<Text>,
+        first_display_digest -> Nullable<Text>,
         expiry_notice -> Integer,
     }
 }
@@ -221,6 +231,7 @@ diesel::joinable!(clients -> organisations (organisation_id));
 diesel::joinable!(token_clients -> api_tokens (token_id));
 diesel::joinable!(feedback -> clients (client_id));
 diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(sign_in_places -> users (user_id));
 diesel::joinable!(feedback_daily -> clients (client_id));
 diesel::joinable!(feedback_by_client -> clients (client_id));
 diesel::joinable!(notification_preferences -> users (user_id));
@@ -242,6 +253,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     feedback_daily,
     feedback_by_client,
     api_rate_limits,
+    sign_in_places,
     mail_outbox,
     notification_preferences,
     password_resets,

@@ -2,16 +2,19 @@
 use chrono::{Duration, NaiveDateTime};
 
 use crate::db::DbConn;
-use crate::domain::accounts::THROTTLE_WINDOW_MINUTES;
+use crate::domain::accounts::KNOWN_PLACE_DAYS;
 use crate::domain::api_tokens::reminders;
+use crate::domain::throttle;
 use crate::error::AppError;
-use crate::repo::{api_tokens, login_failures, outbox, password_resets, sessions};
+use crate::repo::{api_tokens, login_failures, outbox, password_resets, sessions, sign_in_places};
 
 /// How many rows one sweep removed or cleared.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Swept {
     pub sessions: usize,
     pub sign_in_failures: usize,
+    /// Usual places of accounts not signed in from for `KNOWN_PLACE_DAYS`.
+    pub sign_in_places: usize,
     /// Reveal ciphertexts of tokens whose reveal window has passed.
     pub reveals: usize,
     /// Tokens that got an expiry reminder (in 14 days, in 3 days, expired).
@@ -28,15 +31,21 @@ pub fn keep_settled_mail() -> Duration {
 }
 
 pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<Swept, AppError> {
-    Ok(Swept {
+    let swept = Swept {
         sessions: sessions::delete_expired(conn, now)?,
-        sign_in_failures: login_failures::delete_before(
+        sign_in_failures: login_failures::delete_before(conn, now - throttle::window())?,
+        sign_in_places: sign_in_places::delete_before(
             conn,
-            now - Duration::minutes(THROTTLE_WINDOW_MINUTES),
+            now - Duration::days(KNOWN_PLACE_DAYS),
         )?,
         reveals: api_tokens::clear_expired_reveals(conn, now)?,
         expiry_reminders: reminders::send_due(conn, now)?,
         mail: outbox::delete_settled_before(conn, now - keep_settled_mail())?,
         reset_links: password_resets::delete_expired_before(conn, now - Duration::days(1))?,
-    })
+    };
+    if swept.reveals > 0 {
+        // The cleared ciphertexts must not linger in SQLite's write-ahead log either.
+        crate::db::checkpoint(conn)?;
+    }
+    Ok(swept)
 }

@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::db::DbConn;
+use crate::domain::account_notices::AccountNotice;
 use crate::domain::actor::Actor;
 use crate::domain::secret;
 use crate::error::AppError;
@@ -98,9 +99,15 @@ pub enum Notice {
     },
     TwoFactorChanged {
         enabled: bool,
+        /// The person's other sessions, which the change ended.
+        sessions_ended: usize,
         from: String,
         at: NaiveDateTime,
     },
+    /// Wrong passwords for the account piled up (`account_notices`), the latest from `place`.
+    PasswordGuessed { place: String, at: NaiveDateTime },
+    /// The right password, then wrong second-factor codes, the latest from `place`.
+    SecondFactorGuessed { place: String, at: NaiveDateTime },
     OtherSessionsEnded {
         count: usize,
         from: String,
@@ -376,20 +383,40 @@ pub fn password_changed(
     to_person(conn, user, &notice, at)
 }
 
-/// The person turned two-factor sign-in on or off.
-pub fn two_factor_changed(
+/// Mails the account holder what `account_notices::tell` recorded (two-factor sign-in turned
+/// on or off, someone guessing at the account), from `from` if known.
+pub fn to_account_holder(
     conn: &mut DbConn,
-    user: &User,
-    enabled: bool,
-    from: &str,
+    user_id: i32,
+    notice: &AccountNotice,
+    from: Option<&str>,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let notice = Notice::TwoFactorChanged {
-        enabled,
-        from: from.to_owned(),
-        at,
+    let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let from = from.unwrap_or_default().to_owned();
+    let notice = match *notice {
+        AccountNotice::PasswordGuessed { place } => Notice::PasswordGuessed {
+            place: place.to_owned(),
+            at,
+        },
+        AccountNotice::SecondFactorGuessed { place } => Notice::SecondFactorGuessed {
+            place: place.to_owned(),
+            at,
+        },
+        AccountNotice::TwoFactorOn { sessions_ended } => Notice::TwoFactorChanged {
+            enabled: true,
+            sessions_ended,
+            from,
+            at,
+        },
+        AccountNotice::TwoFactorOff { sessions_ended } => Notice::TwoFactorChanged {
+            enabled: false,
+            sessions_ended,
+            from,
+            at,
+        },
     };
-    to_person(conn, user, &notice, at)
+    to_person(conn, &user, &notice, at)
 }
 
 /// The person signed out everywhere else: `count` sessions ended.

@@ -8,21 +8,22 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
 
 use crate::db::DbConn;
-use crate::domain::accounts::{self, THROTTLE_WINDOW_MINUTES, normalise_email};
+use crate::domain::accounts::normalise_email;
 use crate::domain::notices;
 use crate::domain::password::{self, Password};
 use crate::domain::secret::{random_base62, sha256_hex};
+use crate::domain::throttle::{self, Limit};
 use crate::error::AppError;
 use crate::repo::users::User;
-use crate::repo::{login_failures, password_resets, sessions, users};
+use crate::repo::{password_resets, sessions, users};
 
 /// How long a link works.
 pub fn link_lifetime() -> Duration {
     Duration::hours(1)
 }
 
-/// Requests allowed per address asked about, and per client address, within the throttle window
-/// (`accounts::THROTTLE_WINDOW_MINUTES`).
+/// Requests allowed per address asked about, and per client place (`throttle::place`), within
+/// the throttle window (`throttle::WINDOW_MINUTES`).
 pub const MAX_REQUESTS_PER_ACCOUNT: i64 = 3;
 pub const MAX_REQUESTS_PER_ADDRESS: i64 = 10;
 
@@ -30,8 +31,8 @@ fn account_key(email: &str) -> String {
     format!("reset-account:{email}")
 }
 
-fn address_key(addr: &str) -> String {
-    format!("reset-address:{addr}")
+fn place_key(addr: &str) -> String {
+    format!("reset-address:{}", throttle::place(addr))
 }
 
 /// Asks for a link for `raw_email` from client address `addr`. The same `Ok` whether or not an
@@ -47,15 +48,21 @@ pub fn request(
     let secret = random_base62(43);
     let digest = sha256_hex(secret.as_bytes());
     conn.transaction(|conn| {
-        // Counted first (a write, so SQLite never upgrades a read transaction); a refusal rolls
-        // the count back with everything else.
-        for (key, limit) in [
-            (address_key(addr), MAX_REQUESTS_PER_ADDRESS),
-            (account_key(&email), MAX_REQUESTS_PER_ACCOUNT),
-        ] {
-            login_failures::record(conn, &key, now)?;
-            accounts::check_throttle(conn, &key, limit + 1, now)?;
-        }
+        // Counted first, serialised with every other throttling decision (and a write, so SQLite
+        // never upgrades a read transaction). Every request counts: it is never taken back.
+        let limits = [
+            Limit {
+                key: place_key(addr),
+                max: MAX_REQUESTS_PER_ADDRESS,
+                enforced: true,
+            },
+            Limit {
+                key: account_key(&email),
+                max: MAX_REQUESTS_PER_ACCOUNT,
+                enforced: true,
+            },
+        ];
+        let _counted = throttle::reserve(conn, &limits, now)?;
         let user = users::find_by_email(conn, &email)?;
         let user_id = user.as_ref().map(|u| u.id);
         let expires_at = now + link_lifetime();
@@ -84,7 +91,7 @@ pub enum Link {
 impl Link {
     /// Why a link that does not work does not, for the person who followed it.
     pub fn refusal(&self) -> Option<String> {
-        let minutes = THROTTLE_WINDOW_MINUTES;
+        let minutes = throttle::WINDOW_MINUTES;
         match self {
             Link::Valid { .. } => None,
             Link::Used => Some("This link has already been used to set a password. If that was not you, ask for a new link and change your password.".into()),
@@ -117,7 +124,7 @@ pub fn check(conn: &mut DbConn, secret: &str, now: NaiveDateTime) -> Result<Link
 }
 
 /// Sets the password of the person the link `secret` was sent to, from client address `addr`:
-/// the link is used up, every session of theirs ends, their sign-in lock lifts and they are told
+/// the link is used up, every session of theirs ends (half-signed-in ones too) and they are told
 /// by mail, in one transaction. A link that does not work is `Invalid` with its reason.
 pub fn complete(
     conn: &mut DbConn,
@@ -138,7 +145,6 @@ pub fn complete(
         }
         users::set_password_hash(conn, user.id, &password_hash)?;
         sessions::delete_for_user(conn, user.id)?;
-        login_failures::clear(conn, &accounts::account_key(&user.email))?;
         notices::password_changed(conn, &user, true, addr, now)?;
         Ok(user)
     })

@@ -19,6 +19,8 @@ pub struct SessionInfo {
     pub last_seen_at: NaiveDateTime,
     /// The session this request belongs to.
     pub current: bool,
+    /// Waiting for the second factor after the right password.
+    pub pending: bool,
 }
 
 /// The user's live sessions (not expired, not past `absolute_lifetime`), most recent first.
@@ -39,6 +41,7 @@ pub fn list(
             client_addr: row.client_addr.unwrap_or_default(),
             signed_in_at: row.created_at,
             last_seen_at: row.last_seen_at.unwrap_or(row.created_at),
+            pending: row.pending_until.is_some(),
         })
         .collect())
 }
@@ -63,8 +66,13 @@ pub fn end(
     }
 }
 
-/// Ends every session of the user except `current`; how many ended. The user is told by mail
-/// when any did (signed out everywhere else, from `from`, at `at`).
+/// Ends the user's sign-ins still waiting for their second factor (at every sign-out).
+pub fn end_pending(conn: &mut DbConn, user_id: i32) -> Result<usize, AppError> {
+    Ok(sessions::delete_pending(conn, user_id)?)
+}
+
+/// Ends every session of the user except `current`, half-signed-in ones too; how many ended.
+/// The user is told by mail when any did (signed out everywhere else, from `from`, at `at`).
 pub fn end_others(
     conn: &mut DbConn,
     user_id: i32,

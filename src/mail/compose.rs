@@ -4,6 +4,7 @@
 //! password-reset link carries one, in its URL.
 use chrono::NaiveDateTime;
 
+use crate::domain::account_notices::sessions_signed_out;
 use crate::domain::notices::{Done, Notice, OrgRef};
 
 /// A message ready to render: everything in it is plain text (the HTML part escapes it).
@@ -393,7 +394,12 @@ fn body<'a>(notice: &'a Notice, link_secret: Option<&str>) -> (Body, About<'a>) 
             };
             (body, About::Account)
         }
-        Notice::TwoFactorChanged { enabled, from, at } => {
+        Notice::TwoFactorChanged {
+            enabled,
+            sessions_ended,
+            from,
+            at,
+        } => {
             let (state, meaning) = if *enabled {
                 (
                     "on",
@@ -406,9 +412,35 @@ fn body<'a>(notice: &'a Notice, link_secret: Option<&str>) -> (Body, About<'a>) 
             let body = Body {
                 subject: format!("Two-factor sign-in turned {state} for your Pulse account"),
                 paragraphs: vec![format!(
-                    "Two-factor sign-in was turned {state} for your Pulse account. {meaning}"
+                    "Two-factor sign-in was turned {state} for your Pulse account. {meaning}{}",
+                    sessions_signed_out(*sessions_ended)
                 )],
                 facts: account_facts(from, *at),
+            };
+            (body, About::Account)
+        }
+        Notice::PasswordGuessed { place, at } => {
+            let body = Body {
+                subject: "Wrong passwords were tried on your Pulse account".into(),
+                paragraphs: vec![format!(
+                    "Many wrong passwords were entered for your Pulse account, the latest from \
+                     {place}. Signing in from there is slowed down; your usual places are not \
+                     affected. Nobody got in with them; if your password is short or used \
+                     elsewhere, change it."
+                )],
+                facts: vec![("Latest from", place.clone()), ("When", utc(*at))],
+            };
+            (body, About::Account)
+        }
+        Notice::SecondFactorGuessed { place, at } => {
+            let body = Body {
+                subject: "Someone may have your Pulse password".into(),
+                paragraphs: vec![format!(
+                    "The right password for your Pulse account was followed by wrong \
+                     second-factor codes, the latest from {place}. If that was not you, \
+                     someone has your password: change it now."
+                )],
+                facts: vec![("Latest from", place.clone()), ("When", utc(*at))],
             };
             (body, About::Account)
         }

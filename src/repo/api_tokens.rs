@@ -45,6 +45,8 @@ pub struct NewApiToken<'a> {
     pub created_session: &'a str,
     pub reveal_until: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
+    /// SHA-256 of the nonce that lets the generating session see the token once.
+    pub first_display_digest: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConn, token: &NewApiToken) -> QueryResult<ApiToken> {
@@ -62,6 +64,18 @@ pub fn set_reveal_ciphertext(conn: &mut DbConn, id: i32, sealed: &str) -> QueryR
     diesel::update(api_tokens::table.find(id))
         .set(api_tokens::reveal_ciphertext.eq(Some(sealed)))
         .execute(conn)
+}
+
+/// Uses up the first display of token `id` if `digest` is its nonce's: 1 the one time it is,
+/// 0 ever after (of two concurrent claims only one wins).
+pub fn claim_first_display(conn: &mut DbConn, id: i32, digest: &str) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .find(id)
+            .filter(api_tokens::first_display_digest.eq(digest)),
+    )
+    .set(api_tokens::first_display_digest.eq(None::<String>))
+    .execute(conn)
 }
 
 /// The organisation's current token (working, expired, or refused while API access is off).

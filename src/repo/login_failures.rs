@@ -1,8 +1,22 @@
+//! Failed guesses (passwords, second-factor codes), one row per failure per throttle key
+//! (`domain::throttle` names the keys).
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::login_failures;
+
+/// Serialises throttling decisions until the end of the current transaction, on every instance:
+/// PostgreSQL takes a transaction-scoped advisory lock; SQLite takes its write lock at once (a
+/// write that changes nothing), so that counting and recording that follow see every failure
+/// committed before them and none can slip in between.
+pub fn lock(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Postgres(pg) => pg.batch_execute("SELECT pg_advisory_xact_lock(7355609)"),
+        DbConn::Sqlite(sqlite) => sqlite.batch_execute("DELETE FROM login_failures WHERE 0 = 1"),
+    }
+}
 
 pub fn record(conn: &mut DbConn, key: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::insert_into(login_failures::table)
@@ -28,6 +42,21 @@ pub fn count_since(
         .select(diesel::dsl::min(login_failures::failed_at))
         .first(conn)?;
     Ok((count, oldest))
+}
+
+/// Takes back one failure recorded for `key` at `at` (a guess that turned out right); the rows
+/// of one key and time are alike, so any one of them will do.
+pub fn remove_one(conn: &mut DbConn, key: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    let id: Option<i32> = login_failures::table
+        .filter(login_failures::throttle_key.eq(key))
+        .filter(login_failures::failed_at.eq(at))
+        .select(login_failures::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => diesel::delete(login_failures::table.find(id)).execute(conn),
+        None => Ok(0),
+    }
 }
 
 pub fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {

@@ -14,5 +14,6 @@ pub mod recovery_codes;
 pub mod scores;
 pub mod secrets;
 pub mod sessions;
+pub mod sign_in_places;
 pub mod token_clients;
 pub mod users;

@@ -1,5 +1,6 @@
-//! The account page: the user's sessions (device, address, last seen), ending any or all of the
-//! others, the optional mail they want, and links to the password and two-factor settings.
+//! The account page: the user's sessions (device, address, last seen; sign-ins waiting for their
+//! second factor too), ending any or all of the others, the security notices they were sent,
+//! the optional mail they want, and links to the password and two-factor settings.
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -9,8 +10,8 @@ use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::SignedIn;
 use crate::auth::session_store::HANDLE_KEY;
-use crate::domain::notices;
 use crate::domain::sessions::{self, SessionInfo};
+use crate::domain::{account_notices, notices};
 use crate::repo::preferences::Preferences;
 use crate::state::AppState;
 use crate::web::device;
@@ -26,6 +27,7 @@ pub struct SessionRow {
     pub signed_in_at: TimeView,
     pub last_seen_at: TimeView,
     pub current: bool,
+    pub pending: bool,
 }
 
 impl From<SessionInfo> for SessionRow {
@@ -36,6 +38,7 @@ impl From<SessionInfo> for SessionRow {
             signed_in_at: info.signed_in_at.into(),
             last_seen_at: info.last_seen_at.into(),
             current: info.current,
+            pending: info.pending,
             handle: info.handle,
         }
     }
@@ -48,6 +51,7 @@ struct AccountPage {
     csrf_token: String,
     email: String,
     sessions: Vec<SessionRow>,
+    notices: Vec<NoticeRow>,
     /// The optional mail the user wants (`web::notifications` saves it).
     preferences: Preferences,
     saved: bool,
@@ -58,7 +62,17 @@ pub struct AccountQuery {
     saved: Option<String>,
 }
 
-fn current_handle(session: &Session) -> Option<String> {
+/// A security notice the user was sent (`domain::account_notices`).
+pub struct NoticeRow {
+    pub at: TimeView,
+    pub detail: String,
+}
+
+/// How many of the latest notices the page lists.
+const NOTICES_SHOWN: i64 = 10;
+
+/// The handle of the session this request belongs to.
+pub fn current_handle(session: &Session) -> Option<String> {
     session.get::<String>(HANDLE_KEY).ok().flatten()
 }
 
@@ -70,11 +84,15 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let (user_id, current) = (signed_in.user.id, current_handle(&session));
     let (absolute, now) = (state.config.session_absolute, state.clock.now());
-    let (listed, preferences) = state
+    let (listed, recent, preferences) = state
         .db
         .run(move |conn| {
             let listed = sessions::list(conn, user_id, current.as_deref(), absolute, now)?;
-            Ok((listed, notices::preferences_of(conn, user_id)?))
+            Ok((
+                listed,
+                account_notices::recent(conn, user_id, NOTICES_SHOWN)?,
+                notices::preferences_of(conn, user_id)?,
+            ))
         })
         .await?;
     render(&AccountPage {
@@ -82,6 +100,13 @@ pub async fn show(
         csrf_token: signed_in.csrf_token.clone(),
         email: signed_in.user.email.clone(),
         sessions: listed.into_iter().map(SessionRow::from).collect(),
+        notices: recent
+            .into_iter()
+            .map(|n| NoticeRow {
+                at: n.created_at.into(),
+                detail: n.detail,
+            })
+            .collect(),
         preferences,
         saved: query.saved.as_deref() == Some("notifications"),
     })

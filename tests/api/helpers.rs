@@ -1,6 +1,7 @@
 //! `spawn_app`: the real server, built by the same `Application::build` as `pulse serve`, on port
 //! 0 with a fresh database and its own clock; and `TestApp`, one method per thing a test does
 //! to it the way a browser or a reporting tool would.
+use std::panic::Location;
 use std::sync::{Arc, LazyLock};
 
 use actix_web::dev::ServerHandle;
@@ -48,7 +49,6 @@ pub struct TestApp {
 /// Everything a test can tune before the server starts.
 pub fn test_config(database_url: String) -> Config {
     Config {
-        database_url,
         bind: "127.0.0.1:0".into(),
         reveal_window: Duration::seconds(300),
         cookie_secure: false,
@@ -61,12 +61,15 @@ pub fn test_config(database_url: String) -> Config {
         housekeeping_every: std::time::Duration::from_secs(60),
         sudo_window: Duration::minutes(10),
         public_url: None,
-        reveal_key: None,
+        reveal_key: crate::second_factor::reveal_key_for(&database_url),
+        leak_report_keys: None,
+        body_timeout: std::time::Duration::from_secs(10),
         smtp_url: None,
         mail_from: None,
         mail_dir: None,
         // Tests deliver mail themselves (`TestApp::deliver_mail`) when they need to.
         mail_poll_every: std::time::Duration::from_secs(3600),
+        database_url,
     }
 }
 
@@ -238,9 +241,18 @@ impl TestApp {
     }
 
     /// GETs `path` and returns the value of the first hidden `csrf_token` field on the page.
-    pub async fn csrf_token(&self, client: &reqwest::Client, path: &str) -> String {
-        let (_, body) = self.get_html(client, path).await;
-        extract_csrf(&body).unwrap_or_else(|| panic!("no csrf_token on {path}: {body}"))
+    #[track_caller]
+    pub fn csrf_token<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        path: &'a str,
+    ) -> impl Future<Output = String> + 'a {
+        let caller = Location::caller();
+        async move {
+            let (_, body) = self.get_html(client, path).await;
+            extract_csrf(&body)
+                .unwrap_or_else(|| panic!("no csrf_token on {path} (at {caller}): {body}"))
+        }
     }
 
     /// POSTs a form the way a browser does: with the page's CSRF token and an `Origin` header.
@@ -286,18 +298,23 @@ impl TestApp {
 
     /// A fresh browser signed in as `email`, through the second factor when the account needs
     /// one (enrolling staff the first time, as the page asks).
-    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
-        let client = browser();
-        let response = self.login_as(&client, email, PASSWORD).await;
-        assert_eq!(response.status().as_u16(), 303, "sign-in as {email} failed");
-        if response.headers()["location"] == "/login/two-factor" {
-            let status = self.give_second_factor(&client, email).await.status();
-            assert!(
-                [200, 303].contains(&status.as_u16()),
-                "second factor: {status}"
-            );
+    #[track_caller]
+    pub fn signed_in<'a>(&'a self, email: &'a str) -> impl Future<Output = reqwest::Client> + 'a {
+        let caller = Location::caller();
+        async move {
+            let client = browser();
+            let response = self.login_as(&client, email, PASSWORD).await;
+            let status = response.status().as_u16();
+            assert_eq!(status, 303, "sign-in as {email} failed (at {caller})");
+            if response.headers()["location"] == "/login/two-factor" {
+                let status = self.give_second_factor(&client, email).await.status();
+                assert!(
+                    [200, 303].contains(&status.as_u16()),
+                    "second factor: {status} (at {caller})"
+                );
+            }
+            client
         }
-        client
     }
 
     /// GETs an API path with the token as a bearer.
@@ -356,23 +373,38 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-/// Checks that `response` is an RFC 9457 problem with `status`, and returns its body.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    assert!(body["title"].is_string() && body["detail"].is_string());
-    body
+/// Checks that `response` is an RFC 9457 problem with `status`, and returns its body. A failure
+/// names the calling test's line.
+#[track_caller]
+pub fn assert_problem(
+    response: reqwest::Response,
+    status: u16,
+) -> impl Future<Output = serde_json::Value> {
+    let caller = Location::caller();
+    async move {
+        assert_eq!(response.status().as_u16(), status, "at {caller}");
+        assert_eq!(
+            response.headers()["content-type"].to_str().unwrap(),
+            "application/problem+json",
+            "at {caller}"
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], status, "at {caller}");
+        let described = body["title"].is_string() && body["detail"].is_string();
+        assert!(described, "at {caller}: {body}");
+        body
+    }
 }
 
 /// The body of a 200 JSON response.
-pub async fn json(response: reqwest::Response) -> serde_json::Value {
-    assert_eq!(response.status(), 200, "{:?}", response.url().to_string());
-    response.json().await.unwrap()
+#[track_caller]
+pub fn json(response: reqwest::Response) -> impl Future<Output = serde_json::Value> {
+    let caller = Location::caller();
+    async move {
+        let url = response.url().to_string();
+        assert_eq!(response.status(), 200, "{url} (at {caller})");
+        response.json().await.unwrap()
+    }
 }
 
 /// The body of a response as text.

@@ -4,7 +4,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::databases::{TestDatabase, postgres_or_skip};
+use crate::databases::{TestDatabase, postgres_required};
 use crate::helpers::{TestApp, browser, spawn_app, spawn_app_with};
 use crate::server_process::ServerProcess;
 use crate::smtp_sink::Arrived;
@@ -113,10 +113,9 @@ async fn pulse_mail_dir_chooses_the_folder_on_either_database() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn on_postgresql_without_smtp_mail_waits_and_staff_are_told() {
-    if postgres_or_skip("mail held without SMTP on PostgreSQL").is_none() {
-        return;
-    }
+    postgres_required();
     let app = spawn_app().await;
     app.create_user("staff@pulse.example", true);
     let staff = app.signed_in("staff@pulse.example").await;

@@ -1,6 +1,6 @@
 //! Several `pulse serve` processes on one PostgreSQL database share one outbox: each message is
 //! claimed by one sender at a time (`FOR UPDATE SKIP LOCKED`) and arrives exactly once.
-//! PostgreSQL only.
+//! PostgreSQL only: ignored on SQLite (README: "PostgreSQL").
 use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::Duration;
@@ -9,17 +9,16 @@ use diesel::Connection;
 use pulse::domain::notices;
 use pulse::error::AppError;
 
-use crate::databases::{PgTestDatabase, postgres_or_skip};
+use crate::databases::{PgTestDatabase, postgres_required};
 use crate::server_process::ServerProcess;
 use crate::smtp_sink::SmtpSink;
 
 const MESSAGES: usize = 200;
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn two_instances_send_each_of_200_queued_messages_exactly_once() {
-    let Some(server) = postgres_or_skip("two instances sending mail") else {
-        return;
-    };
+    let server = postgres_required();
     let database = PgTestDatabase::create(&server);
     let sink = SmtpSink::start();
     // Slow enough that one instance alone would take seconds: both take part.

@@ -132,8 +132,10 @@ fn a_mistaken_smtp_url_stops_start_up_without_showing_the_password() {
             "smtp://",
         ),
     ] {
+        let key = crate::second_factor::reveal_key_for(database.url());
         let output = Command::new(env!("CARGO_BIN_EXE_pulse"))
             .arg("serve")
+            .envs(key.map(|key| ("PULSE_REVEAL_KEY", key.0)))
             .env("DATABASE_URL", database.url())
             .env("PULSE_BIND", "127.0.0.1:0")
             .env("PULSE_SMTP_URL", &url)

@@ -282,7 +282,7 @@ async fn changes_to_an_account_are_told_to_its_person() {
         .await;
     assert_eq!(app.outbox().len(), before);
 
-    let on = app.turn_on_two_factor(&owner, OWNER).await;
+    let on = app.turn_on_two_factor(&owner, OWNER, &[]).await;
     assert_eq!(on.status(), 200);
     let off = app
         .post_form(
@@ -338,4 +338,23 @@ async fn changes_to_an_account_are_told_to_its_person() {
         assert_eq!(mail.link_after("Review your account"), app.url("/account"));
     }
     assert!(sink.to(ADMIN).is_empty(), "only the person is told");
+}
+
+#[tokio::test]
+async fn guessing_at_an_account_is_mailed_to_its_person_once_a_day() {
+    let sink = SmtpSink::start();
+    let app = spawn_app_mailing_to(&sink).await;
+    app.create_user(OWNER, false);
+    for _ in 0..2 * pulse::domain::accounts::GUESSING_NOTICE_AT {
+        app.login_as(&crate::helpers::browser(), OWNER, "not the password")
+            .await;
+    }
+    app.deliver_mail().await;
+    let mail = sink.one_to(OWNER, "Wrong passwords were tried on your Pulse account");
+    assert!(
+        mail.text.contains("Latest from: 127.0.0.1"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("/forgot-password"), "{}", mail.text);
 }

@@ -9,6 +9,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::TestApp;
+use crate::second_factor::reveal_key_for;
 
 /// Killed when the test ends, however it ends.
 pub struct ServerProcess {
@@ -20,13 +21,15 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `pulse serve` on `database_url` with `env`, its log (stderr) going to `log`, and
-    /// waits until it says where it listens.
+    /// waits until it says where it listens. On PostgreSQL it gets the suite's reveal key unless
+    /// `env` names one.
     pub async fn start(database_url: &str, env: &[(&str, &str)], log: Stdio) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
             .arg("serve")
             .env("DATABASE_URL", database_url)
             .env("PULSE_BIND", "127.0.0.1:0")
             .env("RUST_LOG", "warn")
+            .envs(reveal_key_for(database_url).map(|key| ("PULSE_REVEAL_KEY", key.0)))
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log)

@@ -13,14 +13,23 @@ use crate::helpers::{TestApp, attr_of, shown_token};
 impl TestApp {
     /// Generates `slug`'s token through its API authentication screen and returns the token the
     /// following page shows.
-    pub async fn generate_token(&self, client: &reqwest::Client, slug: &str) -> String {
-        let screen = format!("/orgs/{slug}/settings/api");
-        let generate = format!("{screen}/generate");
-        let response = self.post_form(client, &generate, &screen, &[]).await;
-        assert_eq!(response.status().as_u16(), 303, "generate");
-        assert_eq!(response.headers()["location"], screen.as_str());
-        let (_, html) = self.get_html(client, &screen).await;
-        shown_token(&html).expect("the new token is shown in full")
+    #[track_caller]
+    pub fn generate_token<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        slug: &'a str,
+    ) -> impl Future<Output = String> + 'a {
+        let caller = std::panic::Location::caller();
+        async move {
+            let screen = format!("/orgs/{slug}/settings/api");
+            let generate = format!("{screen}/generate");
+            let response = self.post_form(client, &generate, &screen, &[]).await;
+            assert_eq!(response.status().as_u16(), 303, "generate (at {caller})");
+            assert_eq!(response.headers()["location"], screen.as_str());
+            let (_, html) = self.get_html(client, &screen).await;
+            shown_token(&html)
+                .unwrap_or_else(|| panic!("the new token is not shown in full (at {caller})"))
+        }
     }
 
     /// The form of `slug`'s regenerate confirmation step, as a browser would submit it.

@@ -9,6 +9,7 @@ use crate::db::DbConn;
 use crate::domain::actor::Actor;
 use crate::domain::notices;
 use crate::domain::reveal::RevealKey;
+use crate::domain::secret;
 use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::repo::api_tokens::{self, ApiToken, NewApiToken};
@@ -26,6 +27,9 @@ pub struct Issuer<'a> {
 pub struct Issued {
     pub token: PlainToken,
     pub record: ApiToken,
+    /// The single-use nonce of its first display, for the generating browser only
+    /// (`screen::first_display`); the row keeps its digest.
+    pub first_display: String,
 }
 
 const ALREADY_EXISTS: &str = "This organisation already has an API token; nothing was changed. \
@@ -49,6 +53,7 @@ fn insert_new(
     conflict: &str,
 ) -> Result<Issued, AppError> {
     let token = PlainToken::generate();
+    let first_display = secret::random_base62(43);
     let at = issuer.at;
     let record = api_tokens::insert(
         conn,
@@ -61,6 +66,7 @@ fn insert_new(
             created_session: &issuer.actor.session,
             reveal_until: at + issuer.terms.reveal_window,
             expires_at: issuer.terms.expiry.duration().map(|lives| at + lives),
+            first_display_digest: Some(&secret::sha256_hex(first_display.as_bytes())),
         },
     )
     .map_err(|e| {
@@ -77,7 +83,11 @@ fn insert_new(
     if !org.api_enabled() {
         return Err(AppError::ApiDisabled);
     }
-    Ok(Issued { token, record })
+    Ok(Issued {
+        token,
+        record,
+        first_display,
+    })
 }
 
 /// The organisation's first token. Fails with `Conflict` if one exists (nothing changes) and
