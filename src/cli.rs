@@ -153,6 +153,8 @@ async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
         let outcome = demo::seed(&mut *app.db().conn()?, Clock::system().now())?;
         print_seed_outcome(outcome, &address);
     }
+    // So a newcomer can open an invitation or a reset message without a mail server.
+    println!("{}", app.mail().describe());
     // Scripts and tests read this line to learn the port when PULSE_BIND ends in :0.
     println!("Pulse is listening on {address}");
     app.run_until_stopped().await?;

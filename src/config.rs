@@ -44,6 +44,16 @@ pub struct Config {
     /// (`PULSE_BODY_TIMEOUT_SECONDS`, default 10; `body_timeout`): slow bodies are cut like
     /// slow headers.
     pub body_timeout: std::time::Duration,
+    /// The SMTP server mail goes through (`PULSE_SMTP_URL`, e.g. `smtps://user:pass@host`): a
+    /// secret, since it may carry the password. Unset: `mail_dir` (see `mail::transport`).
+    pub smtp_url: Option<SecretText>,
+    /// The sender of every message (`PULSE_MAIL_FROM`, e.g. `Pulse <pulse@example.com>`).
+    pub mail_from: Option<String>,
+    /// Without SMTP, the folder messages are written to as `.eml` files (`PULSE_MAIL_DIR`;
+    /// unset: `<database file>.mail/` beside a SQLite database).
+    pub mail_dir: Option<String>,
+    /// How often each instance looks for mail due to be sent.
+    pub mail_poll_every: std::time::Duration,
 }
 
 /// A secret from the environment: never printed by `Debug`.
@@ -134,6 +144,13 @@ impl Config {
                 10,
                 " of seconds",
             )?),
+            smtp_url: std::env::var("PULSE_SMTP_URL")
+                .ok()
+                .filter(|url| !url.trim().is_empty())
+                .map(SecretText),
+            mail_from: std::env::var("PULSE_MAIL_FROM").ok(),
+            mail_dir: std::env::var("PULSE_MAIL_DIR").ok(),
+            mail_poll_every: std::time::Duration::from_secs(2),
             public_url: std::env::var("PULSE_PUBLIC_URL")
                 .ok()
                 .map(|raw| parse_public_url(&raw))
@@ -163,6 +180,13 @@ mod tests {
         ] {
             assert!(parse_public_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let smtp = SecretText("smtps://pulse:hunter2hunter2@smtp.example.com".into());
+        assert_eq!(format!("{smtp:?}"), "SecretText(<redacted>)");
+        assert!(!format!("{:?}", Some(smtp)).contains("hunter2"));
     }
 
     #[test]

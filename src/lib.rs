@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod keys;
+pub mod mail;
 pub mod repo;
 pub mod spreadsheet;
 pub mod startup;

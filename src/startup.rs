@@ -27,6 +27,8 @@ use crate::domain::rate_limit::{self, RateLimiter};
 use crate::domain::{housekeeping, secret};
 use crate::error::AppError;
 use crate::keys;
+use crate::mail::sender::{self, Sender};
+use crate::mail::transport::Delivery;
 use crate::repo::secrets;
 use crate::state::{AppState, session_cookie_name};
 use crate::web::error::WebError;
@@ -35,6 +37,7 @@ pub struct Application {
     address: SocketAddr,
     db: Database,
     api_limiter: Arc<RateLimiter>,
+    mail: Arc<Sender>,
     server: Server,
 }
 
@@ -125,6 +128,33 @@ fn spawn_background(db: &Database, clock: &Clock, config: &Config, limiter: &Arc
     );
 }
 
+/// The mail sender of this instance, its task started unless no delivery is configured (then
+/// messages wait in the outbox, and the log says so).
+fn mail_sender(
+    config: &Config,
+    address: SocketAddr,
+    db: &Database,
+    clock: &Clock,
+) -> anyhow::Result<Arc<Sender>> {
+    let delivery = Delivery::from_config(config)?;
+    let links = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let mail = Arc::new(Sender::new(delivery, links));
+    if mail.delivers() {
+        sender::spawn(
+            mail.clone(),
+            db.clone(),
+            clock.clone(),
+            config.mail_poll_every,
+        );
+    } else {
+        tracing::warn!("{}", mail.describe());
+    }
+    Ok(mail)
+}
+
 fn session_middleware(
     store: DbSessionStore,
     key: Key,
@@ -191,6 +221,7 @@ impl Application {
         let api_limiter = Arc::new(RateLimiter::new(config.api_rate_limit));
         spawn_background(&db, &clock, &config, &api_limiter);
         crate::api::openapi::prepare();
+        let mail = mail_sender(&config, address, &db, &clock)?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             config,
@@ -202,6 +233,7 @@ impl Application {
             usage: Default::default(),
             partner_keys,
             leak_reports: RateLimiter::new(crate::api::token_leaks::UNSIGNED_PER_MINUTE),
+            mail: mail.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -227,6 +259,7 @@ impl Application {
             address,
             db,
             api_limiter,
+            mail,
             server,
         })
     }
@@ -244,6 +277,11 @@ impl Application {
     /// Stops the server: with `graceful`, after the requests in flight have been answered.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
+    }
+
+    /// This instance's mail sender, e.g. for a test to run a round at once.
+    pub fn mail(&self) -> Arc<Sender> {
+        self.mail.clone()
     }
 
     /// This instance's API rate limiter, e.g. for a test to sync it with the others at once.

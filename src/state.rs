@@ -12,6 +12,7 @@ use crate::domain::api_tokens::usage::UsageLog;
 use crate::domain::partner_keys::PartnerKeys;
 use crate::domain::rate_limit::RateLimiter;
 use crate::domain::reveal::RevealKey;
+use crate::mail::sender::Sender;
 
 /// The session cookie (actix-session, rows in the `sessions` table).
 pub const SESSION_COOKIE: &str = "pulse_session";
@@ -60,4 +61,6 @@ pub struct AppState {
     pub partner_keys: PartnerKeys,
     /// Unsigned leak reports per client place (this instance's count).
     pub leak_reports: RateLimiter<String>,
+    /// This instance's mail sender (what it says about delivery, for the staff outbox page).
+    pub mail: Arc<Sender>,
 }

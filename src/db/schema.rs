@@ -111,6 +111,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         revoked_reason -> Nullable<Text>,
         first_display_digest -> Nullable<Text>,
+        expiry_notice -> Integer,
     }
 }
 
@@ -177,6 +178,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> Integer,
+        message_key -> Text,
+        kind -> Text,
+        recipient -> Text,
+        recipient_name -> Text,
+        payload -> Text,
+        link_secret -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        give_up_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id) {
+        user_id -> Integer,
+        token_expiry -> Integer,
+        api_access -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Integer,
+        user_id -> Nullable<Integer>,
+        digest -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        replaced_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(audit_events -> organisations (organisation_id));
@@ -191,6 +234,8 @@ diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(sign_in_places -> users (user_id));
 diesel::joinable!(feedback_daily -> clients (client_id));
 diesel::joinable!(feedback_by_client -> clients (client_id));
+diesel::joinable!(notification_preferences -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -209,4 +254,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     feedback_by_client,
     api_rate_limits,
     sign_in_places,
+    mail_outbox,
+    notification_preferences,
+    password_resets,
 );

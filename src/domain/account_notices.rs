@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
 
 use crate::db::DbConn;
-use crate::domain::throttle;
+use crate::domain::{notices, throttle};
 use crate::error::AppError;
 use crate::repo::audit::{self, AuditEntry, NewAuditEvent};
 use crate::repo::login_failures;
@@ -57,11 +57,7 @@ impl AccountNotice<'_> {
     }
 
     fn detail(&self) -> String {
-        let ended = |n: &usize| match n {
-            0 => String::new(),
-            1 => " 1 other session was signed out.".into(),
-            n => format!(" {n} other sessions were signed out."),
-        };
+        let ended = |n: &usize| sessions_signed_out(*n);
         match self {
             AccountNotice::PasswordGuessed { place } => format!(
                 "Many wrong passwords were entered for this account, the latest from {place}. \
@@ -84,8 +80,17 @@ impl AccountNotice<'_> {
     }
 }
 
-/// A notice that has been recorded and must now reach the account holder (by mail, once the
-/// outbox exists: it attaches in `tell`, in the same transaction).
+/// " N other sessions were signed out." after a change that ended some (nothing for none).
+pub fn sessions_signed_out(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        1 => " 1 other session was signed out.".into(),
+        n => format!(" {n} other sessions were signed out."),
+    }
+}
+
+/// A notice that has been recorded and mailed to the account holder (through the outbox, in the
+/// same transaction: `domain::notices::to_account_holder`).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Notify {
     pub user_id: i32,
@@ -99,7 +104,7 @@ pub fn tell(
     notice: &AccountNotice,
     client_addr: Option<&str>,
     at: NaiveDateTime,
-) -> diesel::QueryResult<Notify> {
+) -> Result<Notify, AppError> {
     audit::record(
         conn,
         &NewAuditEvent {
@@ -111,6 +116,7 @@ pub fn tell(
             created_at: at,
         },
     )?;
+    notices::to_account_holder(conn, user_id, notice, client_addr, at)?;
     tracing::info!(user_id, notice = notice.action(), "account holder notified");
     Ok(Notify {
         user_id,

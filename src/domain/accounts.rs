@@ -5,6 +5,7 @@ use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::account_notices::{self, AccountNotice};
+use crate::domain::notices;
 use crate::domain::password::{self, Password};
 use crate::domain::role::Role;
 use crate::domain::slug::parse_name;
@@ -106,7 +107,7 @@ pub fn change_password(
     conn.transaction(|conn| {
         users::set_password_hash(conn, user_id, &password_hash)?;
         sessions::delete_for_user(conn, user_id)?;
-        Ok(())
+        notices::password_changed(conn, &user, false, addr, now)
     })
 }
 

@@ -3,9 +3,10 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::db::DbConn;
 use crate::domain::accounts::KNOWN_PLACE_DAYS;
+use crate::domain::api_tokens::reminders;
 use crate::domain::throttle;
 use crate::error::AppError;
-use crate::repo::{api_tokens, login_failures, sessions, sign_in_places};
+use crate::repo::{api_tokens, login_failures, outbox, password_resets, sessions, sign_in_places};
 
 /// How many rows one sweep removed or cleared.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -16,6 +17,17 @@ pub struct Swept {
     pub sign_in_places: usize,
     /// Reveal ciphertexts of tokens whose reveal window has passed.
     pub reveals: usize,
+    /// Tokens that got an expiry reminder (in 14 days, in 3 days, expired).
+    pub expiry_reminders: usize,
+    /// Settled outbox messages older than `keep_settled_mail`.
+    pub mail: usize,
+    /// Password-reset links expired for a day.
+    pub reset_links: usize,
+}
+
+/// How long sent, failed and dropped messages stay listed for staff.
+pub fn keep_settled_mail() -> Duration {
+    Duration::days(30)
 }
 
 pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<Swept, AppError> {
@@ -27,6 +39,9 @@ pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<Swept, AppError> {
             now - Duration::days(KNOWN_PLACE_DAYS),
         )?,
         reveals: api_tokens::clear_expired_reveals(conn, now)?,
+        expiry_reminders: reminders::send_due(conn, now)?,
+        mail: outbox::delete_settled_before(conn, now - keep_settled_mail())?,
+        reset_links: password_resets::delete_expired_before(conn, now - Duration::days(1))?,
     };
     if swept.reveals > 0 {
         // The cleared ciphertexts must not linger in SQLite's write-ahead log either.

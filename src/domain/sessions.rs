@@ -2,7 +2,10 @@
 //! ending any or all of the others.
 use chrono::{Duration, NaiveDateTime};
 
+use diesel::Connection;
+
 use crate::db::DbConn;
+use crate::domain::notices;
 use crate::error::AppError;
 use crate::repo::sessions;
 
@@ -69,6 +72,18 @@ pub fn end_pending(conn: &mut DbConn, user_id: i32) -> Result<usize, AppError> {
 }
 
 /// Ends every session of the user except `current`, half-signed-in ones too; how many ended.
-pub fn end_others(conn: &mut DbConn, user_id: i32, current: &str) -> Result<usize, AppError> {
-    Ok(sessions::delete_others(conn, user_id, current)?)
+/// The user is told by mail when any did (signed out everywhere else, from `from`, at `at`).
+pub fn end_others(
+    conn: &mut DbConn,
+    user_id: i32,
+    current: &str,
+    (from, at): (&str, NaiveDateTime),
+) -> Result<usize, AppError> {
+    conn.transaction(|conn| {
+        let ended = sessions::delete_others(conn, user_id, current)?;
+        if ended > 0 {
+            notices::other_sessions_ended(conn, user_id, ended, from, at)?;
+        }
+        Ok(ended)
+    })
 }

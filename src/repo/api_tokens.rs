@@ -30,6 +30,8 @@ pub struct ApiToken {
     /// When it was stopped before its natural end, and why (`domain::api_tokens::Revocation`).
     pub revoked_at: Option<NaiveDateTime>,
     pub revoked_reason: Option<String>,
+    /// The last expiry reminder sent (`domain::api_tokens::reminders`).
+    pub expiry_notice: i32,
 }
 
 #[derive(Insertable)]
@@ -196,5 +198,33 @@ pub fn clear_expired_reveals(conn: &mut DbConn, now: NaiveDateTime) -> QueryResu
             .filter(api_tokens::reveal_until.le(now)),
     )
     .set(api_tokens::reveal_ciphertext.eq(None::<String>))
+    .execute(conn)
+}
+
+/// Current tokens that expire by `by` and have not had every expiry reminder yet.
+pub fn expiring_by(
+    conn: &mut DbConn,
+    by: NaiveDateTime,
+    last_stage: i32,
+) -> QueryResult<Vec<ApiToken>> {
+    api_tokens::table
+        .filter(api_tokens::superseded_at.is_null())
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(api_tokens::expires_at.le(by))
+        .filter(api_tokens::expiry_notice.lt(last_stage))
+        .order(api_tokens::id.asc())
+        .select(ApiToken::as_select())
+        .load(conn)
+}
+
+/// Records that reminder `stage` of token `id` is being sent, unless it (or a later one) was:
+/// 0 then, so of several instances sweeping at once exactly one sends it.
+pub fn raise_expiry_notice(conn: &mut DbConn, id: i32, stage: i32) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .find(id)
+            .filter(api_tokens::expiry_notice.lt(stage)),
+    )
+    .set(api_tokens::expiry_notice.eq(stage))
     .execute(conn)
 }

@@ -26,6 +26,8 @@ struct LoginPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// What just happened elsewhere, e.g. a password set with a reset link.
+    notice: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -33,6 +35,8 @@ pub struct NextQuery {
     next: Option<String>,
     /// Why an earlier sign-in ended (`codes`: too many wrong second-factor codes).
     ended: Option<String>,
+    /// `done` after a password was set with a reset link.
+    reset: Option<String>,
 }
 
 /// Only same-site paths: never `//evil.example`, an absolute URL, or anything a browser would
@@ -88,6 +92,8 @@ pub async fn form(
         error: (query.ended.as_deref() == Some("codes")).then(|| {
             "Too many wrong codes: that sign-in has ended. Enter your password again.".to_owned()
         }),
+        notice: (query.reset.as_deref() == Some("done"))
+            .then_some("Your password has been changed and you were signed out everywhere. Sign in with the new one."),
     };
     login_page(&req, &state, page, StatusCode::OK)
 }
@@ -138,6 +144,7 @@ pub async fn submit(
                 email: form.email,
                 next,
                 error: Some(message),
+                notice: None,
             };
             login_page(&req, &state, page, StatusCode::UNAUTHORIZED)
         }

@@ -14,6 +14,7 @@ use pulse::domain::organisations;
 use pulse::domain::password::Password;
 use pulse::domain::rate_limit::{self, RateLimiter};
 use pulse::domain::role::Role;
+use pulse::mail::sender::Sender;
 use pulse::repo::users::User;
 use pulse::startup::Application;
 use reqwest::redirect::Policy;
@@ -39,6 +40,8 @@ pub struct TestApp {
     pub server: Option<ServerHandle>,
     /// The server's API rate limiter, when the server runs in this process.
     api_limiter: Option<Arc<RateLimiter>>,
+    /// The server's mail sender, when the server runs in this process (`TestApp::deliver_mail`).
+    pub mail: Option<Arc<Sender>>,
     /// None when the test owns the database itself, e.g. for several servers sharing one.
     storage: Option<TestDatabase>,
 }
@@ -61,6 +64,11 @@ pub fn test_config(database_url: String) -> Config {
         reveal_key: crate::second_factor::reveal_key_for(&database_url),
         leak_report_keys: None,
         body_timeout: std::time::Duration::from_secs(10),
+        smtp_url: None,
+        mail_from: None,
+        mail_dir: None,
+        // Tests deliver mail themselves (`TestApp::deliver_mail`) when they need to.
+        mail_poll_every: std::time::Duration::from_secs(3600),
         database_url,
     }
 }
@@ -84,6 +92,7 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
     let db = app.db().clone();
     let server = Some(app.handle());
     let api_limiter = Some(app.api_limiter());
+    let mail = Some(app.mail());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         origin: public_url.unwrap_or_else(|| address.clone()),
@@ -92,6 +101,7 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
         clock,
         server,
         api_limiter,
+        mail,
         storage,
     }
 }
@@ -115,6 +125,7 @@ impl TestApp {
             clock: Clock::system(),
             server: None,
             api_limiter: None,
+            mail: None,
             storage: None,
         }
     }

@@ -2,10 +2,12 @@
 mod databases;
 mod helpers;
 mod leak_reports;
+mod mail_helpers;
 mod places;
 mod second_factor;
 mod second_factor_guessing;
 mod server_process;
+mod smtp_sink;
 mod token_helpers;
 
 mod account_sessions;
@@ -27,9 +29,15 @@ mod data_web;
 mod docs;
 mod faults;
 mod logs;
+mod mail_delivery;
+mod mail_folder;
+mod mail_instances;
+mod mail_smtp_login;
 mod multi_instance;
 mod no_plaintext_at_rest;
+mod notices;
 mod openapi;
+mod password_reset;
 mod passwords;
 mod pending_sign_ins;
 mod proxy;

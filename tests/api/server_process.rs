@@ -9,22 +9,27 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::TestApp;
+use crate::second_factor::reveal_key_for;
 
 /// Killed when the test ends, however it ends.
 pub struct ServerProcess {
     child: Child,
     pub app: TestApp,
+    /// What it printed before it said where it listens.
+    pub printed: Vec<String>,
 }
 
 impl ServerProcess {
     /// Starts `pulse serve` on `database_url` with `env`, its log (stderr) going to `log`, and
-    /// waits until it says where it listens.
+    /// waits until it says where it listens. On PostgreSQL it gets the suite's reveal key unless
+    /// `env` names one.
     pub async fn start(database_url: &str, env: &[(&str, &str)], log: Stdio) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
             .arg("serve")
             .env("DATABASE_URL", database_url)
             .env("PULSE_BIND", "127.0.0.1:0")
             .env("RUST_LOG", "warn")
+            .envs(reveal_key_for(database_url).map(|key| ("PULSE_REVEAL_KEY", key.0)))
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -32,11 +37,13 @@ impl ServerProcess {
             .spawn()
             .expect("start pulse serve");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut printed = Vec::new();
         let address = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(line) = lines.next_line().await.expect("read stdout") {
                 if let Some(address) = line.strip_prefix("Pulse is listening on ") {
                     return address.to_owned();
                 }
+                printed.push(line);
             }
             panic!("pulse serve exited without listening");
         })
@@ -46,6 +53,7 @@ impl ServerProcess {
         Self {
             child,
             app: TestApp::for_running_server(address, db),
+            printed,
         }
     }
 

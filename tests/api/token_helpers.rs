@@ -94,8 +94,10 @@ impl TestApp {
         expiry: Expiry,
     ) -> Result<(String, i32), AppError> {
         let org = self.org_id(slug);
-        self.with_issuer(user_id, expiry, |conn, issuer| {
-            api_tokens::generate(conn, org, issuer)
+        self.with_conn(|conn| {
+            self.issue_on(conn, user_id, expiry, |conn, issuer| {
+                api_tokens::generate(conn, org, issuer)
+            })
         })
     }
 
@@ -108,13 +110,27 @@ impl TestApp {
         grace: Grace,
     ) -> Result<(String, i32), AppError> {
         let org = self.org_id(slug);
-        self.with_issuer(user_id, Expiry::NEVER, |conn, issuer| {
+        self.with_conn(|conn| self.regenerate_in(conn, org, user_id, current, grace))
+    }
+
+    /// Replaces token `current` of organisation `org` through the domain as `user_id`, on
+    /// `conn` (e.g. inside a transaction of the test's own): (plaintext, id).
+    pub fn regenerate_in(
+        &self,
+        conn: &mut DbConn,
+        org: i32,
+        user_id: i32,
+        current: i32,
+        grace: Grace,
+    ) -> Result<(String, i32), AppError> {
+        self.issue_on(conn, user_id, Expiry::NEVER, |conn, issuer| {
             api_tokens::regenerate(conn, org, current, grace, issuer)
         })
     }
 
-    fn with_issuer(
+    fn issue_on(
         &self,
+        conn: &mut DbConn,
         user_id: i32,
         expiry: Expiry,
         issue: impl FnOnce(&mut DbConn, &Issuer) -> Result<Issued, AppError>,
@@ -136,7 +152,7 @@ impl TestApp {
             key: &key,
             at: self.now(),
         };
-        let issued = self.with_conn(|conn| issue(conn, &issuer))?;
+        let issued = issue(conn, &issuer)?;
         Ok((issued.token.expose().to_owned(), issued.record.id))
     }
 }

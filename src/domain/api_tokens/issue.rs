@@ -7,6 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::{Grace, Revocation, TOKEN_GENERATED, TOKEN_REGENERATED, Terms, record_event};
 use crate::db::DbConn;
 use crate::domain::actor::Actor;
+use crate::domain::notices;
 use crate::domain::reveal::RevealKey;
 use crate::domain::secret;
 use crate::domain::token::PlainToken;
@@ -107,6 +108,7 @@ pub fn generate(
             &detail,
             issuer.at,
         )?;
+        notices::token_generated(conn, &issued.record, issuer.actor, issuer.at)?;
         Ok(issued)
     })
 }
@@ -156,6 +158,14 @@ pub fn regenerate(
             TOKEN_REGENERATED,
             &detail,
             at,
+        )?;
+        let old_stops_at = grace_until.unwrap_or(at);
+        notices::token_regenerated(
+            conn,
+            &issued.record,
+            &old_prefix,
+            old_stops_at,
+            (issuer.actor, at),
         )?;
         Ok(issued)
     })

@@ -5,6 +5,7 @@ use diesel::Connection;
 
 use super::{Revocation, TOKEN_EXPOSED, stopped};
 use crate::db::DbConn;
+use crate::domain::notices;
 use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::repo::api_tokens;
@@ -86,6 +87,7 @@ fn judge(conn: &mut DbConn, exposure: &Exposure, now: NaiveDateTime) -> Result<V
             created_at: now,
         },
     )?;
+    notices::token_exposed(conn, &stored, &format!("{location}{found_in}"), now)?;
     tracing::warn!(
         organisation_id = stored.organisation_id,
         prefix = %stored.display_prefix,
