@@ -12,16 +12,12 @@ if [[ -z "${PULSE_BIN:-}" ]]; then
   cargo build --release --quiet
   PULSE_BIN=target/release/pulse
 fi
-WORK="$(mktemp -d)"
-PID=""
-cleanup() {
-  [[ -n "$PID" ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/serve.sh
 
 export DATABASE_URL="${DATABASE_URL:-$WORK/pulse.db}"
 export PULSE_PASSWORD="bench load mix passphrase" RUST_LOG=warn
+# PostgreSQL needs the reveal key from outside the database (SQLite keeps one beside its file).
+export PULSE_REVEAL_KEY="${PULSE_REVEAL_KEY:-$(head -c 32 /dev/urandom | base64)}"
 # The rate limit and the sign-in throttle guard production; here they would only measure
 # themselves, so lift the per-token limit (sign-ins use the right password and are not locked).
 export PULSE_API_RATE_LIMIT=1000000000
@@ -32,12 +28,5 @@ for n in 0 1 2 3 4 5 6 7; do
   "$PULSE_BIN" create-user --email "signer$n@acme.bench" --name "Signer $n" --org acme --role member >/dev/null
 done
 
-PULSE_BIND=127.0.0.1:0 "$PULSE_BIN" serve >"$WORK/stdout" 2>"$WORK/server.log" &
-PID=$!
-for _ in $(seq 1 100); do
-  ADDRESS="$(sed -n 's/^Pulse is listening on //p' "$WORK/stdout")"
-  [[ -n "$ADDRESS" ]] && break
-  sleep 0.1
-done
-[[ -n "$ADDRESS" ]] || { echo "pulse serve did not start" >&2; cat "$WORK/server.log" >&2; exit 1; }
+start_pulse
 python3 bench/load_mix.py "$ADDRESS" "$WORK/server.log" "${SECONDS_PER_PHASE:-15}"

@@ -54,6 +54,8 @@ trap cleanup EXIT
 
 # Throughput is measured, not the per-token limit: lift it out of the way.
 export PULSE_API_RATE_LIMIT=1000000000 PULSE_PASSWORD="$PASSWORD" RUST_LOG=warn
+# PostgreSQL needs the reveal key from outside the database (SQLite keeps one beside its file).
+export PULSE_REVEAL_KEY="${PULSE_REVEAL_KEY:-$(head -c 32 /dev/urandom | base64)}"
 PORT=18200
 
 serve() { # serve DATABASE_URL [taskset CPU list]; sets BASE and SERVER (its pid)

@@ -8,6 +8,7 @@ use crate::db::{Database, DatabaseUrl};
 use crate::domain::accounts::{self, NewAccount};
 use crate::domain::role::Role;
 use crate::domain::{demo, organisations, scores};
+use crate::keys::{self, RevealKeySource};
 use crate::operator::{self, KeysCommand, UserCommand, password_from_env_or_prompt};
 use crate::startup::Application;
 
@@ -144,7 +145,13 @@ impl Cli {
                 serve(config, demo).await?;
             }
             Command::Migrate => {
-                open_database(&config, Missing::CreateWithDirectory)?;
+                let reveal_key = RevealKeySource::from_config(&config);
+                let db = open_database(&config, Missing::CreateWithDirectory)?;
+                // Without a key (PostgreSQL needs PULSE_REVEAL_KEY) `serve` seals them instead.
+                if let Ok(source) = reveal_key {
+                    let key = source.finish(&mut *db.conn()?)?;
+                    keys::seal_plaintext_secrets(&db, &key)?;
+                }
                 println!("Migrations applied.");
             }
             Command::Backup { path } => operator::backup(&config, &path)?,
@@ -207,6 +214,8 @@ async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
         let outcome = demo::seed(&mut *app.db().conn()?, Clock::system().now())?;
         print_seed_outcome(outcome, &address);
     }
+    // So a newcomer can open an invitation or a reset message without a mail server.
+    println!("{}", app.mail().describe());
     // Scripts and tests read this line to learn the port when PULSE_BIND ends in :0.
     println!("Pulse is listening on {address}");
     app.run_until_stopped().await?;

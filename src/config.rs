@@ -32,10 +32,9 @@ pub struct Config {
     /// (`PULSE_PUBLIC_URL`): forms must come from it, and examples show it. Without it, the
     /// address the server listens on (or, behind a trusted proxy, the forwarded host).
     pub public_url: Option<String>,
-    /// The key that seals new tokens for their reveal window (`PULSE_REVEAL_KEY`, base64 of 32
-    /// bytes). Several instances must share it. Without it, a SQLite database gets a key file
-    /// beside it; on PostgreSQL each process makes its own (reveal then works only on the
-    /// instance that issued the token).
+    /// The key that seals new tokens for their reveal window and every TOTP secret
+    /// (`PULSE_REVEAL_KEY`, base64 of 32 bytes). Several instances must share it. Without it, a
+    /// SQLite database gets a key file beside it; PostgreSQL refuses to start (`keys`).
     pub reveal_key: Option<SecretText>,
     /// Where the Prometheus `/metrics` listener binds (`PULSE_METRICS_BIND`); none when unset,
     /// and never on the public address.
@@ -49,6 +48,23 @@ pub struct Config {
     /// After SIGTERM, how long `/readyz` fails while requests are still served, before the
     /// listener closes (`PULSE_DRAIN_SECONDS`): time for a balancer's health check to notice.
     pub drain: std::time::Duration,
+    /// Secret-scanning partners' public keys (`PULSE_LEAK_REPORT_KEYS`): PEM text, or the path
+    /// of a PEM file. With keys, leak reports must be signed by one of them.
+    pub leak_report_keys: Option<String>,
+    /// A request body must arrive within this long, plus a second per 500 bytes received
+    /// (`PULSE_BODY_TIMEOUT_SECONDS`, default 10; `body_timeout`): slow bodies are cut like
+    /// slow headers.
+    pub body_timeout: std::time::Duration,
+    /// The SMTP server mail goes through (`PULSE_SMTP_URL`, e.g. `smtps://user:pass@host`): a
+    /// secret, since it may carry the password. Unset: `mail_dir` (see `mail::transport`).
+    pub smtp_url: Option<SecretText>,
+    /// The sender of every message (`PULSE_MAIL_FROM`, e.g. `Pulse <pulse@example.com>`).
+    pub mail_from: Option<String>,
+    /// Without SMTP, the folder messages are written to as `.eml` files (`PULSE_MAIL_DIR`;
+    /// unset: `<database file>.mail/` beside a SQLite database).
+    pub mail_dir: Option<String>,
+    /// How often each instance looks for mail due to be sent.
+    pub mail_poll_every: std::time::Duration,
 }
 
 /// Which requests the access log shows: one INFO line each with status and duration.
@@ -208,6 +224,21 @@ impl Config {
             sudo_window: env_seconds("PULSE_SUDO_SECONDS", 10 * 60)?,
             housekeeping_every: std::time::Duration::from_secs(60),
             reveal_key: std::env::var("PULSE_REVEAL_KEY").ok().map(SecretText),
+            leak_report_keys: std::env::var("PULSE_LEAK_REPORT_KEYS")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+            body_timeout: std::time::Duration::from_secs(env_positive(
+                "PULSE_BODY_TIMEOUT_SECONDS",
+                10,
+                " of seconds",
+            )?),
+            smtp_url: std::env::var("PULSE_SMTP_URL")
+                .ok()
+                .filter(|url| !url.trim().is_empty())
+                .map(SecretText),
+            mail_from: std::env::var("PULSE_MAIL_FROM").ok(),
+            mail_dir: std::env::var("PULSE_MAIL_DIR").ok(),
+            mail_poll_every: std::time::Duration::from_secs(2),
             public_url: std::env::var("PULSE_PUBLIC_URL")
                 .ok()
                 .map(|raw| parse_public_url(&raw))
@@ -225,7 +256,7 @@ impl Config {
                 .transpose()?,
             audit_retention: Duration::days(env_positive(
                 "PULSE_AUDIT_RETENTION_DAYS",
-                400,
+                crate::domain::housekeeping::DEFAULT_AUDIT_RETENTION_DAYS,
                 " of days",
             )?),
             drain: std::time::Duration::from_secs(
@@ -297,6 +328,13 @@ mod tests {
         assert!(parse_metrics_bind("9464", "0.0.0.0:8080").is_err());
         // Port 0 (tests) picks a free port for each.
         assert!(parse_metrics_bind("127.0.0.1:0", "127.0.0.1:0").is_ok());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let smtp = SecretText("smtps://pulse:hunter2hunter2@smtp.example.com".into());
+        assert_eq!(format!("{smtp:?}"), "SecretText(<redacted>)");
+        assert!(!format!("{:?}", Some(smtp)).contains("hunter2"));
     }
 
     #[test]

@@ -1,22 +1,28 @@
-//! Keys: the reveal key, which must live outside the database and seals new tokens for their
-//! reveal window (`domain::reveal`, every sealed column in `domain::sealed`), and the session
-//! cookie key, which every instance shares through the database. Both can be rotated
-//! (`pulse keys rotate-reveal`, `pulse keys rotate-cookie`; README, "Keys").
+//! Keys from outside the database and the one inside it. The reveal key must live outside the
+//! database: it seals a new token for its reveal window and every TOTP secret (`domain::reveal`,
+//! `domain::two_factor`; every sealed column is listed in `domain::sealed`). The session cookie
+//! key is shared by every instance through the database. Both can be rotated (`pulse keys
+//! rotate-reveal`, `pulse keys rotate-cookie`; README, "Keys"). The secret-scanning partners'
+//! public keys come from `PULSE_LEAK_REPORT_KEYS` (`domain::partner_keys`).
 use std::io::Write;
 
 use anyhow::{Context, bail};
 
 use crate::config::Config;
 use crate::db::sqlite_file::InstanceLock;
-use crate::db::{DatabaseUrl, DbConn};
+use crate::db::{Database, DatabaseUrl, DbConn};
+use crate::domain::partner_keys::PartnerKeys;
 use crate::domain::reveal::RevealKey;
-use crate::domain::{sealed, secret};
+use crate::domain::{sealed, secret, two_factor};
 use crate::repo::{secrets, sessions};
 
 /// The name of the session cookie key in `app_secrets`.
 pub const SESSION_COOKIE_KEY: &str = "session_cookie_key";
 
-/// Where the reveal key comes from, read and checked before migrations run.
+/// Where the reveal key comes from, read and checked before migrations run: `PULSE_REVEAL_KEY`;
+/// else, for SQLite, a key file beside the database (created on first start, readable by the
+/// owner only). PostgreSQL needs the variable: its instances must share the key, and a key of
+/// one process would lose every TOTP secret when it stops.
 pub enum RevealKeySource {
     /// `PULSE_REVEAL_KEY`.
     Configured(RevealKey),
@@ -25,8 +31,6 @@ pub enum RevealKeySource {
         path: String,
         key: Option<RevealKey>,
     },
-    /// PostgreSQL without `PULSE_REVEAL_KEY`: a key of this process.
-    PerProcess,
 }
 
 const KEY_HINT: &str = "the base64 of 32 bytes (e.g. `openssl rand -base64 32`)";
@@ -53,7 +57,11 @@ impl RevealKeySource {
                 };
                 Ok(Self::File { path, key })
             }
-            DatabaseUrl::Postgres(_) => Ok(Self::PerProcess),
+            DatabaseUrl::Postgres(_) => bail!(
+                "PULSE_REVEAL_KEY must be set with PostgreSQL: {KEY_HINT}, the same on every \
+                 instance and kept outside the database; it seals new tokens and second-factor \
+                 secrets"
+            ),
         }
     }
 
@@ -80,15 +88,22 @@ impl RevealKeySource {
                 write_key_file(&path, &key)?;
                 Ok(key)
             }
-            Self::PerProcess => {
-                tracing::warn!(
-                    "PULSE_REVEAL_KEY is not set: a new token can be revealed only on the instance \
-                     that issued it; set the same key on every instance"
-                );
-                Ok(RevealKey::generate())
-            }
         }
     }
+}
+
+/// Seals the TOTP secrets that versions before sealing stored in plain text (once, after the
+/// migrations; later runs find none).
+pub fn seal_plaintext_secrets(db: &Database, key: &RevealKey) -> anyhow::Result<()> {
+    let mut conn = db
+        .conn()
+        .context("connecting to seal second-factor secrets")?;
+    let sealed = two_factor::seal_plaintext_secrets(&mut conn, key)
+        .context("sealing second-factor secrets")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed second-factor secrets stored in plain text");
+    }
+    Ok(())
 }
 
 /// Writes `key` to a new file `path`, readable by the owner only, and to disk.
@@ -136,10 +151,6 @@ pub fn rotate_reveal(
         RevealKeySource::File { path, key: None } => {
             bail!("there is no reveal key file {path} to rotate")
         }
-        RevealKeySource::PerProcess => bail!(
-            "PULSE_REVEAL_KEY is not set: each process has its own reveal key, so there is \
-             nothing to rotate; set PULSE_REVEAL_KEY on every instance instead"
-        ),
     };
     let new_key = new.unwrap_or_else(RevealKey::generate);
     if let Some(path) = &key_file {
@@ -174,4 +185,19 @@ pub fn rotate_cookie(conn: &mut DbConn) -> anyhow::Result<usize> {
         sessions::delete_all(conn)
     })?;
     Ok(ended)
+}
+
+/// The partners' keys from `PULSE_LEAK_REPORT_KEYS` (PEM text, or the path of a PEM file); none
+/// when it is unset.
+pub fn leak_report_keys(config: &Config) -> anyhow::Result<PartnerKeys> {
+    let Some(value) = &config.leak_report_keys else {
+        return Ok(PartnerKeys::default());
+    };
+    let pem = if value.contains("-----BEGIN") {
+        value.clone()
+    } else {
+        std::fs::read_to_string(value.trim())
+            .with_context(|| format!("PULSE_LEAK_REPORT_KEYS: reading {}", value.trim()))?
+    };
+    PartnerKeys::from_pem(&pem).map_err(|e| anyhow::anyhow!("PULSE_LEAK_REPORT_KEYS: {e}"))
 }

@@ -1,5 +1,6 @@
 pub mod api;
 pub mod auth;
+pub mod body_timeout;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -7,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod keys;
+pub mod mail;
 pub mod observability;
 pub mod operator;
 pub mod repo;

@@ -15,8 +15,8 @@ use crate::error::AppError;
 
 pub const TEXT_CSV: &str = "text/csv; charset=utf-8";
 
-/// The UTF-8 byte order mark: without it Excel and LibreOffice guess a legacy code page and
-/// garble `García`.
+/// The UTF-8 byte order mark: without it Excel, opening the file directly, reads a legacy code
+/// page and garbles `García`. (LibreOffice ignores it either way: README, "Data API".)
 const BOM: &[u8] = "\u{feff}".as_bytes();
 
 /// How CSV is written (`OutputQuery` reads it from `bom` and `escape_formulas`).

@@ -28,6 +28,8 @@ use crate::domain::rate_limit::{self, RateLimiter};
 use crate::domain::{housekeeping, secret};
 use crate::error::AppError;
 use crate::keys::{self, RevealKeySource};
+use crate::mail::sender::{self, Sender};
+use crate::mail::transport::Delivery;
 use crate::observability::metrics::{self, Metrics};
 use crate::observability::requests;
 use crate::repo::secrets;
@@ -38,6 +40,7 @@ pub struct Application {
     address: SocketAddr,
     db: Database,
     api_limiter: Arc<RateLimiter>,
+    mail: Arc<Sender>,
     server: Server,
     metrics_server: Option<(SocketAddr, Server)>,
     shutdown: Shutdown,
@@ -178,6 +181,33 @@ fn spawn_background(db: &Database, clock: &Clock, config: &Config, limiter: &Arc
     );
 }
 
+/// The mail sender of this instance, its task started unless no delivery is configured (then
+/// messages wait in the outbox, and the log says so).
+fn mail_sender(
+    delivery: Delivery,
+    config: &Config,
+    address: SocketAddr,
+    db: &Database,
+    clock: &Clock,
+) -> anyhow::Result<Arc<Sender>> {
+    let links = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let mail = Arc::new(Sender::new(delivery, links));
+    if mail.delivers() {
+        sender::spawn(
+            mail.clone(),
+            db.clone(),
+            clock.clone(),
+            config.mail_poll_every,
+        );
+    } else {
+        tracing::warn!("{}", mail.describe());
+    }
+    Ok(mail)
+}
+
 fn session_middleware(
     store: DbSessionStore,
     key: Key,
@@ -240,6 +270,8 @@ impl Application {
             DatabaseUrl::Postgres(_) => None,
         };
         let reveal_key = RevealKeySource::from_config(&config)?;
+        let partner_keys = keys::leak_report_keys(&config)?;
+        let delivery = Delivery::from_config(&config)?;
         let listener =
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let metrics_listener = config
@@ -256,12 +288,15 @@ impl Application {
             reveal_key.finish(&mut *db.conn().context("connecting for the reveal key")?)?;
         let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
+        keys::seal_plaintext_secrets(&db, &reveal_key)?;
         let store = DbSessionStore::new(db.clone(), clock.clone(), &config);
         let api_limiter = Arc::new(RateLimiter::new(config.api_rate_limit));
         spawn_background(&db, &clock, &config, &api_limiter);
+        crate::api::openapi::prepare();
         let metrics = Arc::new(Metrics::new());
         let draining = Arc::new(AtomicBool::new(false));
         let drain = config.drain;
+        let mail = mail_sender(delivery, &config, address, &db, &clock)?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             config,
@@ -271,6 +306,9 @@ impl Application {
             listen_url: format!("http://{address}"),
             reveal_key,
             usage: Default::default(),
+            partner_keys,
+            leak_reports: RateLimiter::new(crate::api::token_leaks::UNSIGNED_PER_MINUTE),
+            mail: mail.clone(),
             metrics: metrics.clone(),
             draining: draining.clone(),
         });
@@ -284,6 +322,7 @@ impl Application {
                     &state.config,
                 ))
                 .wrap(from_fn(session_store_outage))
+                .wrap(from_fn(crate::body_timeout::cut_slow_bodies))
                 .wrap(security_headers(state.config.cookie_secure))
                 .wrap(from_fn(requests::observe))
                 .configure(crate::api::routes)
@@ -304,6 +343,7 @@ impl Application {
             address,
             db,
             api_limiter,
+            mail,
             server,
             metrics_server,
             shutdown: Shutdown {
@@ -328,6 +368,11 @@ impl Application {
     /// Stops the server: with `graceful`, after the requests in flight have been answered.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
+    }
+
+    /// This instance's mail sender, e.g. for a test to run a round at once.
+    pub fn mail(&self) -> Arc<Sender> {
+        self.mail.clone()
     }
 
     /// This instance's API rate limiter, e.g. for a test to sync it with the others at once.

@@ -10,8 +10,10 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Database;
 use crate::domain::api_tokens::usage::UsageLog;
+use crate::domain::partner_keys::PartnerKeys;
 use crate::domain::rate_limit::RateLimiter;
 use crate::domain::reveal::RevealKey;
+use crate::mail::sender::Sender;
 use crate::observability::metrics::Metrics;
 
 /// The session cookie (actix-session, rows in the `sessions` table).
@@ -56,6 +58,13 @@ pub struct AppState {
     pub reveal_key: RevealKey,
     /// When this instance last wrote each token's use (see `domain::api_tokens::usage`).
     pub usage: UsageLog,
+    /// Secret-scanning partners whose signature a leak report must carry; none: unsigned
+    /// reports, limited per client place by `leak_reports`.
+    pub partner_keys: PartnerKeys,
+    /// Unsigned leak reports per client place (this instance's count).
+    pub leak_reports: RateLimiter<String>,
+    /// This instance's mail sender (what it says about delivery, for the staff outbox page).
+    pub mail: Arc<Sender>,
     /// This instance's Prometheus metrics (served on `PULSE_METRICS_BIND`).
     pub metrics: Arc<Metrics>,
     /// Set once the instance was told to stop: `/readyz` fails, requests are still served.

@@ -1,7 +1,8 @@
 //! Structured logs to stderr, with anything shaped like a secret redacted from every line on its
-//! way out, whichever field or message carries it: API tokens (`pulse_` and a long base62 run,
-//! e.g. in a query string such as `?access_token=pulse_…`), bearer credentials, and the values of
-//! parameters named like passwords, tokens, secrets, codes and session cookies.
+//! way out, whichever field or message carries it (a query string, a `User-Agent`, …): API
+//! tokens (`pulse_` and a long base62 run, percent-encoded or not, as in `?key=pulse%5F…`),
+//! bearer and HTTP Basic credentials, and the values of parameters named like passwords, tokens,
+//! secrets, codes and session cookies.
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
@@ -109,16 +110,93 @@ fn is_base62(c: char) -> bool {
 
 /// Where the next secret value starts in `text` and how long it is, in bytes.
 fn next_secret(text: &str) -> Option<(usize, usize)> {
-    [token_at(text), bearer_at(text), named_value_at(text)]
+    [token_at(text), credentials_at(text), named_value_at(text)]
         .into_iter()
         .flatten()
         .min_by_key(|(start, _)| *start)
 }
 
+/// A character of a line as it reads once percent-decoded, and the bytes of the line it came
+/// from (three for `%70`, more when encoded twice).
+#[derive(Clone, Copy)]
+struct Decoded {
+    c: char,
+    start: usize,
+    end: usize,
+}
+
+fn hex_value(c: char) -> Option<u8> {
+    c.to_digit(16).and_then(|d| u8::try_from(d).ok())
+}
+
+/// One round of percent-decoding (ASCII only: tokens are ASCII).
+fn percent_decoded(view: &[Decoded]) -> Vec<Decoded> {
+    let mut out = Vec::with_capacity(view.len());
+    let mut i = 0;
+    while i < view.len() {
+        let byte = match view.get(i..i + 3) {
+            Some([percent, high, low]) if percent.c == '%' => hex_value(high.c)
+                .zip(hex_value(low.c))
+                .map(|(h, l)| h * 16 + l),
+            _ => None,
+        };
+        match byte.filter(u8::is_ascii_graphic) {
+            Some(byte) => {
+                out.push(Decoded {
+                    c: char::from(byte),
+                    start: view[i].start,
+                    end: view[i + 2].end,
+                });
+                i += 3;
+            }
+            None => {
+                out.push(view[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// `text` as it reads percent-decoded (up to three times over: `%2570` is `%70` is `p`).
+fn decoded_view(text: &str) -> Vec<Decoded> {
+    let mut view: Vec<Decoded> = text
+        .char_indices()
+        .map(|(start, c)| Decoded {
+            c,
+            start,
+            end: start + c.len_utf8(),
+        })
+        .collect();
+    for _ in 0..3 {
+        let next = percent_decoded(&view);
+        if next.len() == view.len() {
+            break;
+        }
+        view = next;
+    }
+    view
+}
+
 fn token_at(text: &str) -> Option<(usize, usize)> {
-    text.match_indices("pulse_").find_map(|(at, _)| {
-        let run = text[at + 6..].chars().take_while(|c| is_base62(*c)).count();
-        (run >= TOKEN_MIN_RUN).then(|| (at + TOKEN_KEPT, 6 + run - TOKEN_KEPT))
+    if !text.contains(['_', '%']) {
+        return None;
+    }
+    let view = decoded_view(text);
+    let chars: Vec<char> = view.iter().map(|d| d.c).collect();
+    let prefix: Vec<char> = "pulse_".chars().collect();
+    (0..chars.len()).find_map(|at| {
+        if !chars[at..].starts_with(&prefix) {
+            return None;
+        }
+        let run = chars[at + 6..]
+            .iter()
+            .take_while(|c| is_base62(**c))
+            .count();
+        (run >= TOKEN_MIN_RUN).then(|| {
+            let start = view[at + TOKEN_KEPT].start;
+            (start, view[at + 5 + run].end - start)
+        })
     })
 }
 
@@ -127,20 +205,43 @@ fn value_len(text: &str) -> usize {
         .unwrap_or(text.len())
 }
 
-/// RFC 6750's `b64token`: what a bearer credential is made of.
+/// RFC 6750's `b64token` (and base64, which Basic credentials are): what credentials are made of.
 fn is_credential(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~+/=".contains(c)
 }
 
-fn bearer_at(text: &str) -> Option<(usize, usize)> {
+/// Whether `value` is HTTP Basic credentials: base64 of `user:password`.
+fn is_basic_credential(value: &str) -> bool {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    engine
+        .decode(value)
+        .is_ok_and(|plain| plain.contains(&b':'))
+}
+
+/// The credentials after `Bearer ` (RFC 6750) or `Basic ` (RFC 7617).
+fn credentials_at(text: &str) -> Option<(usize, usize)> {
     let lower = text.to_ascii_lowercase();
-    lower.match_indices("bearer ").find_map(|(at, _)| {
-        let start = at + "bearer ".len();
-        let len = text[start..]
-            .find(|c: char| !is_credential(c))
-            .unwrap_or(text.len() - start);
-        (len >= 8).then_some((start, len))
-    })
+    ["bearer ", "basic "]
+        .into_iter()
+        .flat_map(|scheme| lower.match_indices(scheme).map(move |(at, _)| (scheme, at)))
+        .filter_map(|(scheme, at)| {
+            let start = at + scheme.len();
+            let len = text[start..]
+                .find(|c: char| !is_credential(c))
+                .unwrap_or(text.len() - start);
+            let value = &text[start..start + len];
+            let secret = match scheme {
+                "basic " => is_basic_credential(value),
+                _ => len >= 8,
+            };
+            secret.then_some((start, len))
+        })
+        .min_by_key(|(start, _)| *start)
 }
 
 /// `name=value` or `"name":"value"` where `name` is one of `SECRET_NAMES` as a whole word.
@@ -185,7 +286,7 @@ mod tests {
         fn any_line_is_redacted_without_panicking(
             text in ".{0,80}",
             near_token in "pulse_[0-9A-Za-z]{0,60}",
-            name in "(password|token|bearer |authorization)[=: \"]{0,2}",
+            name in "(password|token|bearer |basic |authorization)[=: \"]{0,2}",
         ) {
             redact(&text);
             redact(&format!("{text}{near_token}{text}"));
@@ -210,6 +311,25 @@ mod tests {
     }
 
     #[test]
+    fn percent_encoded_tokens_are_redacted_too() {
+        let underscore = TOKEN.replacen('_', "%5F", 1);
+        let p = TOKEN.replacen('p', "%70", 1);
+        let twice = TOKEN.replacen('p', "%2570", 1);
+        let every: String = TOKEN.bytes().map(|b| format!("%{b:02X}")).collect();
+        for encoded in [underscore, p, twice, every] {
+            let line = format!("GET /api/v1/whoami?key={encoded}&x=1 user_agent=\"ua {encoded}\"");
+            let clean = redact(&line);
+            assert!(
+                !clean.contains(&encoded) && !clean.contains(&TOKEN[20..]),
+                "{clean}"
+            );
+            assert_eq!(clean.matches(REDACTED).count(), 2, "{clean}");
+            assert!(clean.ends_with("\""), "{clean}");
+        }
+        assert_eq!(redact("100%25 sure 50%"), "100%25 sure 50%");
+    }
+
+    #[test]
     fn named_secrets_and_bearer_credentials_are_redacted() {
         for (line, secret) in [
             (
@@ -218,10 +338,23 @@ mod tests {
             ),
             ("{\"password\":\"s3cret-value\"}", "s3cret-value"),
             ("authorization: Bearer abc.def.ghi", "abc.def.ghi"),
+            (
+                "authorization: Basic cHVsc2VfOEhxMng3VmIwbjNLYzVacjFUcTlXbTRMczZQeTJFZDhHZjBKaDNVYTVCYzdYazFRMnczRTQ6",
+                "cHVsc2VfOEhxMng3VmIw",
+            ),
+            ("AUTHORIZATION: basic dXNlcjpwdWxzZV8=", "dXNlcjpwdWxzZV8="),
             ("csrf_token=AbC123xyz next=/", "AbC123xyz"),
             ("cookie: pulse_session=QWERTY123; other=1", "QWERTY123"),
             ("totp code=123456", "123456"),
             ("current_password=p4ss&new_password=w0rd", "w0rd"),
+            (
+                "authorization: Basic dXNlcjpwdWxzZV9zZWNyZXQ=",
+                "dXNlcjpwdWxzZV9zZWNyZXQ",
+            ),
+            (
+                "Authorization: basic OnB1bHNlX3NlY3JldA",
+                "OnB1bHNlX3NlY3JldA",
+            ),
         ] {
             let clean = redact(line);
             assert!(!clean.contains(secret), "{line} -> {clean}");
@@ -231,6 +364,8 @@ mod tests {
             "user_id=3 signed in",
             "http.status_code=401 otel.status_code=\"OK\"",
             "This API requires a token: send it as `Authorization: Bearer <token>`.",
+            "basic realm=\"pulse\" charset=\"UTF-8\"",
+            "basic authentication is not offered",
         ] {
             assert!(matches!(redact(plain), Cow::Borrowed(_)), "{plain}");
         }

@@ -8,6 +8,7 @@ const os = require("node:os");
 const path = require("node:path");
 const { before, after } = require("node:test");
 const { chromium } = require("playwright-core");
+const PostalMime = require("postal-mime");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PULSE_BIN = process.env.PULSE_BIN || path.join(ROOT, "target", "debug", "pulse");
@@ -72,9 +73,26 @@ async function startServer({ revealSeconds = 300, apiEnabled = false, demo = fal
   child.stdout.on("data", (d) => logs.push(d.toString()));
   child.stderr.on("data", (d) => logs.push(d.toString()));
   const baseUrl = await listeningAddress(child, logs);
+  const mailFolder = `${env.DATABASE_URL}.mail`;
   return {
     baseUrl,
     logs,
+    /**
+     * The message to `address` whose subject starts with `subject`, once the server's sender
+     * has written it to the mail folder beside the database (no SMTP is configured), parsed.
+     */
+    async mailTo(address, subject, { timeoutMs = 20_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const files = fs.existsSync(mailFolder) ? fs.readdirSync(mailFolder).filter((f) => f.endsWith(".eml")).sort() : [];
+        for (const file of files.reverse()) {
+          const mail = await PostalMime.parse(fs.readFileSync(path.join(mailFolder, file)));
+          if (mail.to.some((to) => to.address === address) && mail.subject.startsWith(subject)) return mail;
+        }
+        if (Date.now() > deadline) throw new Error(`no message "${subject}" to ${address} in ${mailFolder}: ${files.join(", ")}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
     /** Runs SQL on the server's SQLite file (the sqlite3 CLI), e.g. to back-date a row. */
     sql(statement) {
       return execFileSync("sqlite3", [env.DATABASE_URL, statement], { encoding: "utf8" });

@@ -16,6 +16,8 @@ const PAGES = [
   ["owner@acme.example", "/account/password", "change-password"],
   ["member@acme.example", "/orgs/acme", "org-home-member"],
   ["staff@pulse.example", "/staff/orgs", "staff-console-demo"],
+  ["staff@pulse.example", "/staff/mail", "staff-outbox"],
+  ["owner@acme.example", "/forgot-password", "forgot-password-signed-in"],
 ];
 
 describe("demo data pages", () => {

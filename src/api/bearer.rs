@@ -1,10 +1,14 @@
 //! `Bearer`: the extractor every `/api/v1` data handler takes; `Bearer::run` authenticates the
-//! request's token and gives the handler its `ApiCaller`.
+//! request's token and gives the handler its `ApiCaller`. The token comes as bearer credentials
+//! or, for credential stores that hold only a user name and password (Power BI's and Excel's
+//! "Basic"), as HTTP Basic credentials.
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDateTime;
 
 use crate::api::error::ApiError;
@@ -14,7 +18,7 @@ use crate::domain::api_tokens::{
     self,
     usage::{self, Client},
 };
-use crate::domain::rate_limit::Allowance;
+use crate::domain::rate_limit::{self, Allowance};
 use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -38,18 +42,31 @@ pub struct ApiCaller {
 #[derive(Debug, Clone, Copy)]
 pub struct TokenExpiry(pub NaiveDateTime);
 
-/// Reads `Authorization: Bearer <token>` and checks the token's shape and checksum. Runs before
-/// any database work, so garbage (including a huge header) costs nothing but this.
-fn bearer_token(req: &HttpRequest) -> Result<PlainToken, ApiError> {
+/// Reads the token from `Authorization` — `Bearer <token>`, or `Basic` with the token as the
+/// user name and an empty password, or as the password with any user name — and checks its
+/// shape and checksum. Runs before any database work, so garbage (including a huge header)
+/// costs nothing but this.
+fn request_token(req: &HttpRequest) -> Result<PlainToken, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Err(ApiError::MissingToken);
     };
     let value = value.to_str().map_err(|_| ApiError::MalformedToken)?;
     let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let credentials = credentials.trim();
+    let parsed = if scheme.eq_ignore_ascii_case("bearer") {
+        PlainToken::parse(credentials)
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        let pair = STANDARD
+            .decode(credentials)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or(ApiError::MalformedToken)?;
+        let (user, password) = pair.split_once(':').ok_or(ApiError::MalformedToken)?;
+        PlainToken::parse(if password.is_empty() { user } else { password })
+    } else {
         return Err(ApiError::MissingToken);
-    }
-    PlainToken::parse(credentials.trim()).map_err(|_| ApiError::MalformedToken)
+    };
+    parsed.map_err(|_| ApiError::MalformedToken)
 }
 
 fn client(req: &HttpRequest) -> Client {
@@ -61,10 +78,10 @@ fn client(req: &HttpRequest) -> Client {
     Client::new(ClientAddr::of(req).0, agent)
 }
 
-/// A request's bearer credentials, read and checked for shape without the database. `run`
-/// authenticates them and does the handler's database work in the same trip to the blocking
-/// pool: an API request hands over to a blocking thread once, not once to authenticate and
-/// again to query.
+/// A request's token (bearer or Basic credentials), read and checked for shape without the
+/// database. `run` authenticates it and does the handler's database work in the same trip to
+/// the blocking pool: an API request hands over to a blocking thread once, not once to
+/// authenticate and again to query.
 pub struct Bearer {
     token: Result<PlainToken, ApiError>,
     client: Client,
@@ -77,7 +94,7 @@ impl FromRequest for Bearer {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(Self {
-            token: bearer_token(req),
+            token: request_token(req),
             client: client(req),
             req: req.clone(),
         }))
@@ -119,7 +136,7 @@ impl Bearer {
                 if app.usage.due(token.id, &client, at) {
                     usage::record_use(conn, &token, &client, at)?;
                 }
-                let decision = app.api_limiter.check(token.id, at);
+                let decision = rate_limit::admit(conn, &app.api_limiter, token.id, at)?;
                 let admission = Admission {
                     expires_at: token.expires_at,
                     allowance: match &decision {

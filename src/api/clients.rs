@@ -7,7 +7,8 @@ use crate::api::bearer::Bearer;
 use crate::api::conditional;
 use crate::api::error::ApiError;
 use crate::api::format::{Score, rfc3339};
-use crate::api::output::{self, Output, OutputQuery};
+use crate::api::output::{self, CsvFile, CsvQuery, Output};
+use crate::api::params::declared;
 use crate::domain::scores;
 use crate::error::AppError;
 use crate::repo::feedback::{self, Filter};
@@ -40,16 +41,17 @@ pub struct ClientList {
 
 /// The organisation's clients.
 ///
-/// Each with its all-time response count, category counts and NPS.
+/// Each with its all-time response count, category counts and NPS. (`format=csv` or
+/// `Accept: text/csv` still gives CSV here, for tools set up before `exportClientsCsv`.)
 #[utoipa::path(
     get,
     path = "/api/v1/clients",
     operation_id = "listClients",
     tag = "data",
-    params(ClientsQuery, OutputQuery),
+    params(ClientsQuery),
     responses(
         (status = 200, description = "The organisation's clients", body = ClientList,
-         content((ClientList = "application/json"), (String = "text/csv"))),
+         content_type = "application/json"),
     )
 )]
 pub async fn list(
@@ -57,10 +59,42 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let parsed = output::query::<ClientsQuery>(&req);
+    let out = output::negotiate(&req, declared::<ClientsQuery>()).map(|(_, out)| out);
+    answer(bearer, req, state, out).await
+}
+
+/// The organisation's clients as CSV.
+///
+/// The columns of `listClients`, one row per client.
+#[utoipa::path(
+    get,
+    path = "/api/v1/clients.csv",
+    operation_id = "exportClientsCsv",
+    tag = "data",
+    params(ClientsQuery, CsvQuery),
+    responses(
+        (status = 200, description = "The organisation's clients, as CSV", body = inline(CsvFile),
+         content_type = "text/csv"),
+    )
+)]
+pub async fn export(
+    bearer: Bearer,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let out = output::csv(&req, declared::<ClientsQuery>()).map(|(_, o)| Output::Csv(o));
+    answer(bearer, req, state, out).await
+}
+
+async fn answer(
+    bearer: Bearer,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    out: Result<Output, ApiError>,
+) -> Result<HttpResponse, ApiError> {
     let (caller, (out, clients, changed)) = bearer
         .run(&state, move |conn, caller| {
-            let (ClientsQuery {}, out) = parsed?;
+            let out = out?;
             let org = caller.organisation_id;
             let all = Filter::default();
             let changed = feedback::last_change(conn, org, &all)?;
@@ -85,7 +119,13 @@ pub async fn list(
             csv::whole(&name, options, clients_csv(&data, options)?)
         }
     };
-    Ok(conditional::answer(&req, response, body, last_modified))
+    Ok(conditional::answer(
+        &req,
+        response,
+        body,
+        last_modified,
+        state.clock.now(),
+    ))
 }
 
 fn clients_csv(data: &[ClientItem], options: csv::CsvOptions) -> Result<web::Bytes, AppError> {

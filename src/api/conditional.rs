@@ -19,7 +19,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
-use crate::domain::feedback::whole_seconds;
+use crate::domain::feedback::{SETTLE, whole_seconds};
 
 /// Content codings `Compress` may apply, as ETag suffixes.
 const CODINGS: [&str; 3] = ["br", "gzip", "zstd"];
@@ -49,13 +49,18 @@ fn not_modified(req: &HttpRequest, etag: &EntityTag, last_modified: Option<Naive
 }
 
 /// A whole 200 answer (its headers in `response`) with validators, or 304 if the client's copy
-/// is current.
+/// is current. `last_modified` is when the data last changed, which becomes `Last-Modified` only
+/// once it is `SETTLE` old at `now`: HTTP dates have whole seconds, so a row added later in the
+/// same second (or committed late with an earlier stamp) would leave the date unchanged and earn
+/// a stale 304. The ETag, a digest of the body, needs no such wait.
 pub fn answer(
     req: &HttpRequest,
     response: HttpResponseBuilder,
     body: Bytes,
     last_modified: Option<NaiveDateTime>,
+    now: NaiveDateTime,
 ) -> HttpResponse {
+    let last_modified = last_modified.filter(|at| *at + SETTLE <= now);
     let digest = Sha256::digest(&body);
     let etag = EntityTag::new_strong(URL_SAFE_NO_PAD.encode(&digest[..16]));
     let unchanged = not_modified(req, &etag, last_modified);

@@ -17,8 +17,11 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// application error.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// No `Authorization: Bearer` credentials: 401 with a bare `WWW-Authenticate: Bearer`.
-    #[error("This API requires a token: send it as `Authorization: Bearer <token>`.")]
+    /// No bearer or Basic credentials: 401 with bare `WWW-Authenticate` challenges.
+    #[error(
+        "This API requires a token: send it as `Authorization: Bearer <token>`, or as the \
+         password (or the user name, with an empty password) of HTTP Basic credentials."
+    )]
     MissingToken,
     /// Not the shape of a Pulse token (checked without the database).
     #[error(
@@ -30,6 +33,18 @@ pub enum ApiError {
     Refused(Refusal),
     #[error("The request body is too large (at most {limit_bytes} bytes).")]
     PayloadTooLarge { limit_bytes: usize },
+    /// `Accept-Encoding` rules out every coding the API can send (identity included).
+    #[error(
+        "No content coding this API sends is acceptable: it sends br, gzip or none (identity)."
+    )]
+    NoAcceptableEncoding,
+    /// A leak report without a valid signature of a configured partner key.
+    #[error(
+        "This server accepts only signed reports: sign the raw body with your partner key \
+         (ECDSA P-256, SHA-256) and send the signature in Github-Public-Key-Signature and the \
+         key's identifier in Github-Public-Key-Identifier."
+    )]
+    UnsignedReport,
     /// A method the resource does not serve: 405 with `Allow` listing those it does.
     #[error("This resource answers only {0}.")]
     MethodNotAllowed(&'static str),
@@ -75,7 +90,8 @@ pub struct Problem {
     detail: String,
     /// What went wrong, for programs: `token_missing`, `token_malformed`, `token_unknown`,
     /// `token_revoked`, `token_expired`, `api_disabled`, `invalid_request`, `not_found`,
-    /// `rate_limited`, `payload_too_large`, `internal_error`…
+    /// `method_not_allowed`, `not_acceptable`, `rate_limited`, `payload_too_large`,
+    /// `signature_invalid`, `unavailable`, `internal_error`…
     code: &'static str,
     /// For a revoked or expired token: when it stopped working (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,7 +106,9 @@ impl ApiError {
             ApiError::Refused(Refusal::Unknown) => "token_unknown",
             ApiError::Refused(Refusal::Stopped(stop)) => stop.code(),
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsignedReport => "signature_invalid",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::NoAcceptableEncoding => "not_acceptable",
             ApiError::App(e) => match e {
                 AppError::NotFound => "not_found",
                 AppError::Forbidden => "forbidden",
@@ -104,32 +122,39 @@ impl ApiError {
         }
     }
 
-    /// The `WWW-Authenticate` challenge of a 401 (RFC 6750): bare without credentials, else
-    /// `invalid_token` with a short description.
+    /// The `WWW-Authenticate` challenges of a 401, Bearer (RFC 6750: bare without credentials,
+    /// else `invalid_token` with a short description) and Basic (RFC 7617), as the token works
+    /// in either.
     fn challenge(&self) -> Option<String> {
-        let description = match self {
-            ApiError::MissingToken => return Some(r#"Bearer realm="pulse""#.into()),
-            ApiError::MalformedToken => "The token is malformed".to_owned(),
-            ApiError::Refused(Refusal::Unknown) => "The token is unknown".to_owned(),
-            ApiError::Refused(Refusal::Stopped(stop)) => {
-                format!("The token stopped working at {}", rfc3339(stop.at))
-            }
+        let bearer = match self {
+            ApiError::MissingToken => r#"Bearer realm="pulse""#.to_owned(),
+            ApiError::UnsignedReport => return Some(r#"Signature realm="pulse""#.into()),
+            ApiError::MalformedToken => invalid_token("The token is malformed"),
+            ApiError::Refused(Refusal::Unknown) => invalid_token("The token is unknown"),
+            ApiError::Refused(Refusal::Stopped(stop)) => invalid_token(&format!(
+                "The token stopped working at {}",
+                rfc3339(stop.at)
+            )),
             _ => return None,
         };
-        Some(format!(
-            r#"Bearer realm="pulse", error="invalid_token", error_description="{description}""#
-        ))
+        Some(format!(r#"{bearer}, Basic realm="pulse", charset="UTF-8""#))
     }
+}
+
+fn invalid_token(description: &str) -> String {
+    format!(r#"Bearer realm="pulse", error="invalid_token", error_description="{description}""#)
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::MissingToken | ApiError::MalformedToken | ApiError::Refused(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::MissingToken
+            | ApiError::MalformedToken
+            | ApiError::Refused(_)
+            | ApiError::UnsignedReport => StatusCode::UNAUTHORIZED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NoAcceptableEncoding => StatusCode::NOT_ACCEPTABLE,
             ApiError::App(e) => e.status(),
         }
     }

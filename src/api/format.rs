@@ -24,13 +24,17 @@ pub struct Score {
     pub counts: Counts,
     /// % promoters − % detractors, −100 to 100, one decimal place rounded half away from zero;
     /// `null` when there are no responses.
+    #[schema(required = true, minimum = -100, maximum = 100)]
     pub nps: Option<f64>,
     /// Share of promoters (9–10), 0 to 100 with one decimal place; `null` without responses.
     /// Rounded separately, so the three shares may add up to 99.9 or 100.1.
+    #[schema(required = true, minimum = 0, maximum = 100)]
     pub promoter_percent: Option<f64>,
     /// Share of passives (7–8), like `promoter_percent`.
+    #[schema(required = true, minimum = 0, maximum = 100)]
     pub passive_percent: Option<f64>,
     /// Share of detractors (0–6), like `promoter_percent`.
+    #[schema(required = true, minimum = 0, maximum = 100)]
     pub detractor_percent: Option<f64>,
 }
 

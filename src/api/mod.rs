@@ -8,6 +8,7 @@ pub mod conditional;
 pub mod error;
 pub mod feedback;
 pub mod format;
+pub mod negotiation;
 pub mod openapi;
 pub mod output;
 pub mod params;
@@ -39,12 +40,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             // carry CSRF tokens, which compression would expose to BREACH-style guessing.
             .wrap(Compress::default())
             .wrap(from_fn(conditional::encoding_tags))
+            .wrap(from_fn(negotiation::vary))
             .wrap(from_fn(token_expiry_header))
             .wrap(from_fn(rate_limit::headers))
             .service(readable("/whoami", whoami::show))
             .service(readable("/feedback", feedback::list))
+            .service(readable("/feedback.csv", feedback::export))
             .service(readable("/scores", scores::show))
+            .service(readable("/scores.csv", scores::export))
             .service(readable("/clients", clients::list))
+            .service(readable("/clients.csv", clients::export))
             .service(readable("/openapi.json", openapi::show))
             .service(
                 web::resource("/token-leaks")

@@ -1,48 +1,78 @@
-//! How a data endpoint writes its answer: JSON or CSV (the `format` parameter, else the `Accept`
-//! header with its quality values), and the CSV options. Every data endpoint takes these
-//! parameters (`query` reads them beside the endpoint's own).
+//! How a data endpoint writes its answer. Each data resource has a JSON operation
+//! (`/api/v1/feedback`) and a CSV one (`/api/v1/feedback.csv`), so that generated clients type
+//! each answer by its one media type. The JSON URLs still give CSV to the tools that asked them
+//! for it before the CSV operations existed (`format=csv`, or `Accept: text/csv` with its quality
+//! values): `negotiate` reads that, and those parameters stay out of the OpenAPI document.
 use actix_web::http::header::{self, Header, Quality};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 use anyhow::Context;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::Parameter;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::api::bearer::ApiCaller;
 use crate::api::error::ApiError;
-use crate::api::params::{self, bad, flag};
+use crate::api::params::{self, Checked, bad, declared, flag};
 use crate::error::AppError;
 use crate::spreadsheet::CsvOptions;
 use crate::state::AppState;
 
-/// What a data endpoint can answer in.
-#[derive(ToSchema, Clone, Copy, PartialEq, Eq)]
-#[schema(rename_all = "lowercase")]
-enum Format {
-    Json,
-    Csv,
-}
-
-/// The parameters every data endpoint shares.
+/// `format` on a JSON URL: `json` or `csv` (not in the document; the CSV operations replace it).
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct OutputQuery {
-    /// `json` or `csv`. Without it the `Accept` header decides (`text/csv` gives CSV; quality
-    /// values count, so `text/csv;q=0.5, application/json` gives JSON); JSON by default.
-    #[param(value_type = Option<Format>, inline)]
+struct FormatQuery {
     format: Option<String>,
-    /// CSV only: start the file with a UTF-8 byte order mark so that Excel and LibreOffice read
-    /// accented letters right (`false` by default; the web pages' download links set it).
+}
+
+/// How CSV is written: the parameters of every CSV operation.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CsvQuery {
+    /// Start the file with a UTF-8 byte order mark (`false` by default; the web pages' download
+    /// links set it). Excel needs it to read accented letters right when it opens the file
+    /// directly; LibreOffice needs the UTF-8 character set chosen on import either way.
     #[param(value_type = Option<bool>)]
     bom: Option<String>,
-    /// CSV only: `true` (default) puts a `'` before text that starts with `=`, `+`, `-`, `@`, a
-    /// tab or a carriage return, so that spreadsheets show it as text instead of running it as a
+    /// `true` (default) puts a `'` before text that starts with `=`, `+`, `-`, `@`, a tab or a
+    /// carriage return, so that spreadsheets show it as text instead of running it as a
     /// formula. The `'` is then part of the cell's value: programs that read the file as data
     /// (pandas, scripts, databases) should ask for `false` and get the text as stored.
     #[param(value_type = Option<bool>)]
     escape_formulas: Option<String>,
 }
+
+impl CsvQuery {
+    fn options(&self) -> Result<CsvOptions, ApiError> {
+        Ok(CsvOptions {
+            bom: flag("bom", self.bom.as_deref())?.unwrap_or(false),
+            escape_formulas: flag("escape_formulas", self.escape_formulas.as_deref())?
+                .unwrap_or(true),
+        })
+    }
+}
+
+/// The body of a CSV operation in the API description: a file, bytes (`format: binary`), so
+/// that generated clients hand it over as it came (Java and Go as a file, Python as bytes)
+/// instead of parsing it as JSON.
+pub struct CsvFile;
+
+impl PartialSchema for CsvFile {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some(
+                "UTF-8 CSV (RFC 4180, CRLF line ends) with a header row; with `bom=true` a \
+                 byte order mark first.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for CsvFile {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -50,31 +80,38 @@ pub enum Output {
     Csv(CsvOptions),
 }
 
-impl OutputQuery {
-    pub fn parse(&self, req: &HttpRequest) -> Result<Output, ApiError> {
-        let format = match self.format.as_deref() {
-            Some("csv") => Format::Csv,
-            Some("json") => Format::Json,
-            Some(_) => return Err(bad("Parameter `format` must be `json` or `csv`.")),
-            None if accepts_csv(req) => Format::Csv,
-            None => Format::Json,
-        };
-        let options = CsvOptions {
-            bom: flag("bom", self.bom.as_deref())?.unwrap_or(false),
-            escape_formulas: flag("escape_formulas", self.escape_formulas.as_deref())?
-                .unwrap_or(true),
-        };
-        Ok(match format {
-            Format::Csv => Output::Csv(options),
-            Format::Json => Output::Json,
-        })
-    }
+/// Marks a request whose answer depends on its `Accept` header, so that the response says
+/// `Vary: Accept` (`api::vary`).
+#[derive(Clone, Copy, Debug)]
+pub struct Negotiated;
+
+/// Reads the query of a JSON URL, whose own parameters are `own`, and what it answers in: JSON,
+/// or CSV for `format=csv` or an `Accept` header that prefers `text/csv`.
+pub fn negotiate(req: &HttpRequest, own: Vec<Parameter>) -> Result<(Checked, Output), ApiError> {
+    req.extensions_mut().insert(Negotiated);
+    let all = [own, declared::<FormatQuery>(), declared::<CsvQuery>()].concat();
+    let query = params::check(req, &all)?;
+    let FormatQuery { format } = query.read()?;
+    let options = query.read::<CsvQuery>()?.options()?;
+    let csv = match format.as_deref() {
+        Some("csv") => true,
+        Some("json") => false,
+        Some(_) => return Err(bad("Parameter `format` must be `json` or `csv`.")),
+        None => accepts_csv(req),
+    };
+    let output = if csv {
+        Output::Csv(options)
+    } else {
+        Output::Json
+    };
+    Ok((query, output))
 }
 
-/// Reads an endpoint's own parameters `Q` and the output the request asks for.
-pub fn query<Q: IntoParams + DeserializeOwned>(req: &HttpRequest) -> Result<(Q, Output), ApiError> {
-    let (own, out) = params::query::<Q, OutputQuery>(req)?;
-    Ok((own, out.parse(req)?))
+/// Reads the query of a CSV operation, whose own parameters are `own`, and the CSV options.
+pub fn csv(req: &HttpRequest, own: Vec<Parameter>) -> Result<(Checked, CsvOptions), ApiError> {
+    let query = params::check(req, &[own, declared::<CsvQuery>()].concat())?;
+    let options = query.read::<CsvQuery>()?.options()?;
+    Ok((query, options))
 }
 
 /// The headers of a 200 JSON answer.

@@ -1,6 +1,6 @@
 //! Query-string parameters of the data API. Each endpoint declares its parameters once, as a
 //! struct deriving `IntoParams` (names, descriptions and types for the OpenAPI document) and
-//! `Deserialize` (every field raw text). `query` refuses unknown and repeated parameters (a list
+//! `Deserialize` (every field raw text). `check` refuses unknown and repeated parameters (a list
 //! parameter may repeat); the functions below turn raw text into values, so that every mistake
 //! becomes a 400 problem+json naming the parameter (actix's `Query` extractor would answer in
 //! plain text).
@@ -9,15 +9,15 @@ use anyhow::Context;
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
-use utoipa::openapi::RefOr;
+use utoipa::openapi::path::Parameter;
 use utoipa::openapi::path::ParameterIn;
-use utoipa::openapi::schema::{
-    AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
-};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
 use crate::domain::feedback::{parse_instant, round_up};
+use crate::domain::feedback_import::MAX_TEXT;
 use crate::domain::scores::day_start;
 use crate::error::AppError;
 use crate::repo::feedback::Filter;
@@ -26,20 +26,28 @@ pub fn bad(detail: impl Into<String>) -> ApiError {
     AppError::invalid(detail).into()
 }
 
-/// Reads the query string into `Q` (the endpoint's own parameters) and `O` (those it shares with
-/// others, e.g. `OutputQuery`), failing on malformed encoding or on a parameter that neither
-/// declares or that is given twice. A list parameter is described comma-separated
-/// (`group_by=month,client`), but many generated clients repeat it instead
-/// (`group_by=month&group_by=client`): both forms read the same.
-pub fn query<Q, O>(req: &HttpRequest) -> Result<(Q, O), ApiError>
-where
-    Q: IntoParams + DeserializeOwned,
-    O: IntoParams + DeserializeOwned,
-{
-    let declared: Vec<_> = Q::into_params(|| Some(ParameterIn::Query))
-        .into_iter()
-        .chain(O::into_params(|| Some(ParameterIn::Query)))
-        .collect();
+/// The parameters a query struct declares (`IntoParams`), by which `check` knows them.
+pub fn declared<P: IntoParams>() -> Vec<Parameter> {
+    P::into_params(|| Some(ParameterIn::Query))
+}
+
+/// A query string whose parameters were all declared, each given once (a list's items merged
+/// into one comma-separated value): `read` deserializes any of the declaring structs from it.
+pub struct Checked(String);
+
+impl Checked {
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        serde_urlencoded::from_str(&self.0)
+            .map_err(|e| bad(format!("The query string could not be read: {e}.")))
+    }
+}
+
+/// Checks the query string against the parameters `declared` (by the structs an endpoint reads
+/// it into), failing on malformed encoding or on a parameter that none declares or that is given
+/// twice. A list parameter is described comma-separated (`group_by=month,client`), but many
+/// generated clients repeat it instead (`group_by=month&group_by=client`): both forms read the
+/// same.
+pub fn check(req: &HttpRequest, declared: &[Parameter]) -> Result<Checked, ApiError> {
     let allowed: Vec<&str> = declared.iter().map(|p| p.name.as_str()).collect();
     let is_list = |name: &str| {
         declared
@@ -65,14 +73,10 @@ where
             None => merged.push((name, value)),
         }
     }
-    let read =
-        |e: serde_urlencoded::de::Error| bad(format!("The query string could not be read: {e}."));
     let query = serde_urlencoded::to_string(&merged)
         .context("re-encoding the query string")
         .map_err(AppError::from)?;
-    let own = serde_urlencoded::from_str(&query).map_err(read)?;
-    let shared = serde_urlencoded::from_str(&query).map_err(read)?;
-    Ok((own, shared))
+    Ok(Checked(query))
 }
 
 /// `true` or `false`.
@@ -88,25 +92,59 @@ pub fn flag(name: &str, raw: Option<&str>) -> Result<Option<bool>, ApiError> {
 }
 
 /// A time parameter's type in the API description (`#[param(value_type = Option<TimeText>,
-/// inline)]`): the three forms `instant` reads.
+/// inline)]`): one string schema, so that every generator gives it a plain string argument and
+/// sends it as written (an `anyOf` of three left Go and Java clients unable to send it at all).
+/// The pattern admits the three forms `instant` reads; a value it admits can still be refused
+/// (the 30th of February).
 pub struct TimeText;
 
 impl PartialSchema for TimeText {
     fn schema() -> RefOr<Schema> {
-        let string = || ObjectBuilder::new().schema_type(Type::String);
-        let format = |f| Some(SchemaFormat::KnownFormat(f));
-        AnyOfBuilder::new()
-            .item(string().format(format(KnownFormat::DateTime)))
-            .item(string().format(format(KnownFormat::Date)))
-            .item(string().pattern(Some(UNIX_SECONDS)))
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(TIME_PATTERN))
+            .examples(["2026-03-01T09:00:00Z", "2026-03-01", "1772355600"])
             .into()
     }
 }
 
 impl ToSchema for TimeText {}
 
-/// Unix seconds as `time_schema` describes them (`domain::feedback::parse_instant` reads them).
-const UNIX_SECONDS: &str = r"^[0-9]{1,12}(\.[0-9]{1,9})?$";
+/// RFC 3339, a date, or Unix seconds, as `domain::feedback::parse_instant` reads them.
+const TIME_PATTERN: &str = concat!(
+    r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])",
+    r"([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?",
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?",
+    r"|[0-9]{1,12}(\.[0-9]{1,9})?)$"
+);
+
+/// A list parameter's schema (`style = Form, explode = false`): distinct `T`s, one to `max`. `T`
+/// is named (a component the document lists), so that generated clients type the items.
+pub fn list_of<T: ToSchema>(max: usize) -> RefOr<Schema> {
+    ArrayBuilder::new()
+        .items(Ref::from_schema_name(T::name()))
+        .min_items(Some(1))
+        .max_items(Some(max))
+        .unique_items(true)
+        .into()
+}
+
+/// The items of a list parameter's raw value (`a,b` or, repeated, merged to it by `check`),
+/// each read by `parse`; an unknown or repeated item is refused with `refusal`.
+pub fn items<T: PartialEq>(
+    raw: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    refusal: &str,
+) -> Result<Vec<T>, ApiError> {
+    let mut items: Vec<T> = Vec::new();
+    for item in raw.split(',') {
+        match parse(item.trim()) {
+            Some(item) if !items.contains(&item) => items.push(item),
+            _ => return Err(bad(refusal)),
+        }
+    }
+    Ok(items)
+}
 
 /// A time bound: RFC 3339 (fractions of a second allowed), a date (midnight UTC) or Unix
 /// seconds. Stored times are whole seconds, so a fraction rounds up: `since=…:00.5` starts at the
@@ -150,6 +188,16 @@ pub fn int(name: &str, raw: Option<&str>, min: i64, max: i64) -> Result<Option<i
     .transpose()
 }
 
+/// A survey's name, as the responses carry it.
+fn survey(raw: &str) -> Result<String, ApiError> {
+    if raw.is_empty() || raw.chars().count() > MAX_TEXT {
+        return Err(bad(format!(
+            "Parameter `survey` must be a survey's name, 1 to {MAX_TEXT} characters."
+        )));
+    }
+    Ok(raw.to_owned())
+}
+
 /// The raw filter parameters an endpoint accepts (`None` for those it does not).
 #[derive(Default)]
 pub struct RawFilter<'a> {
@@ -158,6 +206,7 @@ pub struct RawFilter<'a> {
     pub client: Option<&'a str>,
     pub min_score: Option<&'a str>,
     pub max_score: Option<&'a str>,
+    pub survey: Option<&'a str>,
     /// The time zone plain dates in `since` and `until` are read in (UTC without one).
     pub tz: Option<Tz>,
 }
@@ -171,6 +220,7 @@ impl RawFilter<'_> {
             client_id: int("client", self.client, 1, i32::MAX.into())?.map(|n| n as i32),
             min_score: score("min_score", self.min_score)?,
             max_score: score("max_score", self.max_score)?,
+            survey: self.survey.map(survey).transpose()?,
         };
         if let (Some(since), Some(until)) = (filter.since, filter.until)
             && since >= until

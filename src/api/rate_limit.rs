@@ -1,7 +1,10 @@
 //! The per-token rate limit as the API states it (`domain::rate_limit` decides in memory, and
 //! `Bearer::run` lets a request through or refuses it with 429): every `/api/v1` response,
-//! successful or not, states the budget in `RateLimit-Limit`, `RateLimit-Remaining` and
-//! `RateLimit-Reset` (seconds), as in the IETF draft "RateLimit header fields for HTTP".
+//! successful or not, states the budget in the structured fields of the IETF httpapi draft
+//! "RateLimit header fields for HTTP" (-08 onwards): `RateLimit-Policy` (the quota `q` per
+//! window `w` seconds) and `RateLimit` (`r` remaining, `t` seconds until the whole quota is
+//! back). The fields of draft -06 (`RateLimit-Limit`, `-Remaining`, `-Reset`) still come along for
+//! the clients that read them; the README says until when.
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -24,12 +27,38 @@ pub async fn headers(
     let counted = response.request().extensions().get::<Allowance>().copied();
     if let Some(allowance) = counted.or(untouched) {
         let headers = response.headers_mut();
-        let mut set = |name: &'static str, value: u64| {
-            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
-        };
-        set("ratelimit-limit", allowance.limit.into());
-        set("ratelimit-remaining", allowance.remaining.into());
-        set("ratelimit-reset", allowance.reset_secs);
+        for (name, value) in fields(allowance) {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
     }
     Ok(response)
+}
+
+/// The one policy's name in `RateLimit-Policy` and `RateLimit`.
+const POLICY: &str = "per-token";
+/// The policy's window: the limit is per minute.
+const WINDOW_SECS: u64 = 60;
+
+/// The header fields that state `allowance`, current draft first.
+fn fields(allowance: Allowance) -> [(&'static str, String); 5] {
+    let Allowance {
+        limit,
+        remaining,
+        reset_secs,
+    } = allowance;
+    [
+        (
+            "ratelimit-policy",
+            format!("\"{POLICY}\";q={limit};w={WINDOW_SECS}"),
+        ),
+        (
+            "ratelimit",
+            format!("\"{POLICY}\";r={remaining};t={reset_secs}"),
+        ),
+        ("ratelimit-limit", limit.to_string()),
+        ("ratelimit-remaining", remaining.to_string()),
+        ("ratelimit-reset", reset_secs.to_string()),
+    ]
 }

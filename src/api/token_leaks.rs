@@ -1,7 +1,10 @@
 //! `POST /api/v1/token-leaks`: where secret scanners (GitHub's partner program and the like)
 //! report tokens found in public. Genuine tokens that still work are revoked at once. Public: a
-//! reporter holds the token already, and revoking a leaked token is what its owner wants.
-use actix_web::{HttpResponse, web};
+//! reporter holds the token already, and revoking a leaked token is what its owner wants. With
+//! partner keys configured (`PULSE_LEAK_REPORT_KEYS`) a report must carry a valid signature of
+//! one (`domain::partner_keys`), else 401; without, unsigned reports are accepted, a few a
+//! minute per client place. Either way at most `LIMIT_BYTES` are read.
+use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ArrayBuilder, Schema};
@@ -9,13 +12,20 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
+use crate::auth::client_addr::ClientAddr;
 use crate::domain::api_tokens::leaks::{self, Exposure, Verdict};
+use crate::domain::throttle;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// A report bigger than this is refused before it is parsed; the largest report the schema
-/// allows fits.
-pub const LIMIT_BYTES: usize = 512 * 1024;
+/// A report bigger than this is refused as it arrives, before it is parsed (README: 64 KiB).
+pub const LIMIT_BYTES: usize = 64 * 1024;
+/// Unsigned reports (no partner keys configured) one client place may send a minute.
+pub const UNSIGNED_PER_MINUTE: u32 = 10;
+/// Where GitHub's partner program puts the signature of the raw body (base64 of DER ECDSA
+/// P-256 / SHA-256), and which of its keys made it.
+pub const SIGNATURE_HEADER: &str = "Github-Public-Key-Signature";
+pub const KEY_IDENTIFIER_HEADER: &str = "Github-Public-Key-Identifier";
 /// Strings one report may carry.
 const MAX_ITEMS: usize = 100;
 /// The longest values a report may carry, in characters (the schema says so too).
@@ -68,9 +78,17 @@ impl ToSchema for LeakReports {
 pub struct LeakVerdict {
     token_raw: String,
     token_type: String,
-    /// `true_positive`: a token Pulse issued (revoked now if it still worked);
-    /// `false_positive`: not one of ours.
-    label: &'static str,
+    label: LeakLabel,
+}
+
+/// What a reported string is.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum LeakLabel {
+    /// A working token of Pulse's, revoked now.
+    TruePositive,
+    /// Anything else: not one of ours, or one that had already stopped working.
+    FalsePositive,
 }
 
 async fn read_limited(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
@@ -117,28 +135,67 @@ fn parse(body: &[u8]) -> Result<Vec<LeakReport>, ApiError> {
     Ok(reports)
 }
 
+/// Lets an unsigned report through when the server takes them (no partner keys), a few a minute
+/// per client place; checked before the body is read.
+fn admit_unsigned(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    if state.partner_keys.is_configured() {
+        return Ok(());
+    }
+    let place = throttle::place(&ClientAddr::of(req).0);
+    state
+        .leak_reports
+        .check(place, state.clock.now())
+        .map(|_| ())
+        .map_err(|refusal| AppError::from(refusal).into())
+}
+
+/// With partner keys configured, the report must be signed by one of them.
+fn check_signature(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<(), ApiError> {
+    if !state.partner_keys.is_configured() {
+        return Ok(());
+    }
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    match (header(KEY_IDENTIFIER_HEADER), header(SIGNATURE_HEADER)) {
+        (Some(_), Some(signature)) if state.partner_keys.verify(body, signature) => Ok(()),
+        _ => Err(ApiError::UnsignedReport),
+    }
+}
+
 /// Report tokens found in public.
 ///
 /// Secret-scanning format: each genuine token that still works is revoked at once and its
-/// organisation is told where it was found.
+/// organisation is told where it was found. When the server is configured with partner keys,
+/// the report must be signed (GitHub's partner program: `Github-Public-Key-Identifier` and
+/// `Github-Public-Key-Signature`, ECDSA P-256 over the raw body); otherwise unsigned reports are
+/// accepted, 10 a minute per client address.
 #[utoipa::path(
     post,
     path = "/api/v1/token-leaks",
     operation_id = "reportTokenLeaks",
     tag = "auth",
+    params(
+        ("Github-Public-Key-Identifier" = Option<String>, Header, description = "Which of the partner's keys signed the report"),
+        ("Github-Public-Key-Signature" = Option<String>, Header, description = "Base64 of the DER ECDSA P-256 (SHA-256) signature of the raw body"),
+    ),
     request_body(content = LeakReports, content_type = "application/json"),
     responses(
         (status = 200, description = "A verdict per reported string, in order", body = Vec<LeakVerdict>),
         (status = 400, description = "Not a report", body = crate::api::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Report too large", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Partner keys are configured and the report is not signed by one", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Report too large (over 64 KiB)", body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many unsigned reports from this address; see Retry-After", body = crate::api::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
 pub async fn report(
+    req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let reports = parse(&read_limited(payload).await?)?;
+    admit_unsigned(&req, &state)?;
+    let body = read_limited(payload).await?;
+    check_signature(&req, &state, &body)?;
+    let reports = parse(&body)?;
     let now = state.clock.now();
     let verdicts = {
         let found: Vec<[String; 3]> = reports
@@ -163,8 +220,8 @@ pub async fn report(
             token_raw: report.token,
             token_type: report.kind,
             label: match verdict {
-                Verdict::Genuine => "true_positive",
-                Verdict::NotOurs => "false_positive",
+                Verdict::Working => LeakLabel::TruePositive,
+                Verdict::Stopped | Verdict::NotOurs => LeakLabel::FalsePositive,
             },
         })
         .collect();

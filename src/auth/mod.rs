@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod error;
 pub mod extractors;
 pub mod origin;
+pub mod pending_sign_in;
 pub mod session_marker;
 pub mod session_store;
 pub mod sign_in;

@@ -20,10 +20,10 @@ use crate::repo::sessions::{self, SessionData};
 
 /// Key in the session state holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
-/// Between the right password and the second factor: the user (not signed in yet) and where
-/// to go afterwards.
+/// Between the right password and the second factor (`auth::pending_sign_in`): the user, not
+/// signed in yet, and when that chance ends (Unix seconds), however the session is used.
 pub const PENDING_USER_KEY: &str = "pending_user_id";
-pub const PENDING_NEXT_KEY: &str = "pending_next";
+pub const PENDING_UNTIL_KEY: &str = "pending_until";
 /// Keys for what the account page shows about a session: a random handle to end it by (the
 /// row id is the digest of the cookie's key and stays out of pages), the browser's
 /// `User-Agent`, and the address it signed in from. Copied into columns when the row is written.
@@ -66,13 +66,16 @@ impl DbSessionStore {
 
     fn row(&self, state: &State, ttl: &CookieDuration) -> serde_json::Result<Row> {
         let text = |key| state.get(key).and_then(|v| serde_json::from_str(v).ok());
+        let pending_until = pending_until_of(state);
+        let expiry = self.expiry(ttl);
         Ok(Row {
             json: serde_json::to_string(state)?,
             user_id: user_id_of(state),
             handle: text(HANDLE_KEY),
             device: text(DEVICE_KEY),
             client_addr: text(ADDR_KEY),
-            expires_at: self.expiry(ttl),
+            expires_at: pending_until.map_or(expiry, |until| until.min(expiry)),
+            pending_until,
         })
     }
 
@@ -89,6 +92,7 @@ impl DbSessionStore {
                     device: row.device.as_deref(),
                     client_addr: row.client_addr.as_deref(),
                     last_seen_at: now,
+                    pending_until: row.pending_until,
                 };
                 Ok(match how {
                     Write::Insert => sessions::insert(conn, &id, &data, now).map(|()| 1)?,
@@ -108,6 +112,7 @@ struct Row {
     device: Option<String>,
     client_addr: Option<String>,
     expires_at: NaiveDateTime,
+    pending_until: Option<NaiveDateTime>,
 }
 
 enum Write {
@@ -121,8 +126,17 @@ fn row_id(key: &SessionKey) -> String {
     secret::sha256_hex(key.as_ref().as_bytes())
 }
 
+/// The user the session belongs to: signed in, or half-signed-in (so that every sign-out and
+/// password change of theirs ends it too).
 fn user_id_of(state: &State) -> Option<i32> {
-    state.get(USER_ID_KEY).and_then(|v| v.parse().ok())
+    [USER_ID_KEY, PENDING_USER_KEY]
+        .iter()
+        .find_map(|key| state.get(*key).and_then(|v| v.parse().ok()))
+}
+
+fn pending_until_of(state: &State) -> Option<NaiveDateTime> {
+    let seconds: i64 = state.get(PENDING_UNTIL_KEY)?.parse().ok()?;
+    chrono::DateTime::from_timestamp(seconds, 0).map(|at| at.naive_utc())
 }
 
 fn new_key() -> SessionKey {
@@ -130,9 +144,10 @@ fn new_key() -> SessionKey {
 }
 
 impl SessionStore for DbSessionStore {
-    /// Loads a live session and, at most once a minute, pushes its idle expiry back. That push
-    /// is best effort: when the database cannot be written (read-only, disk full) pages that
-    /// only read still work, and the session merely expires on time.
+    /// Loads a live session and, at most once a minute, pushes its idle expiry back (never that
+    /// of a half-signed-in session: its few minutes run whatever it does). That push is best
+    /// effort: when the database cannot be written (read-only, disk full) pages that only read
+    /// still work, and the session merely expires on time.
     async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
         let id = row_id(session_key);
         let now = self.clock.now();
@@ -142,13 +157,14 @@ impl SessionStore for DbSessionStore {
             .db
             .run(move |conn| {
                 let row = sessions::load(conn, &id, now, created_after)?;
-                if let Some((_, expires_at)) = &row
-                    && *expires_at < extended - EXTEND_AT_MOST_EVERY
+                if let Some(live) = &row
+                    && live.pending_until.is_none()
+                    && live.expires_at < extended - EXTEND_AT_MOST_EVERY
                     && let Err(e) = sessions::touch(conn, &id, extended, now)
                 {
                     tracing::warn!(error = %e, "could not extend a session");
                 }
-                Ok(row.map(|(json, _)| json))
+                Ok(row.map(|live| live.state))
             })
             .await
             .map_err(|e| LoadError::Other(e.into()))?;

@@ -22,22 +22,28 @@ pub fn start_session(
 ) -> Result<(), AppError> {
     session.renew();
     csrf::forget(session);
+    remember(session, USER_ID_KEY, &user_id)?;
+    describe_session(req, session, addr)?;
+    sudo::confirmed(session, now)?;
+    session_marker::start(session)?;
+    Ok(())
+}
+
+/// What the account page shows about a session: a handle to end it by, the browser's
+/// `User-Agent` and the address it signed in from.
+pub fn describe_session(req: &HttpRequest, session: &Session, addr: &str) -> Result<(), AppError> {
     let device = req
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    remember(session, USER_ID_KEY, &user_id)?;
     remember(session, HANDLE_KEY, &secret::random_base62(22))?;
     remember(
         session,
         DEVICE_KEY,
         &device.chars().take(256).collect::<String>(),
     )?;
-    remember(session, ADDR_KEY, &addr)?;
-    sudo::confirmed(session, now)?;
-    session_marker::start(session)?;
-    Ok(())
+    remember(session, ADDR_KEY, &addr)
 }
 
 /// Where a sign-in goes: where it was headed, except that staff start in their console.

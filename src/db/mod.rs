@@ -115,9 +115,11 @@ impl r2d2::ManageConnection for ConnectionManager {
                 let mut conn = SqliteConnection::establish(path)?;
                 // The busy timeout makes concurrent writers wait their turn instead of failing
                 // with "database is locked" (`Database::connect` has set the file to WAL).
+                // secure_delete overwrites deleted content (a cleared reveal ciphertext) with
+                // zeros instead of leaving it in free space.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON;",
+                     PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))
@@ -222,6 +224,7 @@ impl Database {
                 })?;
             }
             DatabaseUrl::Sqlite(path) => {
+                owner_only(path)?;
                 // WAL lets readers proceed during a write. The mode is kept in the file, and
                 // switching takes an exclusive lock that the pool's connections, opening
                 // together, would race for, so one connection sets it before the pool opens any.
@@ -348,6 +351,53 @@ pub fn migrations_pending(conn: &mut DbConn) -> Result<bool, AppError> {
     };
     pending
         .map_err(|e| AppError::Internal(anyhow::Error::from_boxed(e).context("reading migrations")))
+}
+
+/// Creates the SQLite file readable and writable by its owner only (SQLite gives the `-wal` and
+/// `-shm` files it makes beside it the same mode), and narrows the mode of existing files: they
+/// hold password hashes and the session-signing key.
+fn owner_only(path: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if path.starts_with(':') || path.starts_with("file:") {
+            return Ok(());
+        }
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        match created {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(e).with_context(|| format!("creating the database file {path}"));
+            }
+            _ => {}
+        }
+        for file in [
+            path.to_owned(),
+            format!("{path}-wal"),
+            format!("{path}-shm"),
+        ] {
+            if let Ok(meta) = std::fs::metadata(&file)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("making {file} readable by its owner only"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies SQLite's write-ahead log into the database file and empties the log, so that content
+/// just overwritten (with `secure_delete`) leaves no older copy in the log. Nothing to do on
+/// PostgreSQL.
+pub fn checkpoint(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)"),
+        DbConn::Postgres(_) => Ok(()),
+    }
 }
 
 type MigrationResult<'a> = diesel::migration::Result<Vec<diesel::migration::MigrationVersion<'a>>>;

@@ -55,6 +55,7 @@ diesel::table! {
         device -> Nullable<Text>,
         client_addr -> Nullable<Text>,
         last_seen_at -> Nullable<Timestamp>,
+        pending_until -> Nullable<Timestamp>,
     }
 }
 
@@ -75,6 +76,14 @@ diesel::table! {
         id -> Integer,
         throttle_key -> Text,
         failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sign_in_places (user_id, place) {
+        user_id -> Integer,
+        place -> Text,
+        last_signed_in_at -> Timestamp,
     }
 }
 
@@ -102,6 +111,8 @@ diesel::table! {
         grace_until -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
         revoked_reason -> Nullable<Text>,
+        first_display_digest -> Nullable<Text>,
+        expiry_notice -> Integer,
     }
 }
 
@@ -168,6 +179,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> Integer,
+        message_key -> Text,
+        kind -> Text,
+        recipient -> Text,
+        recipient_name -> Text,
+        payload -> Text,
+        link_secret -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        give_up_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id) {
+        user_id -> Integer,
+        token_expiry -> Integer,
+        api_access -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Integer,
+        user_id -> Nullable<Integer>,
+        digest -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        replaced_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::table! {
@@ -186,8 +239,11 @@ diesel::joinable!(clients -> organisations (organisation_id));
 diesel::joinable!(token_clients -> api_tokens (token_id));
 diesel::joinable!(feedback -> clients (client_id));
 diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(sign_in_places -> users (user_id));
 diesel::joinable!(feedback_daily -> clients (client_id));
 diesel::joinable!(feedback_by_client -> clients (client_id));
+diesel::joinable!(notification_preferences -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -205,4 +261,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     feedback_daily,
     feedback_by_client,
     api_rate_limits,
+    sign_in_places,
+    mail_outbox,
+    notification_preferences,
+    password_resets,
 );

@@ -1,18 +1,31 @@
-//! Accounts: creating users, adding them to organisations, and signing in with throttling.
+//! Accounts: creating users, adding them to organisations, and signing in with throttling
+//! (`domain::throttle` counts; the password rules are here).
 use chrono::{Duration, NaiveDateTime};
 
 use crate::db::DbConn;
+use crate::domain::account_notices::{self, AccountNotice};
+use crate::domain::notices;
 use crate::domain::password::{self, Password};
 use crate::domain::role::Role;
 use crate::domain::slug::parse_name;
+use crate::domain::throttle::{self, Limit};
 use crate::error::AppError;
 use crate::repo::users::{NewUser, User};
-use crate::repo::{login_failures, memberships, organisations, sessions, users};
+use crate::repo::{login_failures, memberships, organisations, sessions, sign_in_places, users};
 
-/// Failed sign-ins allowed per account, and per client address, within the window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Wrong passwords allowed within the throttle window for one account from one place (an IPv4
+/// address or an IPv6 /64): a stranger's guesses lock the stranger out, not the owner elsewhere.
+pub const MAX_FAILURES_PER_PLACE: i64 = 5;
+/// For one account from anywhere: the ceiling against guessing from many places. It does not
+/// apply at the account's usual places (where it signed in within `KNOWN_PLACE_DAYS`).
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 50;
+/// From one place across accounts (credential stuffing); not for an account at its usual places,
+/// so one scanner behind an office's address does not lock out everyone there.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// The account holder is told once wrong passwords for the account reach this many.
+pub const GUESSING_NOTICE_AT: i64 = MAX_FAILURES_PER_PLACE;
+/// A place stays one of the account's usual places this long after a sign-in there.
+pub const KNOWN_PLACE_DAYS: i64 = 90;
 
 pub fn normalise_email(raw: &str) -> Result<String, AppError> {
     let email = raw.trim().to_lowercase();
@@ -78,8 +91,8 @@ pub fn add_to_organisation(
 }
 
 /// Changes a password after checking the current one (throttled like signing in), and ends
-/// every session of the user: whoever else held one (a stolen cookie, a forgotten laptop) is
-/// signed out.
+/// every session of the user, half-signed-in ones too: whoever else held one (a stolen cookie,
+/// a forgotten laptop) is signed out.
 pub fn change_password(
     conn: &mut DbConn,
     user_id: i32,
@@ -93,13 +106,12 @@ pub fn change_password(
     conn.write_transaction(|conn| {
         users::set_password_hash(conn, user_id, &password_hash)?;
         sessions::delete_for_user(conn, user_id)?;
-        Ok(())
+        notices::password_changed(conn, &user, false, addr, now)
     })
 }
 
 /// Checks a signed-in user's own password again, before changing it or another sensitive
-/// action. Throttled exactly like signing in: refused while the account or the address is
-/// locked, and a wrong guess counts towards both locks.
+/// action. Throttled exactly like signing in: refused while locked, and a wrong guess counts.
 pub fn confirm_password(
     conn: &mut DbConn,
     user_id: i32,
@@ -115,58 +127,63 @@ pub fn confirm_password(
     }
 }
 
-/// Lifts the sign-in lock of the account `email` (its failures; those of addresses stay).
+/// Lifts the password lock of the account `email`: its wrong passwords from every place (those
+/// counted against a place across accounts stay: they are the place's).
 pub fn unlock(conn: &mut DbConn, email: &str) -> Result<(), AppError> {
-    Ok(login_failures::clear(conn, &account_key(email))?)
+    login_failures::clear(conn, &account_key(email))?;
+    login_failures::clear_starting_with(conn, &pair_key(email, ""))?;
+    Ok(())
 }
 
 fn account_key(email: &str) -> String {
     format!("account:{email}")
 }
 
-fn address_key(addr: &str) -> String {
-    format!("address:{addr}")
+fn pair_key(email: &str, place: &str) -> String {
+    format!("account-place:{email}|{place}")
 }
 
-fn check_throttle(
+/// The throttle key of a client place across accounts (second-factor codes count there too).
+pub fn address_key(place: &str) -> String {
+    format!("address:{place}")
+}
+
+/// Whether `place` is one of the usual places of `user` (if the account exists).
+pub fn is_usual_place(
     conn: &mut DbConn,
-    key: &str,
-    limit: i64,
+    user: Option<&User>,
+    place: &str,
     now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let (failures, oldest) = login_failures::count_since(conn, key, now - window)?;
-    if failures >= limit {
-        let lifts_at = oldest.unwrap_or(now) + window;
-        let retry_after_secs = (lifts_at - now).num_seconds().max(1) as u64;
-        return Err(AppError::TooManyAttempts { retry_after_secs });
-    }
-    Ok(())
+) -> Result<bool, AppError> {
+    Ok(match user {
+        Some(user) => {
+            let since = now - Duration::days(KNOWN_PLACE_DAYS);
+            sign_in_places::is_known(conn, user.id, place, since)?
+        }
+        None => false,
+    })
 }
 
-/// Runs `check` (of a password or a second-factor code) for the account `email` unless the
-/// account or the address is locked; a failed check counts towards both locks, a passed one
-/// clears the account's.
-pub fn throttled(
+/// Notes a completed sign-in of `user_id` from `addr`: its place becomes a usual one.
+pub fn signed_in_from(
     conn: &mut DbConn,
-    email: &str,
+    user_id: i32,
     addr: &str,
     now: NaiveDateTime,
-    check: impl FnOnce(&mut DbConn) -> Result<bool, AppError>,
-) -> Result<bool, AppError> {
-    check_throttle(conn, &address_key(addr), MAX_FAILURES_PER_ADDRESS, now)?;
-    check_throttle(conn, &account_key(email), MAX_FAILURES_PER_ACCOUNT, now)?;
-    if check(conn)? {
-        login_failures::clear(conn, &account_key(email))?;
-        return Ok(true);
-    }
-    login_failures::record(conn, &account_key(email), now)?;
-    login_failures::record(conn, &address_key(addr), now)?;
-    Ok(false)
+) -> Result<(), AppError> {
+    Ok(sign_in_places::remember(
+        conn,
+        user_id,
+        &throttle::place(addr),
+        now,
+    )?)
 }
 
-/// Verifies `password` for the account `email` (`user`, if it exists), throttled. Runs argon2
-/// (against a dummy hash for unknown accounts, so timing reveals nothing).
+/// Verifies `password` for the account `email` (`user`, if it exists), throttled: per account
+/// and place first, then the account's ceiling and the place's limit across accounts, neither of
+/// which applies at the account's usual places. Runs argon2 (against a dummy hash for unknown
+/// accounts, so timing reveals nothing). A right password clears the failures of this account
+/// at this place only; the account holder is told once wrong ones pile up.
 fn verify_throttled(
     conn: &mut DbConn,
     email: &str,
@@ -175,9 +192,36 @@ fn verify_throttled(
     addr: &str,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    throttled(conn, email, addr, now, |_| {
+    let place = throttle::place(addr);
+    let usual = is_usual_place(conn, user, &place, now)?;
+    let pair = pair_key(email, &place);
+    let limits = [
+        Limit {
+            key: pair.clone(),
+            max: MAX_FAILURES_PER_PLACE,
+            enforced: true,
+        },
+        Limit {
+            key: account_key(email),
+            max: MAX_FAILURES_PER_ACCOUNT,
+            enforced: !usual,
+        },
+        Limit {
+            key: address_key(&place),
+            max: MAX_FAILURES_PER_ADDRESS,
+            enforced: !usual,
+        },
+    ];
+    let reserved = throttle::reserve(conn, &limits, now)?;
+    let right = reserved.check(conn, &[&pair], |_| {
         password::verify(password, user.map(|u| u.password_hash.as_str()))
-    })
+    })?;
+    if let (false, Some(user)) = (right, user) {
+        let notice = AccountNotice::PasswordGuessed { place: &place };
+        let key = account_key(email);
+        account_notices::tell_if_guessed(conn, user.id, (&key, GUESSING_NOTICE_AT), &notice, now)?;
+    }
+    Ok(right)
 }
 
 /// Signs in with email and password. Runs argon2, so call it on the blocking pool.
@@ -197,7 +241,12 @@ pub fn authenticate(
         Some(user) if verified && user.is_disabled() => Err(AppError::invalid(
             "This account is disabled. Ask Pulse staff to enable it again.",
         )),
-        Some(user) if verified => Ok(user),
+        Some(user) if verified => {
+            if !user.needs_second_factor() {
+                signed_in_from(conn, user.id, addr, now)?;
+            }
+            Ok(user)
+        }
         _ => Err(AppError::invalid("The email or password is incorrect.")),
     }
 }

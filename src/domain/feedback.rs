@@ -1,6 +1,13 @@
 //! Feedback responses: typed query parameters, the cursor, and the rules for new rows.
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike};
 
+/// How long a change must have been committed before it is taken as settled. The database stamps
+/// a row when it writes it (in whole seconds), but another transaction may commit an earlier
+/// stamp later (an import takes a moment): `sort=updated_at` holds back the changes of the last
+/// `SETTLE` so that a cursor handed out never passes a row still being saved, and `Last-Modified`
+/// waits as long so that a date a client sends back still covers every change up to it.
+pub const SETTLE: Duration = Duration::seconds(10);
+
 /// Timestamps are kept at whole seconds: SQLite stores them as text, and the (submitted_at, id)
 /// cursor needs both backends to compare them identically.
 pub fn whole_seconds(at: NaiveDateTime) -> NaiveDateTime {

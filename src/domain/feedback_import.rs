@@ -22,7 +22,8 @@ pub const COLUMNS: [&str; 7] = [
     "survey",
     "submitted_at",
 ];
-const MAX_TEXT: usize = 2000;
+/// The longest text a cell may hold (names, comments, survey names).
+pub const MAX_TEXT: usize = 2000;
 
 /// A mistake in a row: the row's line in the file as an editor counts it (the header is line 1;
 /// a quoted value spanning lines counts them all), and what is wrong. A row with several mistakes

@@ -1,5 +1,6 @@
 //! Typed values and the rules of the product, independent of HTTP. Services here take a
 //! `&mut DbConn` and the time they act at, and return `Result<_, AppError>`.
+pub mod account_notices;
 pub mod accounts;
 pub mod actor;
 pub mod api_tokens;
@@ -9,9 +10,13 @@ pub mod feedback;
 pub mod feedback_import;
 pub mod gate;
 pub mod housekeeping;
+pub mod notices;
 pub mod nps;
 pub mod organisations;
+pub mod outbox;
+pub mod partner_keys;
 pub mod password;
+pub mod password_reset;
 pub mod rate_limit;
 pub mod readiness;
 pub mod recovery;
@@ -22,6 +27,7 @@ pub mod sealed;
 pub mod secret;
 pub mod sessions;
 pub mod slug;
+pub mod throttle;
 pub mod token;
 pub mod two_factor;
 pub mod user_agent;

@@ -31,9 +31,13 @@ impl Category {
 /// How many responses fell in each category.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
+    #[schema(minimum = 0)]
     pub responses: i64,
+    #[schema(minimum = 0)]
     pub promoters: i64,
+    #[schema(minimum = 0)]
     pub passives: i64,
+    #[schema(minimum = 0)]
     pub detractors: i64,
 }
 

@@ -2,6 +2,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
+use crate::domain::notices;
 use crate::domain::slug::{parse_name, parse_slug};
 use crate::error::AppError;
 use crate::repo::audit::{self, NewAuditEvent};
@@ -62,6 +63,7 @@ pub fn set_api_access(
                 created_at: at,
             },
         )?;
+        notices::api_access_changed(conn, org.id, enabled, staff_user_id, at)?;
         organisations::find(conn, org.id)?.ok_or(AppError::NotFound)
     })
 }

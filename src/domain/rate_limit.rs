@@ -10,10 +10,13 @@
 //!
 //! The overshoot is bounded: between two syncs an instance does not see the others' requests, so
 //! with N instances a token gets at most (N − 1) × `per_minute` requests beyond its budget, and
-//! only when a burst reaches every instance within one sync interval. Every request is charged to
+//! only when a burst reaches every instance within one sync interval. An instance that has not
+//! seen a token (lately) reads its shared level before deciding (`admit`), so a budget used up
+//! elsewhere before the last sync is never handed out afresh. Every request is charged to
 //! the shared bucket all the same, so the token then waits that much longer: over time the rate
 //! never exceeds the limit. One instance has no overshoot.
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 
 use chrono::NaiveDateTime;
@@ -70,13 +73,17 @@ pub struct Charge {
     pub since_ns: i64,
 }
 
-/// One instance's buckets. Shared by every worker of the instance (`AppState`).
-pub struct RateLimiter {
+/// One instance's buckets, by token id (or, for limits kept in this instance only, by any
+/// key: a client's place). Shared by every worker of the instance (`AppState`).
+pub struct RateLimiter<K = i32> {
     per_minute: u32,
     /// How long one request takes to drain (60 s / per_minute), in ns.
     drain_ns: i64,
-    buckets: Mutex<HashMap<i32, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
+
+/// Beyond this many buckets a limiter that is never synced forgets the drained ones.
+const PRUNE_ABOVE: usize = 4096;
 
 fn nanos(at: NaiveDateTime) -> i64 {
     at.and_utc().timestamp_nanos_opt().unwrap_or(i64::MAX)
@@ -86,7 +93,7 @@ fn whole_seconds_up(ns: i64) -> u64 {
     (ns.max(0) as u64).div_ceil(NANOS_PER_SEC as u64)
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
     pub fn new(per_minute: u32) -> Self {
         let per_minute = per_minute.max(1);
         Self {
@@ -100,7 +107,7 @@ impl RateLimiter {
         i64::from(self.per_minute) * self.drain_ns
     }
 
-    fn buckets(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Bucket>> {
+    fn buckets(&self) -> std::sync::MutexGuard<'_, HashMap<K, Bucket>> {
         // A panic elsewhere cannot leave a bucket half-updated: every update is one assignment.
         self.buckets.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -123,11 +130,14 @@ impl RateLimiter {
         }
     }
 
-    /// Counts a request of `token_id` at `at`, or refuses it when the token's bucket is full.
-    pub fn check(&self, token_id: i32, at: NaiveDateTime) -> Result<Allowance, Refusal> {
+    /// Counts a request of `key` (a token id) at `at`, or refuses it when its bucket is full.
+    pub fn check(&self, key: K, at: NaiveDateTime) -> Result<Allowance, Refusal> {
         let now = nanos(at);
         let mut buckets = self.buckets();
-        let bucket = buckets.entry(token_id).or_default();
+        if buckets.len() > PRUNE_ABOVE {
+            buckets.retain(|_, b| b.unsynced > 0 || b.empty_at > now);
+        }
+        let bucket = buckets.entry(key).or_default();
         bucket.seen_at = now;
         let start = bucket.empty_at.max(now);
         let level = start - now + self.drain_ns;
@@ -143,6 +153,21 @@ impl RateLimiter {
         }
         bucket.unsynced += 1;
         Ok(self.allowance(level))
+    }
+}
+
+impl RateLimiter<i32> {
+    /// Whether this instance has a bucket for `token_id` (it has seen the token lately).
+    pub fn knows(&self, token_id: i32) -> bool {
+        self.buckets().contains_key(&token_id)
+    }
+
+    /// Takes in a token's shared level (when its bucket will be empty, ns) before this instance
+    /// first decides about it.
+    fn learn(&self, token_id: i32, shared_empty_at: Option<i64>) {
+        let mut buckets = self.buckets();
+        let bucket = buckets.entry(token_id).or_default();
+        bucket.empty_at = bucket.empty_at.max(shared_empty_at.unwrap_or(0));
     }
 
     /// The requests let through since the last sync (now owed to the shared buckets), and every
@@ -193,6 +218,23 @@ impl RateLimiter {
     fn weight(&self, charge: &Charge) -> i64 {
         i64::from(charge.requests) * self.drain_ns
     }
+}
+
+/// Counts a request of `token_id` at `at`, or refuses it. The first time this instance decides
+/// about the token (or the first time since it forgot an idle one), it takes the token's shared
+/// level from the database before deciding, so a token the other instances have just used up
+/// gets no fresh budget here. Reads, never writes.
+pub fn admit(
+    conn: &mut DbConn,
+    limiter: &RateLimiter,
+    token_id: i32,
+    at: NaiveDateTime,
+) -> Result<Result<Allowance, Refusal>, AppError> {
+    if !limiter.knows(token_id) {
+        let shared = rate_limits::levels(conn, &[token_id])?;
+        limiter.learn(token_id, shared.first().map(|&(_, empty_at)| empty_at));
+    }
+    Ok(limiter.check(token_id, at))
 }
 
 /// Exchanges this instance's counts with the shared buckets (the background task calls it every

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use crate::db::DbConn;
 use crate::domain::accounts::{self, normalise_email};
 use crate::domain::password::{self, Password};
+use crate::domain::two_factor;
 use crate::error::AppError;
 use crate::repo::audit::{self, NewAuditEvent};
 use crate::repo::users::User;
@@ -94,7 +95,10 @@ pub fn apply(
                 recovery_codes::delete_for_user(conn, user.id)?;
                 sessions::delete_for_user(conn, user.id)?;
             }
-            Recovery::Unlock => accounts::unlock(conn, &user.email)?,
+            Recovery::Unlock => {
+                accounts::unlock(conn, &user.email)?;
+                two_factor::unlock(conn, user.id)?;
+            }
             Recovery::Disable => {
                 users::set_disabled(conn, user.id, Some(at))?;
                 sessions::delete_for_user(conn, user.id)?;

@@ -2,7 +2,8 @@
 //! database holds it sealed with AES-256-GCM (RustCrypto `aes-gcm`) under the reveal key, which
 //! lives outside the database (`PULSE_REVEAL_KEY`, or a key file beside a SQLite database). The
 //! organisation and token ids are the associated data, so a ciphertext moved to another row does
-//! not open. The database alone reveals nothing; the key alone neither.
+//! not open. The database alone reveals nothing; the key alone neither. TOTP secrets are sealed
+//! the same way under the same key (`domain::two_factor`), bound to their user.
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
@@ -55,20 +56,44 @@ impl RevealKey {
         STANDARD.encode(self.0.as_slice())
     }
 
-    /// The database half: base64 of nonce ‖ ciphertext ‖ tag.
-    pub fn seal(&self, token: &PlainToken, organisation_id: i32, token_id: i32) -> String {
+    /// Seals `plain` bound to `aad` (what it belongs to): base64 of nonce ‖ ciphertext ‖ tag,
+    /// the database half. A fresh random nonce each time.
+    pub fn seal_bytes(&self, plain: &[u8], aad: &str) -> String {
         let nonce = random_bytes::<NONCE_LEN>();
-        let aad = associated_data(organisation_id, token_id);
         let sealed = Aes256Gcm::new(&self.0)
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload {
-                    msg: token.expose().as_bytes(),
+                    msg: plain,
                     aad: aad.as_bytes(),
                 },
             )
             .expect("AES-GCM encrypts any short message");
         STANDARD.encode([nonce.as_slice(), &sealed].concat())
+    }
+
+    /// What `seal_bytes` sealed, if `sealed` opens under this key for `aad`.
+    pub fn open_bytes(&self, sealed: &str, aad: &str) -> Option<Vec<u8>> {
+        let bytes = STANDARD.decode(sealed).ok()?;
+        if bytes.len() <= NONCE_LEN {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+        Aes256Gcm::new(&self.0)
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .ok()
+    }
+
+    /// A new token sealed for its row's reveal window.
+    pub fn seal(&self, token: &PlainToken, organisation_id: i32, token_id: i32) -> String {
+        let aad = associated_data(organisation_id, token_id);
+        self.seal_bytes(token.expose().as_bytes(), &aad)
     }
 
     /// The token, if `ciphertext` opens under this key for this row and its digest matches.
@@ -78,21 +103,7 @@ impl RevealKey {
         (organisation_id, token_id): (i32, i32),
         expected_digest: &str,
     ) -> Option<PlainToken> {
-        let bytes = STANDARD.decode(ciphertext).ok()?;
-        if bytes.len() <= NONCE_LEN {
-            return None;
-        }
-        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        let aad = associated_data(organisation_id, token_id);
-        let plain = Aes256Gcm::new(&self.0)
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .ok()?;
+        let plain = self.open_bytes(ciphertext, &associated_data(organisation_id, token_id))?;
         let token = PlainToken::parse(std::str::from_utf8(&plain).ok()?).ok()?;
         bool::from(token.digest().as_bytes().ct_eq(expected_digest.as_bytes())).then_some(token)
     }

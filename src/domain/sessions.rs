@@ -2,7 +2,10 @@
 //! ending any or all of the others.
 use chrono::{Duration, NaiveDateTime};
 
+use diesel::Connection;
+
 use crate::db::DbConn;
+use crate::domain::notices;
 use crate::error::AppError;
 use crate::repo::sessions;
 
@@ -16,6 +19,8 @@ pub struct SessionInfo {
     pub last_seen_at: NaiveDateTime,
     /// The session this request belongs to.
     pub current: bool,
+    /// Waiting for the second factor after the right password.
+    pub pending: bool,
 }
 
 /// The user's live sessions (not expired, not past `absolute_lifetime`), most recent first.
@@ -36,6 +41,7 @@ pub fn list(
             client_addr: row.client_addr.unwrap_or_default(),
             signed_in_at: row.created_at,
             last_seen_at: row.last_seen_at.unwrap_or(row.created_at),
+            pending: row.pending_until.is_some(),
         })
         .collect())
 }
@@ -60,7 +66,24 @@ pub fn end(
     }
 }
 
-/// Ends every session of the user except `current`; how many ended.
-pub fn end_others(conn: &mut DbConn, user_id: i32, current: &str) -> Result<usize, AppError> {
-    Ok(sessions::delete_others(conn, user_id, current)?)
+/// Ends the user's sign-ins still waiting for their second factor (at every sign-out).
+pub fn end_pending(conn: &mut DbConn, user_id: i32) -> Result<usize, AppError> {
+    Ok(sessions::delete_pending(conn, user_id)?)
+}
+
+/// Ends every session of the user except `current`, half-signed-in ones too; how many ended.
+/// The user is told by mail when any did (signed out everywhere else, from `from`, at `at`).
+pub fn end_others(
+    conn: &mut DbConn,
+    user_id: i32,
+    current: &str,
+    (from, at): (&str, NaiveDateTime),
+) -> Result<usize, AppError> {
+    conn.transaction(|conn| {
+        let ended = sessions::delete_others(conn, user_id, current)?;
+        if ended > 0 {
+            notices::other_sessions_ended(conn, user_id, ended, from, at)?;
+        }
+        Ok(ended)
+    })
 }

@@ -1,6 +1,6 @@
 //! Every request in a span that its log lines carry (method, route pattern, target, the client
-//! address by the same trust rule as the audit trail, a request id), counted in the metrics,
-//! and, as `PULSE_ACCESS_LOG` says, an INFO line with its status and duration. Refusals (4xx,
+//! address by the same trust rule as the audit trail, the User-Agent, a request id), counted in
+//! the metrics, and, as `PULSE_ACCESS_LOG` says, an INFO line with its status and duration. Refusals (4xx,
 //! and the redirect to the sign-in page) are logged at DEBUG with their reason: they are the
 //! clients' business, not the operator's; failures (5xx) are logged where they happen.
 use std::time::Instant;
@@ -49,6 +49,11 @@ pub async fn observe(
         http.route = %route,
         http.target = %req.uri().path_and_query().map_or("", |p| p.as_str()),
         http.client_ip = %ClientAddr::of(req.request()).0,
+        http.user_agent = %req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|agent| agent.to_str().ok())
+            .unwrap_or(""),
         request_id = %secret::random_base62(12),
         http.status_code = tracing::field::Empty,
     );

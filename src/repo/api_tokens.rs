@@ -30,6 +30,8 @@ pub struct ApiToken {
     /// When it was stopped before its natural end, and why (`domain::api_tokens::Revocation`).
     pub revoked_at: Option<NaiveDateTime>,
     pub revoked_reason: Option<String>,
+    /// The last expiry reminder sent (`domain::api_tokens::reminders`).
+    pub expiry_notice: i32,
 }
 
 #[derive(Insertable)]
@@ -43,6 +45,8 @@ pub struct NewApiToken<'a> {
     pub created_session: &'a str,
     pub reveal_until: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
+    /// SHA-256 of the nonce that lets the generating session see the token once.
+    pub first_display_digest: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConn, token: &NewApiToken) -> QueryResult<ApiToken> {
@@ -58,6 +62,18 @@ pub fn insert(conn: &mut DbConn, token: &NewApiToken) -> QueryResult<ApiToken> {
 
 pub fn set_reveal_ciphertext(conn: &mut DbConn, id: i32, sealed: &str) -> QueryResult<usize> {
     replace_reveal_ciphertext(conn, id, Some(sealed))
+}
+
+/// Uses up the first display of token `id` if `digest` is its nonce's: 1 the one time it is,
+/// 0 ever after (of two concurrent claims only one wins).
+pub fn claim_first_display(conn: &mut DbConn, id: i32, digest: &str) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .find(id)
+            .filter(api_tokens::first_display_digest.eq(digest)),
+    )
+    .set(api_tokens::first_display_digest.eq(None::<String>))
+    .execute(conn)
 }
 
 /// The organisation's current token (working, expired, or refused while API access is off).
@@ -191,6 +207,22 @@ pub fn with_reveal_ciphertext(conn: &mut DbConn) -> QueryResult<Vec<ApiToken>> {
         .load(conn)
 }
 
+/// Current tokens that expire by `by` and have not had every expiry reminder yet.
+pub fn expiring_by(
+    conn: &mut DbConn,
+    by: NaiveDateTime,
+    last_stage: i32,
+) -> QueryResult<Vec<ApiToken>> {
+    api_tokens::table
+        .filter(api_tokens::superseded_at.is_null())
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(api_tokens::expires_at.le(by))
+        .filter(api_tokens::expiry_notice.lt(last_stage))
+        .order(api_tokens::id.asc())
+        .select(ApiToken::as_select())
+        .load(conn)
+}
+
 /// Replaces (or, with `None`, forgets) one token's reveal ciphertext.
 pub fn replace_reveal_ciphertext(
     conn: &mut DbConn,
@@ -207,4 +239,16 @@ pub fn count_reveal_ciphertexts(conn: &mut DbConn) -> QueryResult<i64> {
         .filter(api_tokens::reveal_ciphertext.is_not_null())
         .count()
         .get_result(conn)
+}
+
+/// Records that reminder `stage` of token `id` is being sent, unless it (or a later one) was:
+/// 0 then, so of several instances sweeping at once exactly one sends it.
+pub fn raise_expiry_notice(conn: &mut DbConn, id: i32, stage: i32) -> QueryResult<usize> {
+    diesel::update(
+        api_tokens::table
+            .find(id)
+            .filter(api_tokens::expiry_notice.lt(stage)),
+    )
+    .set(api_tokens::expiry_notice.eq(stage))
+    .execute(conn)
 }

@@ -33,6 +33,27 @@ pub struct AuditEntry {
     pub actor_name: Option<String>,
 }
 
+type EntryColumns = (
+    audit_events::id,
+    audit_events::action,
+    audit_events::detail,
+    audit_events::client_addr,
+    audit_events::created_at,
+    diesel::helper_types::Nullable<users::name>,
+);
+
+/// What an `AuditEntry` is read from.
+fn entry_columns() -> EntryColumns {
+    (
+        audit_events::id,
+        audit_events::action,
+        audit_events::detail,
+        audit_events::client_addr,
+        audit_events::created_at,
+        users::name.nullable(),
+    )
+}
+
 /// Where a page of history starts: strictly before this (created_at, id).
 pub type HistoryCursor = (NaiveDateTime, i32);
 
@@ -59,14 +80,32 @@ pub fn recent_for_organisation(
     query
         .order((audit_events::created_at.desc(), audit_events::id.desc()))
         .limit(limit)
-        .select((
-            audit_events::id,
-            audit_events::action,
-            audit_events::detail,
-            audit_events::client_addr,
-            audit_events::created_at,
-            users::name.nullable(),
-        ))
+        .select(entry_columns())
+        .load(conn)
+}
+
+/// Events about the account `user_id` itself (no organisation), among `actions`, newest first,
+/// since `since` if given.
+pub fn recent_for_account(
+    conn: &mut DbConn,
+    user_id: i32,
+    actions: &[&str],
+    since: Option<NaiveDateTime>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    let mut query = audit_events::table
+        .left_join(users::table)
+        .filter(audit_events::organisation_id.is_null())
+        .filter(audit_events::actor_user_id.eq(user_id))
+        .filter(audit_events::action.eq_any(actions))
+        .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(audit_events::created_at.gt(since));
+    }
+    query
+        .order((audit_events::created_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .select(entry_columns())
         .load(conn)
 }
 

@@ -50,6 +50,8 @@ pub struct Filter {
     pub client_id: Option<i32>,
     pub min_score: Option<i32>,
     pub max_score: Option<i32>,
+    /// Only this survey's responses (its exact name).
+    pub survey: Option<String>,
 }
 
 /// Where a page starts: strictly after this key, (submitted_at, id) or (updated_at, id) as the
@@ -105,6 +107,9 @@ macro_rules! scoped {
         }
         if let Some(max) = filter.max_score {
             query = query.filter(feedback::score.le(max));
+        }
+        if let Some(survey) = &filter.survey {
+            query = query.filter(feedback::survey.eq(survey.clone()));
         }
         query
     }};

@@ -1,8 +1,22 @@
+//! Failed guesses (passwords, second-factor codes), one row per failure per throttle key
+//! (`domain::throttle` names the keys).
 use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::login_failures;
+
+/// Serialises throttling decisions until the end of the current transaction, on every instance:
+/// PostgreSQL takes a transaction-scoped advisory lock; SQLite takes its write lock at once (a
+/// write that changes nothing), so that counting and recording that follow see every failure
+/// committed before them and none can slip in between.
+pub fn lock(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Postgres(pg) => pg.batch_execute("SELECT pg_advisory_xact_lock(7355609)"),
+        DbConn::Sqlite(sqlite) => sqlite.batch_execute("DELETE FROM login_failures WHERE 0 = 1"),
+    }
+}
 
 pub fn record(conn: &mut DbConn, key: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::insert_into(login_failures::table)
@@ -30,10 +44,41 @@ pub fn count_since(
     Ok((count, oldest))
 }
 
+/// Takes back one failure recorded for `key` at `at` (a guess that turned out right); the rows
+/// of one key and time are alike, so any one of them will do.
+pub fn remove_one(conn: &mut DbConn, key: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    let id: Option<i32> = login_failures::table
+        .filter(login_failures::throttle_key.eq(key))
+        .filter(login_failures::failed_at.eq(at))
+        .select(login_failures::id)
+        .first(conn)
+        .optional()?;
+    match id {
+        Some(id) => diesel::delete(login_failures::table.find(id)).execute(conn),
+        None => Ok(0),
+    }
+}
+
 pub fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {
     diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq(key)))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Clears every key that starts with `prefix` (`%`, `_` and `\` in it match only themselves).
+pub fn clear_starting_with(conn: &mut DbConn, prefix: &str) -> QueryResult<usize> {
+    let escaped = prefix
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    diesel::delete(
+        login_failures::table.filter(
+            login_failures::throttle_key
+                .like(format!("{escaped}%"))
+                .escape('\\'),
+        ),
+    )
+    .execute(conn)
 }
 
 /// Forgets failures older than the throttle window: they no longer count.

@@ -67,3 +67,22 @@ pub fn members_of(
         .select((users::name, users::email, memberships::role))
         .load(conn)
 }
+
+/// A person an organisation's notices go to.
+#[derive(Queryable, Debug, Clone)]
+pub struct Recipient {
+    pub user_id: i32,
+    pub email: String,
+    pub name: String,
+}
+
+/// The organisation's owners and admins, who are told of everything that happens to its token.
+pub fn managers_of(conn: &mut DbConn, organisation_id: i32) -> QueryResult<Vec<Recipient>> {
+    memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organisation_id.eq(organisation_id))
+        .filter(memberships::role.eq_any(["owner", "admin"]))
+        .order(users::id.asc())
+        .select((users::id, users::email, users::name))
+        .load(conn)
+}

@@ -72,11 +72,11 @@ fn range_index(day: &str, days: &[Days]) -> String {
 }
 
 /// Counts over the whole days of each of `days` (sorted, not overlapping) from the daily
-/// rollups, split as asked: (index into `days`, counts). One row per range, not per day.
+/// rollups, for `filter`'s client and survey (its other fields are the caller's to honour), split as asked: (index into `days`, counts). One row per range, not per day.
 pub fn whole_days(
     conn: &mut DbConn,
     org_id: i32,
-    client_id: Option<i32>,
+    filter: &Filter,
     days: &[Days],
     split: Split,
 ) -> QueryResult<Vec<(i32, Slice)>> {
@@ -106,8 +106,11 @@ pub fn whole_days(
             ))
             .into_boxed()
             .filter(feedback_daily::organisation_id.eq(org_id));
-        if let Some(client_id) = client_id {
+        if let Some(client_id) = filter.client_id {
             query = query.filter(feedback_daily::client_id.eq(client_id));
+        }
+        if let Some(survey) = &filter.survey {
+            query = query.filter(feedback_daily::survey.eq(survey.clone()));
         }
         // Only the days between the first range's start and the last one's end are read.
         if let Some(first) = days.first().and_then(|d| d.0) {
@@ -183,17 +186,19 @@ pub fn counted(
     scoped!(base, org_id, filter).load(conn)
 }
 
-/// When the first and the last of the organisation's (or client's) responses were submitted.
+/// When the first and the last of the responses `filter` selects, whatever its time bounds,
+/// were submitted.
 pub fn extent(
     conn: &mut DbConn,
     org_id: i32,
-    client_id: Option<i32>,
+    filter: &Filter,
 ) -> QueryResult<Option<(NaiveDateTime, NaiveDateTime)>> {
     // Two single-aggregate queries: each is one step down the (organisation, [client,]
     // submitted_at) index, where MIN and MAX together would scan.
     let filter = Filter {
-        client_id,
-        ..Filter::default()
+        since: None,
+        until: None,
+        ..filter.clone()
     };
     let first = scoped!(feedback::table.into_boxed(), org_id, &filter)
         .select(diesel::dsl::min(feedback::submitted_at))

@@ -4,19 +4,37 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::sessions;
 
-/// A live session's state and when it expires. `id` is the SHA-256 digest of the cookie's
-/// session key, never the key itself.
+/// A live session as loaded: its state, when it expires, and for a half-signed-in session (the
+/// password given, the second factor not yet) when that ends.
+#[derive(Queryable)]
+pub struct LiveSession {
+    pub state: String,
+    pub expires_at: NaiveDateTime,
+    pub pending_until: Option<NaiveDateTime>,
+}
+
+/// A live session. `id` is the SHA-256 digest of the cookie's session key, never the key
+/// itself.
 pub fn load(
     conn: &mut DbConn,
     id: &str,
     now: NaiveDateTime,
     created_after: NaiveDateTime,
-) -> QueryResult<Option<(String, NaiveDateTime)>> {
+) -> QueryResult<Option<LiveSession>> {
     sessions::table
         .find(id)
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::created_at.gt(created_after))
-        .select((sessions::state, sessions::expires_at))
+        .filter(
+            sessions::pending_until
+                .is_null()
+                .or(sessions::pending_until.gt(now)),
+        )
+        .select((
+            sessions::state,
+            sessions::expires_at,
+            sessions::pending_until,
+        ))
         .first(conn)
         .optional()
 }
@@ -32,6 +50,7 @@ pub struct SessionData<'a> {
     pub device: Option<&'a str>,
     pub client_addr: Option<&'a str>,
     pub last_seen_at: NaiveDateTime,
+    pub pending_until: Option<NaiveDateTime>,
 }
 
 pub fn insert(
@@ -81,7 +100,17 @@ pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.find(id)).execute(conn)
 }
 
-/// Ends every session of a user, e.g. after a password change.
+/// Ends the user's half-signed-in sessions (at every sign-out).
+pub fn delete_pending(conn: &mut DbConn, user_id: i32) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::pending_until.is_not_null()),
+    )
+    .execute(conn)
+}
+
+/// Ends every session of a user (half-signed-in ones too), e.g. after a password change.
 pub fn delete_for_user(conn: &mut DbConn, user_id: i32) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
 }
@@ -98,6 +127,8 @@ pub struct SessionSummary {
     pub client_addr: Option<String>,
     pub created_at: NaiveDateTime,
     pub last_seen_at: Option<NaiveDateTime>,
+    /// Set while the session waits for the second factor.
+    pub pending_until: Option<NaiveDateTime>,
 }
 
 /// The user's live sessions, most recently seen first.
@@ -111,6 +142,11 @@ pub fn of_user(
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::created_at.gt(created_after))
+        .filter(
+            sessions::pending_until
+                .is_null()
+                .or(sessions::pending_until.gt(now)),
+        )
         .order((sessions::last_seen_at.desc(), sessions::created_at.desc()))
         .select((
             sessions::handle,
@@ -118,6 +154,7 @@ pub fn of_user(
             sessions::client_addr,
             sessions::created_at,
             sessions::last_seen_at,
+            sessions::pending_until,
         ))
         .load(conn)
 }
@@ -132,7 +169,7 @@ pub fn delete_by_handle(conn: &mut DbConn, user_id: i32, handle: &str) -> QueryR
     .execute(conn)
 }
 
-/// Ends every session of the user but the one `keep`.
+/// Ends every session of the user but the one `keep` (half-signed-in ones too).
 pub fn delete_others(conn: &mut DbConn, user_id: i32, keep: &str) -> QueryResult<usize> {
     diesel::delete(
         sessions::table

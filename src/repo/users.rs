@@ -13,7 +13,8 @@ pub struct User {
     pub password_hash: String,
     pub is_staff: i32,
     pub created_at: NaiveDateTime,
-    /// The TOTP secret (base32) once two-factor sign-in is on; a secret like the password hash.
+    /// The TOTP secret once two-factor sign-in is on, sealed under the reveal key
+    /// (`domain::two_factor`).
     pub totp_secret: Option<String>,
     pub totp_enabled_at: Option<NaiveDateTime>,
     /// The last TOTP time step accepted: a code is good once.
@@ -93,7 +94,7 @@ pub fn set_password_hash(conn: &mut DbConn, id: i32, password_hash: &str) -> Que
         .execute(conn)
 }
 
-/// Turns two-factor sign-in on with `secret` (base32), accepting time step `step` as used.
+/// Turns two-factor sign-in on with `secret` (sealed), accepting time step `step` as used.
 pub fn enable_totp(
     conn: &mut DbConn,
     id: i32,
@@ -138,5 +139,24 @@ pub fn use_totp_step(conn: &mut DbConn, id: i32, step: i32) -> QueryResult<usize
 pub fn set_disabled(conn: &mut DbConn, id: i32, at: Option<NaiveDateTime>) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set(users::disabled_at.eq(at))
+        .execute(conn)
+}
+
+/// Users whose TOTP secret does not start with `prefix` (secrets stored before they were
+/// sealed): (id, secret).
+pub fn with_totp_secret_not_starting(
+    conn: &mut DbConn,
+    prefix: &str,
+) -> QueryResult<Vec<(i32, String)>> {
+    users::table
+        .filter(users::totp_secret.not_like(format!("{prefix}%")))
+        .select((users::id, users::totp_secret.assume_not_null()))
+        .load(conn)
+}
+
+/// Replaces the TOTP secret `old` of user `id` with `new`; 0 if it changed meanwhile.
+pub fn replace_totp_secret(conn: &mut DbConn, id: i32, old: &str, new: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::totp_secret.eq(old)))
+        .set(users::totp_secret.eq(new))
         .execute(conn)
 }

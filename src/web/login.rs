@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::{self, CsrfForm};
-use crate::auth::session_store::{PENDING_NEXT_KEY, PENDING_USER_KEY, remember};
+use crate::auth::pending_sign_in;
+use crate::auth::session_store::USER_ID_KEY;
 use crate::auth::sign_in::{landing, start_session};
-use crate::domain::accounts;
 use crate::domain::password::Password;
+use crate::domain::{accounts, sessions};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
@@ -25,11 +26,17 @@ struct LoginPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// What just happened elsewhere, e.g. a password set with a reset link.
+    notice: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// Why an earlier sign-in ended (`codes`: too many wrong second-factor codes).
+    ended: Option<String>,
+    /// `done` after a password was set with a reset link.
+    reset: Option<String>,
 }
 
 /// Only same-site paths: never `//evil.example`, an absolute URL, or anything a browser would
@@ -82,7 +89,11 @@ pub async fn form(
         csrf_token: String::new(),
         email: String::new(),
         next: safe_next(query.next.as_deref()),
-        error: None,
+        error: (query.ended.as_deref() == Some("codes")).then(|| {
+            "Too many wrong codes: that sign-in has ended. Enter your password again.".to_owned()
+        }),
+        notice: (query.reset.as_deref() == Some("done"))
+            .then_some("Your password has been changed and you were signed out everywhere. Sign in with the new one."),
     };
     login_page(&req, &state, page, StatusCode::OK)
 }
@@ -113,9 +124,8 @@ pub async fn submit(
     match outcome {
         Ok(user) if user.needs_second_factor() => {
             // A fresh session that signs no one in yet: it only lets the second factor be given.
-            session.renew();
-            remember(&session, PENDING_USER_KEY, &user.id)?;
-            remember(&session, PENDING_NEXT_KEY, &next)?;
+            let idle = state.config.session_idle;
+            pending_sign_in::begin(&req, &session, (&user, &next), (&signed_in_from, now), idle)?;
             tracing::info!(user_id = user.id, "password accepted; second factor next");
             let second = see_other("/login/two-factor");
             with_cookie(second, &csrf::sign_in_cookie_removal(&state))
@@ -134,6 +144,7 @@ pub async fn submit(
                 email: form.email,
                 next,
                 error: Some(message),
+                notice: None,
             };
             login_page(&req, &state, page, StatusCode::UNAUTHORIZED)
         }
@@ -144,8 +155,20 @@ pub async fn submit(
 #[derive(Deserialize)]
 pub struct Empty {}
 
-pub async fn logout(session: Session, CsrfForm(_): CsrfForm<Empty>) -> HttpResponse {
+/// Signs out: this session ends, and so does every sign-in of the user still waiting for its
+/// second factor.
+pub async fn logout(
+    session: Session,
+    state: web::Data<AppState>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, WebError> {
+    if let Ok(Some(user_id)) = session.get::<i32>(USER_ID_KEY) {
+        state
+            .db
+            .run(move |conn| sessions::end_pending(conn, user_id))
+            .await?;
+    }
     // purge() deletes the server-side row: the old cookie is worthless from now on.
     session.purge();
-    see_other("/login")
+    Ok(see_other("/login"))
 }

@@ -13,7 +13,9 @@ pub mod home;
 pub mod layout;
 pub mod login;
 pub mod markdown;
+pub mod notifications;
 pub mod orgs;
+pub mod password_reset;
 pub mod sessions;
 pub mod staff;
 pub mod sudo;
@@ -36,6 +38,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login/two-factor", web::get().to(two_factor::form))
         .route("/login/two-factor", web::post().to(two_factor::submit))
         .route("/logout", web::post().to(login::logout))
+        .route(
+            "/forgot-password",
+            web::get().to(password_reset::forgot_form),
+        )
+        .route(
+            "/forgot-password",
+            web::post().to(password_reset::forgot_submit),
+        )
+        .route("/reset-password", web::get().to(password_reset::reset_form))
+        .route(
+            "/reset-password",
+            web::post().to(password_reset::reset_submit),
+        )
+        .route(
+            "/account/notifications",
+            web::post().to(notifications::save),
+        )
         .route("/account/two-factor", web::get().to(two_factor::settings))
         .route("/account/two-factor", web::post().to(two_factor::enable))
         .route(
@@ -50,6 +69,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/account/password", web::get().to(account::form))
         .route("/account/password", web::post().to(account::change))
+        .route("/staff/mail", web::get().to(staff::mail::list))
+        .route("/staff/mail/{id}/retry", web::post().to(staff::mail::retry))
         .route("/staff/orgs", web::get().to(staff::list))
         .route("/staff/orgs", web::post().to(staff::create))
         .route("/staff/orgs/{slug}", web::get().to(staff::show))

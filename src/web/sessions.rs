@@ -1,14 +1,18 @@
-//! The account page: the user's sessions (device, address, last seen), ending any or all of the
-//! others, and links to the password and two-factor settings.
+//! The account page: the user's sessions (device, address, last seen; sign-ins waiting for their
+//! second factor too), ending any or all of the others, the security notices they were sent,
+//! the optional mail they want, and links to the password and two-factor settings.
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::SignedIn;
 use crate::auth::session_store::HANDLE_KEY;
 use crate::domain::sessions::{self, SessionInfo};
+use crate::domain::{account_notices, notices};
+use crate::repo::preferences::Preferences;
 use crate::state::AppState;
 use crate::web::device;
 use crate::web::error::{WebError, render, see_other};
@@ -23,6 +27,7 @@ pub struct SessionRow {
     pub signed_in_at: TimeView,
     pub last_seen_at: TimeView,
     pub current: bool,
+    pub pending: bool,
 }
 
 impl From<SessionInfo> for SessionRow {
@@ -33,6 +38,7 @@ impl From<SessionInfo> for SessionRow {
             signed_in_at: info.signed_in_at.into(),
             last_seen_at: info.last_seen_at.into(),
             current: info.current,
+            pending: info.pending,
             handle: info.handle,
         }
     }
@@ -45,9 +51,28 @@ struct AccountPage {
     csrf_token: String,
     email: String,
     sessions: Vec<SessionRow>,
+    notices: Vec<NoticeRow>,
+    /// The optional mail the user wants (`web::notifications` saves it).
+    preferences: Preferences,
+    saved: bool,
 }
 
-fn current_handle(session: &Session) -> Option<String> {
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    saved: Option<String>,
+}
+
+/// A security notice the user was sent (`domain::account_notices`).
+pub struct NoticeRow {
+    pub at: TimeView,
+    pub detail: String,
+}
+
+/// How many of the latest notices the page lists.
+const NOTICES_SHOWN: i64 = 10;
+
+/// The handle of the session this request belongs to.
+pub fn current_handle(session: &Session) -> Option<String> {
     session.get::<String>(HANDLE_KEY).ok().flatten()
 }
 
@@ -55,18 +80,35 @@ pub async fn show(
     signed_in: SignedIn,
     session: Session,
     state: web::Data<AppState>,
+    query: web::Query<AccountQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (user_id, current) = (signed_in.user.id, current_handle(&session));
     let (absolute, now) = (state.config.session_absolute, state.clock.now());
-    let listed = state
+    let (listed, recent, preferences) = state
         .db
-        .run(move |conn| sessions::list(conn, user_id, current.as_deref(), absolute, now))
+        .run(move |conn| {
+            let listed = sessions::list(conn, user_id, current.as_deref(), absolute, now)?;
+            Ok((
+                listed,
+                account_notices::recent(conn, user_id, NOTICES_SHOWN)?,
+                notices::preferences_of(conn, user_id)?,
+            ))
+        })
         .await?;
     render(&AccountPage {
         nav: Some(Nav::from(&signed_in)),
         csrf_token: signed_in.csrf_token.clone(),
         email: signed_in.user.email.clone(),
         sessions: listed.into_iter().map(SessionRow::from).collect(),
+        notices: recent
+            .into_iter()
+            .map(|n| NoticeRow {
+                at: n.created_at.into(),
+                detail: n.detail,
+            })
+            .collect(),
+        preferences,
+        saved: query.saved.as_deref() == Some("notifications"),
     })
 }
 
@@ -92,6 +134,7 @@ pub async fn end(
 
 pub async fn end_others(
     signed_in: SignedIn,
+    ClientAddr(addr): ClientAddr,
     session: Session,
     state: web::Data<AppState>,
     CsrfForm(_): CsrfForm<Empty>,
@@ -99,9 +142,10 @@ pub async fn end_others(
     let user_id = signed_in.user.id;
     // A session from before handles existed has none: end them all, this one too.
     let current = current_handle(&session).unwrap_or_default();
+    let now = state.clock.now();
     let ended = state
         .db
-        .run(move |conn| sessions::end_others(conn, user_id, &current))
+        .run(move |conn| sessions::end_others(conn, user_id, &current, (&addr, now)))
         .await?;
     tracing::info!(user_id, ended, "ended the user's other sessions");
     Ok(see_other("/account"))

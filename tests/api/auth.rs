@@ -1,5 +1,5 @@
 use chrono::Duration;
-use pulse::domain::accounts::{MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS};
+use pulse::domain::accounts::{MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_PLACE};
 use pulse::domain::housekeeping;
 use pulse::domain::role::Role;
 
@@ -63,7 +63,7 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
     let app = spawn_app().await;
     app.create_user("ann@example.com", false);
     let client = browser();
-    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..MAX_FAILURES_PER_PLACE {
         let response = app
             .login_as(&client, "ann@example.com", "not the password")
             .await;
@@ -232,9 +232,7 @@ async fn housekeeping_removes_expired_sessions() {
     app.create_user("ann@example.com", false);
     let _client = app.signed_in("ann@example.com").await;
     let now = app.now();
-    let retention = housekeeping::Retention {
-        audit_events: Duration::days(400),
-    };
+    let retention = housekeeping::Retention::default();
     let kept = app.with_conn(|conn| housekeeping::sweep(conn, &retention, now).unwrap());
     assert_eq!(kept.sessions, 0, "a live session stays");
     let later = now + Duration::minutes(31);
@@ -299,7 +297,7 @@ async fn wrong_current_passwords_are_throttled_and_count_towards_the_sign_in_loc
             app.post_form(client, path, path, &fields).await.status()
         }
     };
-    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..MAX_FAILURES_PER_PLACE {
         assert_eq!(change("a wrong guess").await, 400);
     }
     // Locked: even the right password is refused now, here and at sign-in.

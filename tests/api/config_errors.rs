@@ -119,11 +119,13 @@ fn a_bad_reveal_key_stops_the_start_before_migrations() {
 
 #[test]
 fn a_wrong_database_url_is_one_clear_line_without_the_password() {
+    // PostgreSQL needs the key, which is checked first.
+    let reveal_key = pulse::domain::reveal::RevealKey::generate().to_base64();
     let started = std::time::Instant::now();
     let output = pulse_with(
         "postgres://pulse:s3cret-pw@127.0.0.1:1/pulse",
         &["serve"],
-        &[("RUST_LOG", "info")],
+        &[("RUST_LOG", "info"), ("PULSE_REVEAL_KEY", &reveal_key)],
     );
     let stderr = refused(&output, &["cannot connect to PostgreSQL", "127.0.0.1:1"]);
     assert!(!stderr.contains("s3cret-pw"), "{stderr}");

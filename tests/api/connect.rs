@@ -59,39 +59,116 @@ async fn recipes_carry_this_servers_address_and_the_tokens_prefix() {
         assert!(snippet.contains(&app.address), "{snippet}");
         assert!(!snippet.contains(&token), "never the token itself");
     }
-    let power_query = &code[0];
-    for needle in [
-        "Web.Contents(",
-        "Headers = [Authorization = \"Bearer \" & Token]",
-        "List.Generate(",
-        "next_cursor",
-        "GetPage(\"\")",
-    ] {
-        assert!(power_query.contains(needle), "{needle} in {power_query}");
-    }
     assert!(code[2].contains("UrlFetchApp.fetch") && code[3].contains("pd.read_csv"));
     assert!(code[4].contains("updated_since") && code[4].contains("sort"));
     // Markdown rendered, not shown raw.
-    assert!(!html.contains("`format=csv`") && html.contains("<code>format=csv</code>"));
+    assert!(!html.contains("`format=csv`") && html.contains("<code>bom=true</code>"));
+    // The Apps Script's formula guard catches a tab or carriage return before a formula too.
+    assert!(code[2].contains(r"/^[=+\-@\t\r]/"), "{}", code[2]);
+}
 
-    // What the Power Query recipe does: first page with an empty cursor, then next_cursor.
+/// The text between `start` and the next `end` in `text`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in {text}"))
+        + start.len();
+    let len = text[from..].find(end).unwrap();
+    &text[from..from + len]
+}
+
+/// The quoted strings of a Power Query list or record literal.
+fn quoted(text: &str) -> Vec<&str> {
+    text.split('"').skip(1).step_by(2).collect()
+}
+
+/// The Power Query recipe keeps the token in the credential store (Basic, token as the
+/// password), pages with an empty first cursor, and names its columns so that zero rows still
+/// make a typed table. Power Query cannot run here: this makes the requests it makes, as it
+/// makes them, and checks the columns and types against what the API answers.
+#[tokio::test]
+async fn the_power_query_recipe_uses_the_credential_store_and_survives_zero_rows() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let token = app.generate_token(&owner, "acme").await;
+    let html = connect_page(&app, &owner).await;
+    let recipe = snippets(&html).remove(0);
+    for absent in ["Authorization", "Headers", "Token", "pulse_"] {
+        assert!(!recipe.contains(absent), "{absent} in the query: {recipe}");
+    }
+    let text: String = scraper::Html::parse_document(&html)
+        .root_element()
+        .text()
+        .collect();
+    for instruction in [
+        "choose Basic",
+        "password: your token",
+        "Data source credentials",
+        "Authentication method Basic",
+        "Scheduled refresh",
+    ] {
+        assert!(text.contains(instruction), "the page says: {instruction}");
+    }
+
+    let base = between(&recipe, "BaseUrl = \"", "\"");
+    let path = between(&recipe, "RelativePath = \"", "\"");
+    assert_eq!(base, app.address);
+    assert!(recipe.contains("Query = [limit = \"1000\", cursor = cursor]"));
+    assert!(recipe.contains("GetPage(\"\")") && recipe.contains("GetPage(_[next_cursor])"));
+    let columns = quoted(between(&recipe, "Columns = {", "}"));
+    assert!(
+        recipe.contains("Table.FromRecords(List.Combine(Pages), Columns, MissingField.UseNull)")
+    );
+    let typed = between(&recipe, "Table.TransformColumnTypes(", "in\n");
+    let typed_columns: Vec<&str> = quoted(typed).into_iter().collect();
+    assert!(
+        typed_columns.iter().all(|c| columns.contains(c)),
+        "{typed_columns:?}"
+    );
+
+    // As Power BI sends it: Basic credentials from its store, the query's own parameters.
+    let token = token.as_str();
+    let get_page = |cursor: String| {
+        let url = format!("{base}/{path}?limit=1000&cursor={cursor}");
+        async move {
+            let response = reqwest::Client::new()
+                .get(url)
+                .basic_auth("pulse", Some(token))
+                .send()
+                .await
+                .unwrap();
+            json(response).await
+        }
+    };
+    // Zero rows: an empty page, and the recipe's columns are the table's.
+    let empty = get_page(String::new()).await;
+    assert_eq!(empty, serde_json::json!({"data": [], "next_cursor": null}));
+
     crate::data_fixtures::add_feedback(
         &app,
         "acme",
         &[("Globex", 9, app.now()), ("Globex", 2, app.now())],
     );
-    let first = json(
-        app.api_get(&token, "/api/v1/feedback?limit=1&cursor=")
-            .await,
-    )
-    .await;
-    let next = first["next_cursor"].as_str().unwrap();
-    let second = json(
-        app.api_get(&token, &format!("/api/v1/feedback?limit=1&cursor={next}"))
-            .await,
-    )
-    .await;
-    assert_ne!(first["data"][0]["id"], second["data"][0]["id"]);
+    let mut rows = Vec::new();
+    let mut page = get_page(String::new()).await;
+    loop {
+        rows.extend(page["data"].as_array().unwrap().clone());
+        let Some(next) = page["next_cursor"].as_str() else {
+            break;
+        };
+        page = get_page(next.to_owned()).await;
+    }
+    assert_eq!(rows.len(), 2);
+    let mut fields: Vec<&str> = rows[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = columns.clone();
+    fields.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(fields, expected, "Columns names every field of a response");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use reqwest::Method;
 
-use crate::data_fixtures::{acme_with_feedback, add_feedback, at};
+use crate::data_fixtures::{acme_with_feedback, add_feedback, at, set_updated_at};
 use crate::helpers::{body, json, spawn_app};
 
 fn header(response: &reqwest::Response, name: &str) -> Option<String> {
@@ -64,11 +64,15 @@ async fn answers_are_compressed_when_asked_and_only_then() {
 #[tokio::test]
 async fn scores_clients_and_feedback_pages_revalidate_with_304() {
     let (app, token) = acme_with_feedback(&[("Globex", 9, at("2026-01-05"))]).await;
+    // Last-Modified waits until the last change has settled (see the next test).
+    app.advance(Duration::seconds(11));
     for path in [
         "/api/v1/scores?group_by=month&until=2026-02-01",
         "/api/v1/clients",
         "/api/v1/feedback?limit=5",
         "/api/v1/scores?format=csv",
+        "/api/v1/scores.csv?group_by=client",
+        "/api/v1/clients.csv",
     ] {
         let first = app.api_get(&token, path).await;
         assert_eq!(first.status(), 200, "{path}");
@@ -124,6 +128,50 @@ async fn scores_clients_and_feedback_pages_revalidate_with_304() {
     // Pages keep no-store.
     let page = reqwest::get(app.url("/login")).await.unwrap();
     assert_eq!(header(&page, "cache-control").as_deref(), Some("no-store"));
+}
+
+/// HTTP dates have whole seconds: a date taken while rows are still being added in its second
+/// (or committed late with an earlier stamp) would call a copy current that misses them. So no
+/// `Last-Modified` until the last change is ten seconds old, and no 304 by date before then.
+#[tokio::test]
+async fn no_stale_304_for_a_change_in_the_same_second() {
+    let (app, token) = acme_with_feedback(&[("Globex", 9, at("2026-01-05"))]).await;
+    set_updated_at(&app, "acme", app.now());
+    let now_as_http_date = || {
+        let at = app.now().and_utc();
+        at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    };
+    let path = "/api/v1/clients";
+    let fresh = app.api_get(&token, path).await;
+    assert_eq!(header(&fresh, "last-modified"), None, "changed just now");
+    let seen_at = now_as_http_date();
+    // Another response lands in the same second as the copy the client holds.
+    add_feedback(&app, "acme", &[("Globex", 2, at("2026-01-06"))]);
+    set_updated_at(&app, "acme", app.now());
+    let revalidated = app
+        .api_request(
+            &token,
+            Method::GET,
+            path,
+            &[("If-Modified-Since", &seen_at)],
+        )
+        .await;
+    assert_eq!(revalidated.status(), 200, "not a stale 304");
+    assert!(body(revalidated).await.contains("\"responses\":2"));
+
+    // Once settled, the date is given and honoured.
+    app.advance(Duration::seconds(10));
+    let settled = app.api_get(&token, path).await;
+    let modified = header(&settled, "last-modified").expect("Last-Modified once settled");
+    let cached = app
+        .api_request(
+            &token,
+            Method::GET,
+            path,
+            &[("If-Modified-Since", &modified)],
+        )
+        .await;
+    assert_eq!(cached.status(), 304);
 }
 
 /// Months up to now grow with the calendar, not with the data: a date would call a copy from

@@ -24,15 +24,15 @@ pub fn postgres_server() -> Option<String> {
     })
 }
 
-/// Why a PostgreSQL-only test does nothing, said once per test so that a skip is never silent.
-pub fn postgres_or_skip(test: &str) -> Option<String> {
-    let server = postgres_server();
-    if server.is_none() {
-        say(&format!(
-            "SKIPPED {test}: PostgreSQL not selected ({POSTGRES_ENV} is unset)"
-        ));
-    }
-    server
+/// What a PostgreSQL-only test says on SQLite, where it is listed as ignored (never counted as
+/// passed): `cargo test` shows it; the PostgreSQL run includes it (README: "PostgreSQL").
+pub const POSTGRES_ONLY: &str =
+    "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`";
+
+/// The server of a PostgreSQL-only test; without one the test fails, saying why.
+#[track_caller]
+pub fn postgres_required() -> String {
+    postgres_server().unwrap_or_else(|| panic!("{POSTGRES_ONLY} ({POSTGRES_ENV} is unset)"))
 }
 
 /// Skips a test this machine lacks a tool or a right for, saying why; CI installs every tool and

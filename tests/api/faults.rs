@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use pulse::db::schema::{api_tokens, memberships, sessions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::databases::{TestDatabase, postgres_or_skip, say};
+use crate::databases::{TestDatabase, postgres_required, say};
 use pulse::domain::accounts;
 use pulse::domain::role::Role;
 
@@ -203,10 +203,9 @@ async fn sqlite_files_turned_read_only_answer_503_and_recover() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn postgres_going_away_mid_load_gives_503s_then_recovers() {
-    if postgres_or_skip("postgres outage").is_none() {
-        return;
-    }
+    postgres_required();
     let app = spawn_app().await;
     let Some(TestDatabase::Postgres(database)) = app.database() else {
         unreachable!("PULSE_TEST_POSTGRES selects PostgreSQL");

@@ -1,6 +1,7 @@
 //! `spawn_app`: the real server, built by the same `Application::build` as `pulse serve`, on port
 //! 0 with a fresh database and its own clock; and `TestApp`, one method per thing a test does
 //! to it the way a browser or a reporting tool would.
+use std::panic::Location;
 use std::sync::{Arc, LazyLock};
 
 use actix_web::dev::ServerHandle;
@@ -13,6 +14,7 @@ use pulse::domain::organisations;
 use pulse::domain::password::Password;
 use pulse::domain::rate_limit::{self, RateLimiter};
 use pulse::domain::role::Role;
+use pulse::mail::sender::Sender;
 use pulse::repo::users::User;
 use pulse::startup::{Application, Shutdown};
 use reqwest::redirect::Policy;
@@ -42,6 +44,8 @@ pub struct TestApp {
     pub shutdown: Option<Shutdown>,
     /// `http://` and the metrics listener's address, when `metrics_bind` asked for one.
     pub metrics_url: Option<String>,
+    /// The server's mail sender, when the server runs in this process (`TestApp::deliver_mail`).
+    pub mail: Option<Arc<Sender>>,
     /// None when the test owns the database itself, e.g. for several servers sharing one.
     storage: Option<TestDatabase>,
 }
@@ -49,7 +53,6 @@ pub struct TestApp {
 /// Everything a test can tune before the server starts.
 pub fn test_config(database_url: String) -> Config {
     Config {
-        database_url,
         bind: "127.0.0.1:0".into(),
         reveal_window: Duration::seconds(300),
         cookie_secure: false,
@@ -62,12 +65,20 @@ pub fn test_config(database_url: String) -> Config {
         housekeeping_every: std::time::Duration::from_secs(60),
         sudo_window: Duration::minutes(10),
         public_url: None,
-        reveal_key: None,
+        reveal_key: crate::second_factor::reveal_key_for(&database_url),
         metrics_bind: None,
         access_log: AccessLog::Off,
         db_pool_size: None,
         audit_retention: Duration::days(400),
         drain: std::time::Duration::ZERO,
+        leak_report_keys: None,
+        body_timeout: std::time::Duration::from_secs(10),
+        smtp_url: None,
+        mail_from: None,
+        mail_dir: None,
+        // Tests deliver mail themselves (`TestApp::deliver_mail`) when they need to.
+        mail_poll_every: std::time::Duration::from_secs(3600),
+        database_url,
     }
 }
 
@@ -92,6 +103,7 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
     let api_limiter = Some(app.api_limiter());
     let shutdown = Some(app.shutdown());
     let metrics_url = app.metrics_address().map(|a| format!("http://{a}"));
+    let mail = Some(app.mail());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         origin: public_url.unwrap_or_else(|| address.clone()),
@@ -102,6 +114,7 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
         api_limiter,
         shutdown,
         metrics_url,
+        mail,
         storage,
     }
 }
@@ -127,6 +140,7 @@ impl TestApp {
             api_limiter: None,
             shutdown: None,
             metrics_url: None,
+            mail: None,
             storage: None,
         }
     }
@@ -242,9 +256,18 @@ impl TestApp {
     }
 
     /// GETs `path` and returns the value of the first hidden `csrf_token` field on the page.
-    pub async fn csrf_token(&self, client: &reqwest::Client, path: &str) -> String {
-        let (_, body) = self.get_html(client, path).await;
-        extract_csrf(&body).unwrap_or_else(|| panic!("no csrf_token on {path}: {body}"))
+    #[track_caller]
+    pub fn csrf_token<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        path: &'a str,
+    ) -> impl Future<Output = String> + 'a {
+        let caller = Location::caller();
+        async move {
+            let (_, body) = self.get_html(client, path).await;
+            extract_csrf(&body)
+                .unwrap_or_else(|| panic!("no csrf_token on {path} (at {caller}): {body}"))
+        }
     }
 
     /// POSTs a form the way a browser does: with the page's CSRF token and an `Origin` header.
@@ -290,18 +313,23 @@ impl TestApp {
 
     /// A fresh browser signed in as `email`, through the second factor when the account needs
     /// one (enrolling staff the first time, as the page asks).
-    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
-        let client = browser();
-        let response = self.login_as(&client, email, PASSWORD).await;
-        assert_eq!(response.status().as_u16(), 303, "sign-in as {email} failed");
-        if response.headers()["location"] == "/login/two-factor" {
-            let status = self.give_second_factor(&client, email).await.status();
-            assert!(
-                [200, 303].contains(&status.as_u16()),
-                "second factor: {status}"
-            );
+    #[track_caller]
+    pub fn signed_in<'a>(&'a self, email: &'a str) -> impl Future<Output = reqwest::Client> + 'a {
+        let caller = Location::caller();
+        async move {
+            let client = browser();
+            let response = self.login_as(&client, email, PASSWORD).await;
+            let status = response.status().as_u16();
+            assert_eq!(status, 303, "sign-in as {email} failed (at {caller})");
+            if response.headers()["location"] == "/login/two-factor" {
+                let status = self.give_second_factor(&client, email).await.status();
+                assert!(
+                    [200, 303].contains(&status.as_u16()),
+                    "second factor: {status} (at {caller})"
+                );
+            }
+            client
         }
-        client
     }
 
     /// GETs an API path with the token as a bearer.
@@ -360,23 +388,38 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-/// Checks that `response` is an RFC 9457 problem with `status`, and returns its body.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    assert!(body["title"].is_string() && body["detail"].is_string());
-    body
+/// Checks that `response` is an RFC 9457 problem with `status`, and returns its body. A failure
+/// names the calling test's line.
+#[track_caller]
+pub fn assert_problem(
+    response: reqwest::Response,
+    status: u16,
+) -> impl Future<Output = serde_json::Value> {
+    let caller = Location::caller();
+    async move {
+        assert_eq!(response.status().as_u16(), status, "at {caller}");
+        assert_eq!(
+            response.headers()["content-type"].to_str().unwrap(),
+            "application/problem+json",
+            "at {caller}"
+        );
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], status, "at {caller}");
+        let described = body["title"].is_string() && body["detail"].is_string();
+        assert!(described, "at {caller}: {body}");
+        body
+    }
 }
 
 /// The body of a 200 JSON response.
-pub async fn json(response: reqwest::Response) -> serde_json::Value {
-    assert_eq!(response.status(), 200, "{:?}", response.url().to_string());
-    response.json().await.unwrap()
+#[track_caller]
+pub fn json(response: reqwest::Response) -> impl Future<Output = serde_json::Value> {
+    let caller = Location::caller();
+    async move {
+        let url = response.url().to_string();
+        assert_eq!(response.status(), 200, "{url} (at {caller})");
+        response.json().await.unwrap()
+    }
 }
 
 /// The body of a response as text.

@@ -1,17 +1,17 @@
 //! Several `pulse serve` processes on one PostgreSQL database behave as one app: nothing that must
 //! be consistent lives in a single instance's memory (README: "Several instances behind a load
-//! balancer"). PostgreSQL only.
+//! balancer"). PostgreSQL only: ignored on SQLite (README: "PostgreSQL").
 use std::process::Stdio;
 
 use chrono::Utc;
 use diesel::prelude::*;
 use pulse::db::schema::{api_rate_limits, api_tokens};
-use pulse::domain::accounts::MAX_FAILURES_PER_ACCOUNT;
+use pulse::domain::accounts::MAX_FAILURES_PER_PLACE;
 use pulse::domain::reveal::RevealKey;
 use pulse::domain::role::Role;
 use pulse::domain::token::PlainToken;
 
-use crate::databases::{PgTestDatabase, postgres_or_skip};
+use crate::databases::{PgTestDatabase, postgres_required};
 use crate::helpers::{PASSWORD, TestApp, body, browser, session_cookie, shown_token};
 use crate::server_process::ServerProcess;
 
@@ -53,10 +53,9 @@ async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Re
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn a_session_started_on_one_instance_works_and_ends_on_the_other() {
-    let Some(server) = postgres_or_skip("multi-instance sessions") else {
-        return;
-    };
+    let server = postgres_required();
     let database = PgTestDatabase::create(&server);
     let instances = start_instances(&database, 2).await;
     let (a, b) = (&instances[0].app, &instances[1].app);
@@ -84,15 +83,14 @@ async fn a_session_started_on_one_instance_works_and_ends_on_the_other() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn sign_in_throttling_counts_failures_on_every_instance() {
-    let Some(server) = postgres_or_skip("multi-instance throttling") else {
-        return;
-    };
+    let server = postgres_required();
     let database = PgTestDatabase::create(&server);
     let instances = start_instances(&database, 2).await;
     instances[0].app.create_user("ann@example.com", false);
     // Alternate the failures between instances: the lock is reached all the same.
-    for attempt in 0..MAX_FAILURES_PER_ACCOUNT {
+    for attempt in 0..MAX_FAILURES_PER_PLACE {
         let app = &instances[attempt as usize % 2].app;
         let response = app
             .login_as(&browser(), "ann@example.com", "not the password")
@@ -127,10 +125,9 @@ fn active_tokens(app: &TestApp) -> i64 {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn tokens_issued_on_one_instance_are_honoured_and_revoked_on_the_other() {
-    let Some(server) = postgres_or_skip("multi-instance tokens") else {
-        return;
-    };
+    let server = postgres_required();
     let database = PgTestDatabase::create(&server);
     let instances = start_instances(&database, 2).await;
     let (a, b) = (&instances[0].app, &instances[1].app);
@@ -192,10 +189,9 @@ async fn tokens_issued_on_one_instance_are_honoured_and_revoked_on_the_other() {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn the_grace_chain_and_revoke_hold_across_instances() {
-    let Some(server) = postgres_or_skip("multi-instance grace and revoke") else {
-        return;
-    };
+    let server = postgres_required();
     let database = PgTestDatabase::create(&server);
     let instances = start_instances(&database, 2).await;
     let (a, b) = (&instances[0].app, &instances[1].app);
@@ -253,11 +249,10 @@ fn shared_empty_at(app: &TestApp, token: &str) -> Option<i64> {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn the_api_rate_limit_is_shared_by_all_instances() {
     const LIMIT: usize = 6;
-    let Some(server) = postgres_or_skip("multi-instance rate limit") else {
-        return;
-    };
+    let server = postgres_required();
     let database = PgTestDatabase::create(&server);
     let limit = LIMIT.to_string();
     let env = [

@@ -6,20 +6,49 @@ use pulse::db::schema::api_rate_limits;
 
 use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
 
-/// The `RateLimit-*` headers of a response: (limit, remaining, reset).
+/// The budget a response states: (limit, remaining, reset), read from the structured fields of
+/// the current IETF draft (`RateLimit-Policy: "per-token";q=…;w=60`, `RateLimit:
+/// "per-token";r=…;t=…`), which must agree with the draft -06 fields still sent beside them.
+#[track_caller]
 fn budget(response: &reqwest::Response) -> (u64, u64, u64) {
-    let header = |name: &str| -> u64 {
-        response.headers()[name]
-            .to_str()
-            .unwrap()
+    let text = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
+    let number = |name: &str| -> u64 {
+        text(name)
             .parse()
             .unwrap_or_else(|_| panic!("{name} is a number"))
     };
-    (
-        header("ratelimit-limit"),
-        header("ratelimit-remaining"),
-        header("ratelimit-reset"),
-    )
+    // One list member: the policy's name, then `;key=integer` parameters.
+    let parameters = |name: &str| -> Vec<(String, u64)> {
+        let value = text(name);
+        let (policy, parameters) = value.split_once(';').expect("parameters");
+        assert_eq!(policy, "\"per-token\"", "{name}: {value}");
+        parameters
+            .split(';')
+            .map(|p| {
+                let (key, n) = p.split_once('=').unwrap();
+                (key.to_owned(), n.parse().unwrap())
+            })
+            .collect()
+    };
+    let policy = parameters("ratelimit-policy");
+    let current = parameters("ratelimit");
+    let limit = policy[0].1;
+    assert_eq!(policy, [("q".to_owned(), limit), ("w".to_owned(), 60)]);
+    let (remaining, reset) = (current[0].1, current[1].1);
+    assert_eq!(
+        current,
+        [("r".to_owned(), remaining), ("t".to_owned(), reset)]
+    );
+    assert_eq!(
+        (
+            number("ratelimit-limit"),
+            number("ratelimit-remaining"),
+            number("ratelimit-reset")
+        ),
+        (limit, remaining, reset),
+        "the draft -06 fields say the same"
+    );
+    (limit, remaining, reset)
 }
 
 fn retry_after(response: &reqwest::Response) -> u64 {
@@ -127,17 +156,27 @@ async fn an_ordinary_api_request_writes_nothing() {
     );
 }
 
-#[tokio::test]
-async fn instances_share_one_budget_through_syncs() {
+/// Two instances A and B with a limit of 4 a minute (one request drains every 15 s), and a token
+/// whose whole budget A has just let through.
+async fn two_instances_and_a_spent_token() -> (TestApp, TestApp, String) {
     let a = spawn_app_with(|config| config.api_rate_limit = 4).await;
     let b = a.another_instance(|config| config.api_rate_limit = 4);
     a.create_org("acme", true);
     let token = a.issue_token("acme");
+    spend(&a, &token).await;
+    (a, b, token)
+}
 
-    // Four requests fit; one drains every 15 s.
+/// Four requests of `token` on `app`, each let through.
+async fn spend(app: &TestApp, token: &str) {
     for _ in 0..4 {
-        assert_eq!(a.whoami_status(&token).await, 200);
+        assert_eq!(app.whoami_status(token).await, 200);
     }
+}
+
+#[tokio::test]
+async fn instances_share_one_budget_through_syncs() {
+    let (a, b, token) = two_instances_and_a_spent_token().await;
     let limited = a.api_get(&token, "/api/v1/whoami").await;
     assert_eq!(limited.status(), 429);
     assert_eq!(retry_after(&limited), 15);
@@ -157,4 +196,21 @@ async fn instances_share_one_budget_through_syncs() {
     // Once the shared bucket has drained enough, either instance lets a request through.
     a.advance(chrono::Duration::seconds(30));
     assert_eq!(b.whoami_status(&token).await, 200);
+}
+
+#[tokio::test]
+async fn an_instance_new_to_a_token_takes_its_shared_level_before_deciding() {
+    let (a, b, token) = two_instances_and_a_spent_token().await;
+    a.sync_rate_limits();
+    // B has never seen the token: it reads the shared bucket A filled, rather than handing out
+    // a fresh budget.
+    let limited = b.api_get(&token, "/api/v1/whoami").await;
+    assert_eq!(limited.status(), 429);
+    assert_eq!(retry_after(&limited), 15);
+    // The same once B has forgotten an idle token (after a minute): A used the budget again.
+    a.advance(chrono::Duration::seconds(61));
+    b.sync_rate_limits();
+    spend(&a, &token).await;
+    a.sync_rate_limits();
+    assert_eq!(b.api_get(&token, "/api/v1/whoami").await.status(), 429);
 }

@@ -7,7 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::databases::{TestDatabase, postgres_or_skip, say, skip_outside_ci};
+use p256::pkcs8::{EncodePublicKey, LineEnding};
+use pulse::api::token_leaks::{KEY_IDENTIFIER_HEADER, SIGNATURE_HEADER};
+
+use crate::databases::{TestDatabase, postgres_required, say, skip_outside_ci};
+use crate::leak_reports::{partner_key, signature_of};
 use crate::server_process::{ServerProcess, serve_command};
 
 const TEST: &str = "rolling_restart::restarting_each_instance_under_load_fails_no_request";
@@ -148,11 +152,17 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_on(url: &str, port: u16) -> ServerProcess {
+/// An instance on `port`; leak reports signed by `partner_pem`'s key (unsigned ones would be
+/// limited per address, and every request comes from nginx's).
+async fn start_on(url: &str, port: u16, partner_pem: &str) -> ServerProcess {
     let bind = format!("127.0.0.1:{port}");
     let command = serve_command(
         url,
-        &[("PULSE_BIND", &bind), ("PULSE_API_RATE_LIMIT", "1000000")],
+        &[
+            ("PULSE_BIND", &bind),
+            ("PULSE_API_RATE_LIMIT", "1000000"),
+            ("PULSE_LEAK_REPORT_KEYS", partner_pem),
+        ],
     );
     ServerProcess::spawn(command, url, Stdio::null()).await
 }
@@ -169,10 +179,9 @@ async fn wait_ready(port: u16) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn restarting_each_instance_under_load_fails_no_request() {
-    if postgres_or_skip(TEST).is_none() {
-        return;
-    }
+    postgres_required();
     if std::process::Command::new("nginx")
         .arg("-v")
         .output()
@@ -182,10 +191,17 @@ async fn restarting_each_instance_under_load_fails_no_request() {
         return;
     }
     let database = TestDatabase::fresh();
+    let partner = partner_key(7);
+    let partner_pem = partner
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    let report = r#"[{"token":"pulse_x","type":"pulse_api_token","url":"https://e.example/a","source":"content"}]"#;
+    let signature = signature_of(report, &partner);
     let ports = [free_port(), free_port()];
     let mut instances = [
-        start_on(database.url(), ports[0]).await,
-        start_on(database.url(), ports[1]).await,
+        start_on(database.url(), ports[0], &partner_pem).await,
+        start_on(database.url(), ports[1], &partner_pem).await,
     ];
     instances[0].app.create_org("acme", true);
     let token = instances[0].app.issue_token("acme");
@@ -198,6 +214,7 @@ async fn restarting_each_instance_under_load_fails_no_request() {
     let workers: Vec<_> = (0..4)
         .map(|worker| {
             let (stop, base, token) = (stop.clone(), base.clone(), token.clone());
+            let signature = signature.clone();
             tokio::spawn(async move {
                 // A connection per request, as a script or a reporting tool's refresh makes
                 // them: nginx's reload closes idle keep-alive connections of its old workers,
@@ -210,11 +227,15 @@ async fn restarting_each_instance_under_load_fails_no_request() {
                 let (mut done, mut failed) = (0, Vec::new());
                 while !stop.load(Ordering::Relaxed) {
                     let request = match worker % 2 {
-                        0 => client.get(format!("{base}/api/v1/whoami")).bearer_auth(&token),
+                        0 => client
+                            .get(format!("{base}/api/v1/whoami"))
+                            .bearer_auth(&token),
                         _ => client
                             .post(format!("{base}/api/v1/token-leaks"))
                             .header("content-type", "application/json")
-                            .body(r#"[{"token":"pulse_x","type":"pulse_api_token","url":"https://e.example/a","source":"content"}]"#),
+                            .header(KEY_IDENTIFIER_HEADER, "partner")
+                            .header(SIGNATURE_HEADER, &signature)
+                            .body(report),
                     };
                     match request.send().await {
                         Ok(r) if r.status() == 200 => done += 1,
@@ -234,7 +255,7 @@ async fn restarting_each_instance_under_load_fails_no_request() {
         nginx.reload(Some(i));
         instances[i].terminate();
         instances[i].exited(Duration::from_secs(30)).await;
-        instances[i] = start_on(database.url(), port).await;
+        instances[i] = start_on(database.url(), port, &partner_pem).await;
         wait_ready(port).await;
         nginx.reload(None);
         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -200,7 +200,11 @@ async fn the_openapi_document_describes_the_new_parameters() {
     assert_eq!(group_by["style"], "form");
     assert_eq!(group_by["explode"], false);
     assert_eq!(
-        group_by["schema"]["items"]["enum"],
+        group_by["schema"]["items"]["$ref"],
+        "#/components/schemas/ScoreDimension"
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["ScoreDimension"]["enum"],
         json!(["month", "quarter", "client", "survey"])
     );
     assert_eq!(named("tz")["example"], "Europe/Paris");

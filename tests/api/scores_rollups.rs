@@ -48,6 +48,7 @@ struct Case {
     since: Option<i64>,
     until: Option<i64>,
     client: Option<usize>,
+    survey: Option<usize>,
     period: Option<Period>,
     by_client: bool,
     by_survey: bool,
@@ -70,7 +71,7 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec(any::<usize>(), 0..6),
         prop::collection::vec((any::<usize>(), 0..=10i32, offset(), 0..3usize), 0..6),
         (prop::option::of(offset()), prop::option::of(offset())),
-        prop::option::of(0..3usize),
+        (prop::option::of(0..3usize), prop::option::of(0..3usize)),
         prop_oneof![
             Just(None),
             Just(Some(Period::Month)),
@@ -79,17 +80,20 @@ fn case() -> impl Strategy<Value = Case> {
         (any::<bool>(), any::<bool>(), 0..ZONES.len()),
     )
         .prop_map(
-            |(rows, deletes, updates, (since, until), client, period, (c, s, zone))| Case {
-                rows,
-                deletes,
-                updates,
-                since,
-                until,
-                client,
-                period,
-                by_client: c,
-                by_survey: s,
-                zone,
+            |(rows, deletes, updates, (since, until), (client, survey), period, (c, s, zone))| {
+                Case {
+                    rows,
+                    deletes,
+                    updates,
+                    since,
+                    until,
+                    client,
+                    survey,
+                    period,
+                    by_client: c,
+                    by_survey: s,
+                    zone,
+                }
             },
         )
 }
@@ -186,7 +190,8 @@ fn expected(case: &Case, ids: &[i32], rows: &[Row], tz: Tz) -> BTreeMap<Key, Cou
         let when = at(offset);
         let inside = case.since.is_none_or(|s| when >= at(s))
             && case.until.is_none_or(|u| when < at(u))
-            && case.client.is_none_or(|c| c == client);
+            && case.client.is_none_or(|c| c == client)
+            && case.survey.is_none_or(|s| s == survey);
         if !inside {
             continue;
         }
@@ -230,6 +235,7 @@ fn check(app: &TestApp, number: usize, case: &Case) -> Result<(), TestCaseError>
             since: case.since.map(at),
             until: case.until.map(at),
             client_id: case.client.map(|c| ids[c]),
+            survey: case.survey.map(|s| SURVEYS[s].to_owned()),
             ..Filter::default()
         };
         if filter.since.zip(filter.until).is_some_and(|(s, u)| s >= u) {

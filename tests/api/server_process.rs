@@ -10,16 +10,20 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::TestApp;
+use crate::second_factor::reveal_key_for;
 
 /// Killed when the test ends, however it ends.
 pub struct ServerProcess {
     child: Child,
     pub app: TestApp,
+    /// What it printed before it said where it listens.
+    pub printed: Vec<String>,
     /// The rest of what the process prints on stdout after its address.
     _stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
 }
 
-/// `pulse serve --create` with a test's usual environment: quiet logs, port 0.
+/// `pulse serve --create` with a test's usual environment: quiet logs, port 0, and on
+/// PostgreSQL the suite's reveal key unless `env` names one.
 pub fn serve_command(database_url: &str, env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pulse"));
     command
@@ -27,13 +31,15 @@ pub fn serve_command(database_url: &str, env: &[(&str, &str)]) -> Command {
         .env("DATABASE_URL", database_url)
         .env("PULSE_BIND", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
+        .envs(reveal_key_for(database_url).map(|key| ("PULSE_REVEAL_KEY", key.0)))
         .envs(env.iter().copied());
     command
 }
 
 impl ServerProcess {
     /// Starts `pulse serve` on `database_url` with `env`, its log (stderr) going to `log`, and
-    /// waits until it says where it listens.
+    /// waits until it says where it listens. On PostgreSQL it gets the suite's reveal key unless
+    /// `env` names one.
     pub async fn start(database_url: &str, env: &[(&str, &str)], log: Stdio) -> Self {
         Self::spawn(serve_command(database_url, env), database_url, log).await
     }
@@ -48,11 +54,13 @@ impl ServerProcess {
             .spawn()
             .expect("start pulse serve");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut printed = Vec::new();
         let address = tokio::time::timeout(Duration::from_secs(60), async {
             while let Some(line) = lines.next_line().await.expect("read stdout") {
                 if let Some(address) = line.strip_prefix("Pulse is listening on ") {
                     return address.to_owned();
                 }
+                printed.push(line);
             }
             panic!("pulse serve exited without listening");
         })
@@ -62,6 +70,7 @@ impl ServerProcess {
         Self {
             child,
             app: TestApp::for_running_server(address, db),
+            printed,
             _stdout: lines,
         }
     }

@@ -13,14 +13,23 @@ use crate::helpers::{TestApp, attr_of, shown_token};
 impl TestApp {
     /// Generates `slug`'s token through its API authentication screen and returns the token the
     /// following page shows.
-    pub async fn generate_token(&self, client: &reqwest::Client, slug: &str) -> String {
-        let screen = format!("/orgs/{slug}/settings/api");
-        let generate = format!("{screen}/generate");
-        let response = self.post_form(client, &generate, &screen, &[]).await;
-        assert_eq!(response.status().as_u16(), 303, "generate");
-        assert_eq!(response.headers()["location"], screen.as_str());
-        let (_, html) = self.get_html(client, &screen).await;
-        shown_token(&html).expect("the new token is shown in full")
+    #[track_caller]
+    pub fn generate_token<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        slug: &'a str,
+    ) -> impl Future<Output = String> + 'a {
+        let caller = std::panic::Location::caller();
+        async move {
+            let screen = format!("/orgs/{slug}/settings/api");
+            let generate = format!("{screen}/generate");
+            let response = self.post_form(client, &generate, &screen, &[]).await;
+            assert_eq!(response.status().as_u16(), 303, "generate (at {caller})");
+            assert_eq!(response.headers()["location"], screen.as_str());
+            let (_, html) = self.get_html(client, &screen).await;
+            shown_token(&html)
+                .unwrap_or_else(|| panic!("the new token is not shown in full (at {caller})"))
+        }
     }
 
     /// The form of `slug`'s regenerate confirmation step, as a browser would submit it.
@@ -85,8 +94,10 @@ impl TestApp {
         expiry: Expiry,
     ) -> Result<(String, i32), AppError> {
         let org = self.org_id(slug);
-        self.with_issuer(user_id, expiry, |conn, issuer| {
-            api_tokens::generate(conn, org, issuer)
+        self.with_conn(|conn| {
+            self.issue_on(conn, user_id, expiry, |conn, issuer| {
+                api_tokens::generate(conn, org, issuer)
+            })
         })
     }
 
@@ -99,13 +110,27 @@ impl TestApp {
         grace: Grace,
     ) -> Result<(String, i32), AppError> {
         let org = self.org_id(slug);
-        self.with_issuer(user_id, Expiry::NEVER, |conn, issuer| {
+        self.with_conn(|conn| self.regenerate_in(conn, org, user_id, current, grace))
+    }
+
+    /// Replaces token `current` of organisation `org` through the domain as `user_id`, on
+    /// `conn` (e.g. inside a transaction of the test's own): (plaintext, id).
+    pub fn regenerate_in(
+        &self,
+        conn: &mut DbConn,
+        org: i32,
+        user_id: i32,
+        current: i32,
+        grace: Grace,
+    ) -> Result<(String, i32), AppError> {
+        self.issue_on(conn, user_id, Expiry::NEVER, |conn, issuer| {
             api_tokens::regenerate(conn, org, current, grace, issuer)
         })
     }
 
-    fn with_issuer(
+    fn issue_on(
         &self,
+        conn: &mut DbConn,
         user_id: i32,
         expiry: Expiry,
         issue: impl FnOnce(&mut DbConn, &Issuer) -> Result<Issued, AppError>,
@@ -127,7 +152,7 @@ impl TestApp {
             key: &key,
             at: self.now(),
         };
-        let issued = self.with_conn(|conn| issue(conn, &issuer))?;
+        let issued = issue(conn, &issuer)?;
         Ok((issued.token.expose().to_owned(), issued.record.id))
     }
 }

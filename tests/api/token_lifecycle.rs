@@ -122,6 +122,9 @@ async fn revoke_confirms_then_stops_the_token_and_any_in_grace_and_blanks_the_fi
     for token in [&a, &b] {
         let refusal = assert_problem(app.api_get(token, "/api/v1/whoami").await, 401).await;
         assert_eq!(refusal["code"], "token_revoked");
+        // Revoked, not "replaced": the reason stored is Revoke's own.
+        let detail = refusal["detail"].as_str().unwrap();
+        assert!(detail.contains("an owner or admin revoked it"), "{detail}");
     }
     let (_, html) = app
         .get_html(&owner, "/orgs/acme/settings/api?done=revoked")

@@ -161,6 +161,24 @@ async fn owners_and_admins_reveal_and_copy_inside_the_window_after_their_passwor
 }
 
 #[tokio::test]
+async fn a_copy_is_accepted_only_within_the_password_window() {
+    let app = spawn_app_with(|c| c.reveal_window = Duration::minutes(30)).await;
+    let owner = app.owner_of("acme").await;
+    app.generate_token(&owner, "acme").await;
+    assert_eq!(
+        app.post_form(&owner, COPIED, SCREEN, &[]).await.status(),
+        204
+    );
+    // The token could still be revealed (30 minutes), but the password is 11 minutes old.
+    app.advance(Duration::minutes(11));
+    assert_eq!(
+        app.post_form(&owner, COPIED, SCREEN, &[]).await.status(),
+        403
+    );
+    assert_eq!(audit_actions(&app), ["token.generated", "token.copied"]);
+}
+
+#[tokio::test]
 async fn the_database_alone_never_reveals_a_token() {
     let app = spawn_app().await;
     let owner = app.owner_of("acme").await;
@@ -291,4 +309,46 @@ async fn viewing_the_screen_writes_nothing() {
         assert_eq!(app.status_of(&owner, path).await, 200, "{path}");
     }
     assert_eq!(snapshot(), before);
+}
+
+#[tokio::test]
+async fn the_first_display_is_a_single_use_nonce_that_cannot_be_replayed() {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.member("owner@acme.example", "acme", Role::Owner);
+    // A browser whose cookie jar the test can write to, as an attacker at the keyboard could.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let owner = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = app.login_as(&owner, "owner@acme.example", PASSWORD).await;
+    assert_eq!(signed_in.status(), 303);
+    let generated = app
+        .post_form(&owner, "/orgs/acme/settings/api/generate", SCREEN, &[])
+        .await;
+    let nonce = generated
+        .cookies()
+        .find(|c| c.name() == "pulse_new_token")
+        .expect("new-token cookie")
+        .value()
+        .to_owned();
+    assert!(
+        nonce.len() >= 43 && nonce.parse::<i64>().is_err(),
+        "{nonce}"
+    );
+    let (_, first) = app.get_html(&owner, SCREEN).await;
+    assert!(shown_token(&first).is_some(), "shown once");
+    let history = audit_actions(&app);
+    // Setting the cookie again, to the nonce or to the token's id, shows nothing more.
+    let screen_url: reqwest::Url = app.url(SCREEN).parse().unwrap();
+    for value in [nonce, current_token_id(&app)] {
+        let cookie = format!("pulse_new_token={value}; Path={SCREEN}");
+        jar.add_cookie_str(&cookie, &screen_url);
+        let (status, html) = app.get_html(&owner, SCREEN).await;
+        assert_eq!(status, 200);
+        assert!(shown_token(&html).is_none(), "replayed with {value}");
+    }
+    assert_eq!(audit_actions(&app), history);
 }

@@ -2,7 +2,7 @@
 //! last ten minutes; otherwise a prompt asks for it and then carries the action out. Wrong
 //! guesses count towards the sign-in lock.
 use chrono::Duration;
-use pulse::domain::accounts::MAX_FAILURES_PER_ACCOUNT;
+use pulse::domain::accounts::MAX_FAILURES_PER_PLACE;
 
 use crate::helpers::{PASSWORD, TestApp, attr_of, body, browser, spawn_app};
 use crate::token_screen::{SCREEN, current_token_id, token_rows};
@@ -67,6 +67,19 @@ async fn an_old_password_entry_gets_a_prompt_that_then_carries_the_action_out() 
 }
 
 #[tokio::test]
+async fn an_empty_password_on_the_prompt_is_no_password() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    app.advance(Duration::minutes(11));
+    let prompt = body(app.post_form(&owner, GENERATE, SCREEN, &[]).await).await;
+    let empty = submit_prompt(&app, &owner, &prompt, "").await;
+    assert_eq!(empty.status(), 400);
+    let again = body(empty).await;
+    assert!(again.contains("Confirm your password") && again.contains("Enter your password."));
+    assert!(token_rows(&app).is_empty(), "nothing was generated");
+}
+
+#[tokio::test]
 async fn regenerate_revoke_and_end_now_ask_for_the_password_too() {
     let app = spawn_app().await;
     let owner = app.owner_of("acme").await;
@@ -102,7 +115,7 @@ async fn wrong_passwords_on_the_prompt_count_towards_the_sign_in_lock() {
     let owner = app.owner_of("acme").await;
     app.advance(Duration::minutes(11));
     let prompt = body(app.post_form(&owner, GENERATE, SCREEN, &[]).await).await;
-    for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..MAX_FAILURES_PER_PLACE {
         let wrong = submit_prompt(&app, &owner, &prompt, "a wrong guess").await;
         assert_eq!(wrong.status(), 400);
         assert!(body(wrong).await.contains("The password is incorrect"));

@@ -92,16 +92,22 @@ async fn last_used_is_recorded_at_most_once_a_minute() {
 }
 
 #[tokio::test]
-async fn missing_credentials_get_401_with_a_bearer_challenge() {
+async fn missing_credentials_get_401_with_bearer_and_basic_challenges() {
     let app = spawn_app().await;
     let response = whoami(&app, None).await;
     assert_eq!(
         response.headers()["www-authenticate"],
-        r#"Bearer realm="pulse""#
+        r#"Bearer realm="pulse", Basic realm="pulse", charset="UTF-8""#
     );
-    assert_problem(response, 401).await;
+    assert_eq!(assert_problem(response, 401).await["code"], "token_missing");
+    let other_scheme = whoami(&app, Some("Digest username=\"x\"")).await;
+    assert_eq!(
+        assert_problem(other_scheme, 401).await["code"],
+        "token_missing"
+    );
+    // Basic credentials that hold no token (user:pass) are a malformed token.
     let basic = whoami(&app, Some("Basic dXNlcjpwYXNz")).await;
-    assert_problem(basic, 401).await;
+    assert_eq!(assert_problem(basic, 401).await["code"], "token_malformed");
 }
 
 #[tokio::test]
@@ -134,7 +140,7 @@ async fn malformed_tokens_get_401_without_touching_the_database() {
             .unwrap()
             .to_owned();
         assert!(
-            challenge.starts_with("Bearer"),
+            challenge.starts_with("Bearer") && challenge.contains(", Basic realm="),
             "challenge for {:.40}",
             authorization
         );
@@ -145,7 +151,7 @@ async fn malformed_tokens_get_401_without_touching_the_database() {
     let invalid = whoami(&app, Some(&format!("Bearer {bad_checksum}"))).await;
     assert_eq!(
         invalid.headers()["www-authenticate"],
-        r#"Bearer realm="pulse", error="invalid_token", error_description="The token is malformed""#
+        r#"Bearer realm="pulse", error="invalid_token", error_description="The token is malformed", Basic realm="pulse", charset="UTF-8""#
     );
     // A well-formed token does reach the database, which is why the table must come back.
     let reached = whoami(&app, Some(&format!("Bearer {good}"))).await;
@@ -229,7 +235,10 @@ async fn every_refusal_has_its_own_code_and_says_when_and_why_the_token_stopped(
     };
     let (missing, _, challenge) = code(whoami(&app, None).await, 401).await;
     assert_eq!(missing, "token_missing");
-    assert_eq!(challenge.unwrap(), r#"Bearer realm="pulse""#);
+    assert_eq!(
+        challenge.unwrap(),
+        r#"Bearer realm="pulse", Basic realm="pulse", charset="UTF-8""#
+    );
     let (malformed, ..) = code(whoami(&app, Some("Bearer pulse_nope")).await, 401).await;
     assert_eq!(malformed, "token_malformed");
     let unknown = format!("Bearer {}", PlainToken::generate().expose());

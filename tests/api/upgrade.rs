@@ -4,7 +4,7 @@
 //! (`tests/upgrade/build-previous-release`).
 use std::process::{Command, Stdio};
 
-use crate::databases::{TestDatabase, postgres_or_skip, skip_outside_ci};
+use crate::databases::{TestDatabase, postgres_required, skip_outside_ci};
 use crate::helpers::{PASSWORD, browser, spawn_app_with};
 use crate::server_process::ServerProcess;
 
@@ -30,10 +30,9 @@ fn previous_release() -> Option<String> {
 }
 
 #[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
 async fn the_previous_release_serves_a_database_migrated_by_this_one() {
-    if postgres_or_skip(TEST).is_none() {
-        return;
-    }
+    postgres_required();
     let Some(previous) = previous_release() else {
         return;
     };

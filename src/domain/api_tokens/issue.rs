@@ -6,7 +6,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::{Grace, Revocation, TOKEN_GENERATED, TOKEN_REGENERATED, Terms, record_event};
 use crate::db::DbConn;
 use crate::domain::actor::Actor;
+use crate::domain::notices;
 use crate::domain::reveal::RevealKey;
+use crate::domain::secret;
 use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::repo::api_tokens::{self, ApiToken, NewApiToken};
@@ -24,6 +26,9 @@ pub struct Issuer<'a> {
 pub struct Issued {
     pub token: PlainToken,
     pub record: ApiToken,
+    /// The single-use nonce of its first display, for the generating browser only
+    /// (`screen::first_display`); the row keeps its digest.
+    pub first_display: String,
 }
 
 const ALREADY_EXISTS: &str = "This organisation already has an API token; nothing was changed. \
@@ -47,6 +52,7 @@ fn insert_new(
     conflict: &str,
 ) -> Result<Issued, AppError> {
     let token = PlainToken::generate();
+    let first_display = secret::random_base62(43);
     let at = issuer.at;
     let record = api_tokens::insert(
         conn,
@@ -59,6 +65,7 @@ fn insert_new(
             created_session: &issuer.actor.session,
             reveal_until: at + issuer.terms.reveal_window,
             expires_at: issuer.terms.expiry.duration().map(|lives| at + lives),
+            first_display_digest: Some(&secret::sha256_hex(first_display.as_bytes())),
         },
     )
     .map_err(|e| {
@@ -75,7 +82,11 @@ fn insert_new(
     if !org.api_enabled() {
         return Err(AppError::ApiDisabled);
     }
-    Ok(Issued { token, record })
+    Ok(Issued {
+        token,
+        record,
+        first_display,
+    })
 }
 
 /// The organisation's first token. Fails with `Conflict` if one exists (nothing changes) and
@@ -96,6 +107,7 @@ pub fn generate(
             &detail,
             issuer.at,
         )?;
+        notices::token_generated(conn, &issued.record, issuer.actor, issuer.at)?;
         Ok(issued)
     })
 }
@@ -145,6 +157,14 @@ pub fn regenerate(
             TOKEN_REGENERATED,
             &detail,
             at,
+        )?;
+        let old_stops_at = grace_until.unwrap_or(at);
+        notices::token_regenerated(
+            conn,
+            &issued.record,
+            &old_prefix,
+            old_stops_at,
+            (issuer.actor, at),
         )?;
         Ok(issued)
     })

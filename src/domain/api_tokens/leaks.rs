@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 
 use super::{Revocation, TOKEN_EXPOSED, stopped};
 use crate::db::DbConn;
+use crate::domain::notices;
 use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::repo::api_tokens;
@@ -21,11 +22,13 @@ pub struct Exposure<'a> {
     pub source: &'a str,
 }
 
-/// Whether a reported string is a token Pulse issued.
+/// What a reported string was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// A real token (revoked now if it still worked).
-    Genuine,
+    /// A token that worked until this report: revoked now.
+    Working,
+    /// A token Pulse issued that had already stopped (revoked, replaced, expired).
+    Stopped,
     /// Not a token of ours: malformed, or no token has that digest.
     NotOurs,
 }
@@ -52,7 +55,7 @@ fn judge(conn: &mut DbConn, exposure: &Exposure, now: NaiveDateTime) -> Result<V
         return Ok(Verdict::NotOurs);
     };
     if stopped(&stored, now).is_some() {
-        return Ok(Verdict::Genuine);
+        return Ok(Verdict::Stopped);
     }
     // Out of the organisation's slot too, so the screen offers Generate again.
     api_tokens::supersede(conn, stored.organisation_id, stored.id, now, None)?;
@@ -83,10 +86,11 @@ fn judge(conn: &mut DbConn, exposure: &Exposure, now: NaiveDateTime) -> Result<V
             created_at: now,
         },
     )?;
+    notices::token_exposed(conn, &stored, &format!("{location}{found_in}"), now)?;
     tracing::warn!(
         organisation_id = stored.organisation_id,
         prefix = %stored.display_prefix,
         "API token reported exposed; revoked"
     );
-    Ok(Verdict::Genuine)
+    Ok(Verdict::Working)
 }

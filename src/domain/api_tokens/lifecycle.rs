@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use super::{Revocation, TOKEN_GRACE_ENDED, TOKEN_REVOKED, record_event};
 use crate::db::DbConn;
 use crate::domain::actor::Actor;
+use crate::domain::notices;
 use crate::error::AppError;
 use crate::repo::api_tokens;
 
@@ -29,14 +30,19 @@ pub fn revoke(
         stopping.push(current_id);
         api_tokens::revoke(conn, &stopping, at, Revocation::Revoked.as_str())?;
         let revoked = api_tokens::find(conn, current_id)?.ok_or(AppError::NotFound)?;
-        let mut detail = revoked.display_prefix;
-        for token in in_grace {
+        let mut detail = revoked.display_prefix.clone();
+        for token in &in_grace {
             detail.push_str(&format!(
                 " and {} (in its grace period)",
                 token.display_prefix
             ));
         }
-        record_event(conn, organisation_id, actor, TOKEN_REVOKED, &detail, at)
+        record_event(conn, organisation_id, actor, TOKEN_REVOKED, &detail, at)?;
+        let prefixes = std::iter::once(revoked.display_prefix)
+            .chain(in_grace.into_iter().map(|t| t.display_prefix))
+            .collect();
+        notices::tokens_stopped(conn, organisation_id, (prefixes, false), actor, at)?;
+        Ok(())
     })
 }
 
@@ -56,7 +62,7 @@ pub fn end_grace(
         }
         let ids: Vec<i32> = in_grace.iter().map(|t| t.id).collect();
         api_tokens::revoke(conn, &ids, at, Revocation::GraceEnded.as_str())?;
-        let prefixes: Vec<&str> = in_grace.iter().map(|t| t.display_prefix.as_str()).collect();
+        let prefixes: Vec<String> = in_grace.into_iter().map(|t| t.display_prefix).collect();
         record_event(
             conn,
             organisation_id,
@@ -64,6 +70,8 @@ pub fn end_grace(
             TOKEN_GRACE_ENDED,
             &prefixes.join(", "),
             at,
-        )
+        )?;
+        notices::tokens_stopped(conn, organisation_id, (prefixes, true), actor, at)?;
+        Ok(())
     })
 }

@@ -6,6 +6,7 @@
 mod issue;
 pub mod leaks;
 mod lifecycle;
+pub mod reminders;
 pub mod screen;
 mod terms;
 pub mod usage;

@@ -1,6 +1,6 @@
 //! The API authentication screen's side of tokens already issued: what the screen (and the
-//! staff support view) shows, read without writing; the first display of a new token to its
-//! generator; revealing it again to an owner or admin; recording a copy.
+//! staff support view) shows, read without writing; the single first display of a new token to
+//! its generator; revealing it again to an owner or admin; recording a copy.
 use chrono::NaiveDateTime;
 use subtle::ConstantTimeEq;
 
@@ -8,6 +8,7 @@ use super::{HISTORY_ACTIONS, TOKEN_COPIED, TOKEN_EXPOSED, TOKEN_REVEALED, record
 use crate::db::DbConn;
 use crate::domain::actor::Actor;
 use crate::domain::reveal::RevealKey;
+use crate::domain::secret::sha256_hex;
 use crate::domain::token::PlainToken;
 use crate::error::AppError;
 use crate::repo::api_tokens::{self, ApiToken};
@@ -120,13 +121,15 @@ fn open(token: &ApiToken, key: &RevealKey, now: NaiveDateTime) -> Option<PlainTo
 }
 
 /// The first display of a token just issued: to whoever generated it, in the session that did,
-/// inside the reveal window. Writes nothing.
+/// inside the reveal window, once: `nonce` (from the generating browser) is used up on the
+/// server, so presenting it again shows nothing.
 pub fn first_display(
+    conn: &mut DbConn,
     token: &ApiToken,
-    actor: &Actor,
+    (actor, nonce): (&Actor, &str),
     key: &RevealKey,
     now: NaiveDateTime,
-) -> Option<PlainToken> {
+) -> Result<Option<PlainToken>, AppError> {
     let same_session = bool::from(
         token
             .created_session
@@ -134,9 +137,13 @@ pub fn first_display(
             .ct_eq(actor.session.as_bytes()),
     );
     if token.created_by != Some(actor.user_id) || !same_session {
-        return None;
+        return Ok(None);
     }
-    open(token, key, now)
+    let digest = sha256_hex(nonce.as_bytes());
+    if api_tokens::claim_first_display(conn, token.id, &digest)? == 0 {
+        return Ok(None);
+    }
+    Ok(open(token, key, now))
 }
 
 const WINDOW_PASSED: &str = "The reveal window has passed: Pulse keeps only a hash of this token, \

@@ -62,7 +62,7 @@ fn periods(
     period: Period,
 ) -> Result<(Vec<Span>, Vec<Segment>), AppError> {
     let filter = request.filter;
-    let extent = scores::extent(conn, org_id, filter.client_id)?;
+    let extent = scores::extent(conn, org_id, filter)?;
     let Some(first) = filter.since.or(extent.map(|(first, _)| first)) else {
         return Ok((Vec::new(), Vec::new()));
     };
@@ -201,7 +201,8 @@ pub fn by_client(
         && filter.until.is_none()
         && filter.client_id.is_none()
         && filter.min_score.is_none()
-        && filter.max_score.is_none();
+        && filter.max_score.is_none()
+        && filter.survey.is_none();
     if all_time {
         return Ok(clients::list_with_totals(conn, org_id)?
             .into_iter()

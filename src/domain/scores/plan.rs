@@ -102,8 +102,9 @@ pub fn count(
     }
     if let [(index, (None, None))] = whole_days[..]
         && !split.survey
+        && filter.survey.is_none()
     {
-        // All time: the per-client totals hold it in a row per client.
+        // All time: the per-client totals (which know no surveys) hold it in a row per client.
         for slice in scores::all_time(conn, org_id, filter.client_id, split.client)? {
             add(&mut tally, index, slice);
         }
@@ -115,7 +116,7 @@ pub fn count(
     }
     // One query over every segment's whole days; a day in none of them (a partial day between
     // two segments, counted above) is left out.
-    for (range, slice) in scores::whole_days(conn, org_id, filter.client_id, &days, split)? {
+    for (range, slice) in scores::whole_days(conn, org_id, filter, &days, split)? {
         if let Some((index, _)) = usize::try_from(range).ok().and_then(|r| whole_days.get(r)) {
             add(&mut tally, *index, slice);
         }

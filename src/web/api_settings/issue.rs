@@ -13,8 +13,8 @@ use crate::state::{AppState, NEW_TOKEN_COOKIE};
 use crate::web::error::{WebError, see_other};
 use crate::web::sudo::SudoForm;
 
-/// Back to the screen, with the cookie that marks the new token for its one first display; or
-/// the screen again with the reason nothing was issued.
+/// Back to the screen, with the cookie that carries the single-use nonce of the new token's
+/// first display; or the screen again with the reason nothing was issued.
 async fn after_issuing(
     manager: &TokenManager,
     state: &AppState,
@@ -27,7 +27,7 @@ async fn after_issuing(
     };
     tracing::info!(org = %manager.slug(), prefix = %issued.record.display_prefix, "{what}");
     let path = screen_path(manager.slug());
-    let cookie = Cookie::build(NEW_TOKEN_COOKIE, issued.record.id.to_string())
+    let cookie = Cookie::build(NEW_TOKEN_COOKIE, issued.first_display)
         .path(path.clone())
         .http_only(true)
         .secure(state.config.cookie_secure)

@@ -19,8 +19,9 @@ use crate::web::sudo::{Purpose, SudoForm};
 pub struct TokenManager {
     pub member: OrgMember,
     pub actor: Actor,
-    /// The token just issued to this browser (the `pulse_new_token` cookie), not yet displayed.
-    pub new_token: Option<i32>,
+    /// The nonce of the first display of a token just issued to this browser (the
+    /// `pulse_new_token` cookie); it works once.
+    pub new_token: Option<String>,
     pub session: Session,
 }
 
@@ -59,9 +60,7 @@ impl FromRequest for TokenManager {
         let manager = OrgManager::from_request(req, payload);
         let session = req.get_session();
         let ClientAddr(client_addr) = ClientAddr::of(req);
-        let new_token = req
-            .cookie(NEW_TOKEN_COOKIE)
-            .and_then(|c| c.value().parse().ok());
+        let new_token = req.cookie(NEW_TOKEN_COOKIE).map(|c| c.value().to_owned());
         Box::pin(async move {
             let OrgManager(member) = manager.await?;
             let actor = Actor {

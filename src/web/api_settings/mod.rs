@@ -4,7 +4,8 @@
 //! (`web::sudo`).
 //!
 //! A new token is shown in full once, on the page that follows Generate/Regenerate, to whoever
-//! generated it in that session (the `pulse_new_token` cookie marks it). Until the reveal window
+//! generated it in that session (the `pulse_new_token` cookie carries a single-use nonce that the
+//! server uses up). Until the reveal window
 //! ends, owners and admins may reveal it again after confirming their password; the database
 //! keeps it sealed under a key that is not in the database.
 mod actions;
@@ -54,10 +55,18 @@ async fn render_screen(
         .db
         .run(move |conn| screen::load(conn, org_id, before, now))
         .await?;
-    let current = screen.current.as_ref().map(|t| &t.record);
-    if let Some(token) = current.filter(|t| manager.new_token == Some(t.id)) {
-        let plain = screen::first_display(token, &manager.actor, &state.reveal_key, now);
-        extras.revealed = plain.map(|p| Revealed::new(&p, token.reveal_until, true, now));
+    let current = screen.current.as_ref().map(|t| t.record.clone());
+    if let (Some(token), Some(nonce)) = (current, manager.new_token.clone()) {
+        let (actor, key, until) = (
+            manager.actor.clone(),
+            state.reveal_key.clone(),
+            token.reveal_until,
+        );
+        let plain = state
+            .db
+            .run(move |conn| screen::first_display(conn, &token, (&actor, &nonce), &key, now))
+            .await?;
+        extras.revealed = plain.map(|p| Revealed::new(&p, until, true, now));
     }
     let org = &manager.member.org;
     let page = ApiPage {

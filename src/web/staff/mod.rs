@@ -1,5 +1,7 @@
-//! The staff console: organisations, their API access, and a read-only support view of each.
+//! The staff console: organisations, their API access, a read-only support view of each, and
+//! the mail outbox.
 mod access;
+pub mod mail;
 mod support;
 
 use actix_web::http::StatusCode;

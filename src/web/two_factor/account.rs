@@ -1,5 +1,7 @@
 //! `/account/two-factor`: turn two-factor sign-in on (scan, confirm with a code, get recovery
-//! codes once) or, except for staff, off again after re-entering the password.
+//! codes once) or, except for staff, off again. Both are behind sudo mode (`web::sudo`: a stolen
+//! cookie alone cannot enrol the thief's authenticator), end the user's other sessions and tell
+//! them (`domain::account_notices`).
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -8,15 +10,15 @@ use serde::Deserialize;
 
 use super::{CodeForm, Enrolment, RecoveryCodesPage, enrolment, take_enrolment};
 use crate::auth::client_addr::ClientAddr;
-use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::SignedIn;
-use crate::domain::password::Password;
-use crate::domain::{accounts, two_factor};
+use crate::domain::two_factor::{self, Change};
 use crate::error::AppError;
 use crate::repo::recovery_codes;
 use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
+use crate::web::sessions::current_handle;
+use crate::web::sudo::{Purpose, SudoForm};
 use crate::web::time::TimeView;
 
 #[derive(Template)]
@@ -49,7 +51,7 @@ async fn page(
                 .await?;
             (Some((since.into(), left)), None)
         }
-        None => (None, Some(enrolment(session, &user.email)?)),
+        None => (None, Some(enrolment(session, state, user)?)),
     };
     let page = SettingsPage {
         nav: Some(Nav::from(signed_in)),
@@ -73,26 +75,48 @@ pub async fn settings(
 
 pub async fn enable(
     signed_in: SignedIn,
+    ClientAddr(addr): ClientAddr,
     session: Session,
     state: web::Data<AppState>,
-    CsrfForm(form): CsrfForm<CodeForm>,
+    form: SudoForm<CodeForm>,
 ) -> Result<HttpResponse, WebError> {
     if signed_in.user.totp_secret.is_some() {
         return Ok(see_other("/account/two-factor"));
     }
-    let secret = take_enrolment(&session)?;
-    let (user, now) = (signed_in.user.clone(), state.clock.now());
+    let purpose = Purpose {
+        to: "turn on two-factor sign-in",
+        back: "/account/two-factor",
+    };
+    let form = form
+        .confirm((&signed_in, &session, &addr), &state, &purpose)
+        .await?;
+    let secret = take_enrolment(&session, &state, &signed_in.user)?;
+    let keep = current_handle(&session).unwrap_or_default();
+    let (user, app, now) = (signed_in.user.clone(), state.clone(), state.clock.now());
     let enabled = state
         .db
-        .run(move |conn| two_factor::enable(conn, &user, &secret, &form.code, now))
+        .run(move |conn| {
+            let change = Change {
+                keep_session: &keep,
+                addr: &addr,
+                at: now,
+            };
+            two_factor::turn_on(conn, &user, (&secret, &form.code), &app.reveal_key, &change)
+        })
         .await;
-    let shown = enabled.map(|codes| {
+    let shown = enabled.map(|on| {
         session.remove(super::ENROLMENT_KEY);
-        tracing::info!(user_id = signed_in.user.id, "two-factor sign-in turned on");
+        let user_id = signed_in.user.id;
+        tracing::info!(
+            user_id,
+            ended = on.sessions_ended,
+            "two-factor sign-in turned on"
+        );
         let page = RecoveryCodesPage {
             nav: Some(Nav::from(&signed_in)),
-            codes,
+            codes: on.recovery_codes,
             next: "/account".into(),
+            sessions_ended: on.sessions_ended,
         };
         render_with_status(&page, StatusCode::OK)
     });
@@ -116,29 +140,42 @@ async fn or_page_again(
     }
 }
 
+/// Forms whose only field is the CSRF token (and the password, if sudo mode asks for it).
 #[derive(Deserialize)]
-pub struct DisableForm {
-    current_password: String,
-}
+pub struct NoFields {}
 
 pub async fn disable(
     signed_in: SignedIn,
     ClientAddr(addr): ClientAddr,
     session: Session,
     state: web::Data<AppState>,
-    CsrfForm(form): CsrfForm<DisableForm>,
+    form: SudoForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
-    let (user_id, now) = (signed_in.user.id, state.clock.now());
-    let password = Password::new(form.current_password);
+    let purpose = Purpose {
+        to: "turn off two-factor sign-in",
+        back: "/account/two-factor",
+    };
+    form.confirm((&signed_in, &session, &addr), &state, &purpose)
+        .await?;
+    let keep = current_handle(&session).unwrap_or_default();
+    let (user, now) = (signed_in.user.clone(), state.clock.now());
     let disabled = state
         .db
         .run(move |conn| {
-            let user = accounts::confirm_password(conn, user_id, &password, &addr, now)?;
-            two_factor::disable(conn, &user)
+            let change = Change {
+                keep_session: &keep,
+                addr: &addr,
+                at: now,
+            };
+            two_factor::turn_off(conn, &user, &change)
         })
         .await;
-    let answer = disabled.map(|()| {
-        tracing::info!(user_id, "two-factor sign-in turned off");
+    let answer = disabled.map(|(_, ended)| {
+        tracing::info!(
+            user_id = signed_in.user.id,
+            ended,
+            "two-factor sign-in turned off"
+        );
         Ok(see_other("/account"))
     });
     or_page_again(answer, &signed_in, &session, &state).await

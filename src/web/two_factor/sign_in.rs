@@ -1,6 +1,6 @@
-//! `/login/two-factor`: after the right password, a session that is not signed in yet (it holds
-//! only the pending user) must give the second factor: a code from the authenticator app or a
-//! recovery code, or, for staff without an authenticator yet, enrol one first.
+//! `/login/two-factor`: after the right password, a pending sign-in (`auth::pending_sign_in`)
+//! must give the second factor: a code from the authenticator app or a recovery code, or, for
+//! staff without an authenticator yet, enrol one first. Too many wrong codes end it.
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -11,14 +11,15 @@ use super::{CodeForm, Enrolment, RecoveryCodesPage, enrolment, take_enrolment};
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::{self, CsrfForm};
 use crate::auth::error::AuthError;
-use crate::auth::session_store::{PENDING_NEXT_KEY, PENDING_USER_KEY};
+use crate::auth::pending_sign_in::{self, PendingSignIn};
 use crate::auth::sign_in::{landing, start_session};
-use crate::domain::two_factor;
+use crate::domain::two_factor::{self, Change, CodeCheck, SecondStep};
 use crate::error::AppError;
-use crate::repo::users::{self, User};
+use crate::repo::users::User;
 use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
+use crate::web::sessions::current_handle;
 
 #[derive(Template)]
 #[template(path = "two_factor/sign_in.html")]
@@ -31,30 +32,23 @@ struct SecondFactorPage {
     error: Option<String>,
 }
 
-/// The user who gave the right password in this session, or back to the sign-in page.
-async fn pending_user(session: &Session, state: &AppState) -> Result<User, WebError> {
-    let back = || WebError::from(AuthError::SignInRequired { next: "/".into() });
-    let user_id = session
-        .get::<i32>(PENDING_USER_KEY)
-        .ok()
-        .flatten()
-        .ok_or_else(back)?;
-    let user = state
-        .db
-        .run(move |conn| Ok(users::find(conn, user_id)?))
-        .await?;
-    user.ok_or_else(back)
+/// This session's pending sign-in, or back to the sign-in page.
+async fn pending(session: &Session, state: &AppState) -> Result<PendingSignIn, WebError> {
+    pending_sign_in::current(session, state)
+        .await?
+        .ok_or_else(|| AuthError::SignInRequired { next: "/".into() }.into())
 }
 
 fn page(
     session: &Session,
+    state: &AppState,
     user: &User,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let enrolment = match &user.totp_secret {
         Some(_) => None,
-        None => Some(enrolment(session, &user.email)?),
+        None => Some(enrolment(session, state, user)?),
     };
     let page = SecondFactorPage {
         nav: None,
@@ -67,8 +61,8 @@ fn page(
 }
 
 pub async fn form(session: Session, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let user = pending_user(&session, &state).await?;
-    page(&session, &user, None, StatusCode::OK)
+    let pending = pending(&session, &state).await?;
+    page(&session, &state, &pending.user, None, StatusCode::OK)
 }
 
 pub async fn submit(
@@ -78,27 +72,61 @@ pub async fn submit(
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, WebError> {
-    let user = pending_user(&session, &state).await?;
-    let secret = match user.totp_secret {
-        None => Some(take_enrolment(&session)?),
+    let PendingSignIn { user, sign_in } = pending(&session, &state).await?;
+    let enrolling = match user.totp_secret {
+        None => Some(take_enrolment(&session, &state, &user)?),
         Some(_) => None,
     };
-    let (now, who, from) = (state.clock.now(), user.clone(), addr.clone());
+    let keep = current_handle(&session).unwrap_or_default();
+    let (now, who, from, app) = (state.clock.now(), user.clone(), addr.clone(), state.clone());
     let outcome = state
         .db
-        .run(move |conn| match secret {
-            Some(secret) => two_factor::enable(conn, &who, &secret, &form.code, now),
-            None => two_factor::verify(conn, &who, &form.code, &from, now).map(|()| Vec::new()),
+        .run(move |conn| {
+            let change = Change {
+                keep_session: &keep,
+                addr: &from,
+                at: now,
+            };
+            let enrolling = (enrolling.as_deref(), &app.reveal_key);
+            two_factor::second_step(conn, &who, (&form.code, &sign_in), enrolling, &change)
         })
         .await;
-    let codes = match outcome {
-        Ok(codes) => codes,
-        Err(AppError::Invalid(message)) => {
-            return page(&session, &user, Some(message), StatusCode::UNAUTHORIZED);
+    match outcome {
+        Ok(SecondStep::SignedIn { recovery_codes }) => {
+            finish(&req, &session, &user, (&addr, now), recovery_codes)
         }
-        Err(other) => return Err(other.into()),
-    };
-    finish(&req, &session, &user, (&addr, now), codes)
+        Ok(SecondStep::Refused(CodeCheck::Wrong { sign_in_over: true })) => {
+            tracing::info!(
+                user_id = user.id,
+                "too many wrong codes; pending sign-in ended"
+            );
+            pending_sign_in::end(&session);
+            Ok(see_other("/login?ended=codes"))
+        }
+        Ok(SecondStep::Refused(_)) => {
+            let message = "That code is incorrect or was already used.".to_owned();
+            page(
+                &session,
+                &state,
+                &user,
+                Some(message),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+        Err(AppError::Invalid(message)) => page(
+            &session,
+            &state,
+            &user,
+            Some(message),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(locked @ AppError::TooManyAttempts { .. }) => {
+            // Locked: this sign-in is over; the password will be asked again after the lock.
+            pending_sign_in::end(&session);
+            Err(locked.into())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Signs the pending user in; shows the recovery codes if they just enrolled, else goes on to
@@ -110,12 +138,7 @@ fn finish(
     (addr, now): (&str, NaiveDateTime),
     recovery_codes: Vec<String>,
 ) -> Result<HttpResponse, WebError> {
-    let next = session
-        .remove_as::<String>(PENDING_NEXT_KEY)
-        .and_then(Result::ok)
-        .unwrap_or_else(|| "/".into());
-    let next = landing(next, user.is_staff());
-    session.remove(PENDING_USER_KEY);
+    let next = landing(pending_sign_in::finish(session), user.is_staff());
     session.remove(super::ENROLMENT_KEY);
     start_session(req, session, user.id, addr, now)?;
     let enrolled = !recovery_codes.is_empty();
@@ -131,6 +154,7 @@ fn finish(
         nav: None,
         codes: recovery_codes,
         next,
+        sessions_ended: 0,
     };
     render_with_status(&page, StatusCode::OK)
 }

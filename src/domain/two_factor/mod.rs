@@ -1,25 +1,33 @@
 //! The second factor: TOTP (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps, one step of clock
 //! skew either way) from an authenticator app, enrolled by QR code, with single-use recovery
-//! codes. Required for staff, optional for everyone else. Codes are checked like passwords:
-//! throttled, counting towards the same lock; and each code works once.
+//! codes. Required for staff, optional for everyone else; each code works once.
+//!
+//! Secrets are sealed at rest under the reveal key (`domain::reveal`: AES-256-GCM, the user's id
+//! as associated data), so a copy of the database alone yields no second factor. Wrong codes
+//! have their own count per account, which a right password does not clear, a cap per pending
+//! sign-in (which then ends), and count towards the place's limit (`domain::throttle`).
+mod sealed;
+mod settings;
+mod sign_in;
+
 use base64::Engine;
 use chrono::NaiveDateTime;
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::db::DbConn;
-use crate::domain::accounts;
-use crate::domain::secret::sha256_hex;
 use crate::error::AppError;
-use crate::repo::users::User;
-use crate::repo::{recovery_codes, users};
+
+pub use sealed::{open_enrolling, seal_enrolling, seal_plaintext_secrets};
+pub use settings::{Change, TurnedOn, turn_off, turn_on};
+pub use sign_in::{
+    CodeCheck, MAX_CODES_PER_SIGN_IN, MAX_SECOND_FACTOR_FAILURES, SecondStep, second_step, unlock,
+};
 
 const ISSUER: &str = "Pulse";
 const STEP_SECONDS: i64 = 30;
 /// Codes from the step before and after the current one are accepted too (clock drift).
 const SKEW_STEPS: i64 = 1;
 pub const RECOVERY_CODES: usize = 10;
-
 /// A new secret for an authenticator app: 160 random bits (RFC 4226's recommendation), base32.
 pub fn new_secret() -> String {
     let mut bytes = [0u8; 20];
@@ -84,30 +92,6 @@ fn normalise(code: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Turns two-factor sign-in on for `user` with the `secret` they were shown, once they prove
-/// their app has it by giving its current `code`. Returns the recovery codes, to show once.
-pub fn enable(
-    conn: &mut DbConn,
-    user: &User,
-    secret: &str,
-    code: &str,
-    now: NaiveDateTime,
-) -> Result<Vec<String>, AppError> {
-    let Some(step) = matching_step(&totp(secret, &user.email)?, &normalise(code), now) else {
-        return Err(AppError::invalid(
-            "That code does not match. Check the time on your device and enter the current code.",
-        ));
-    };
-    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
-    let digests: Vec<String> = codes.iter().map(|c| sha256_hex(c.as_bytes())).collect();
-    conn.write_transaction(|conn| {
-        users::enable_totp(conn, user.id, secret, step_number(step)?, now)?;
-        recovery_codes::replace(conn, user.id, &digests)?;
-        Ok::<_, AppError>(())
-    })?;
-    Ok(codes.iter().map(|c| display_code(c)).collect())
-}
-
 fn step_number(step: i64) -> Result<i32, AppError> {
     i32::try_from(step).map_err(|_| AppError::Internal(anyhow::anyhow!("TOTP step {step}")))
 }
@@ -126,48 +110,6 @@ fn display_code(code: &str) -> String {
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .collect::<Vec<_>>()
         .join("-")
-}
-
-/// Turns two-factor sign-in off (not for staff, who must keep it).
-pub fn disable(conn: &mut DbConn, user: &User) -> Result<(), AppError> {
-    if user.is_staff() {
-        return Err(AppError::invalid(
-            "Staff accounts must keep two-factor sign-in.",
-        ));
-    }
-    conn.write_transaction(|conn| {
-        users::disable_totp(conn, user.id)?;
-        recovery_codes::delete_for_user(conn, user.id)?;
-        Ok(())
-    })
-}
-
-/// Checks a second-factor `code` for `user` at sign-in: the current TOTP code (each good once)
-/// or an unused recovery code (then used up). Throttled like a password.
-pub fn verify(
-    conn: &mut DbConn,
-    user: &User,
-    code: &str,
-    addr: &str,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let secret = user.totp_secret.as_deref().ok_or(AppError::Forbidden)?;
-    let totp = totp(secret, &user.email)?;
-    let code = normalise(code);
-    let passed = accounts::throttled(conn, &user.email, addr, now, |conn| {
-        if let Some(step) = matching_step(&totp, &code, now) {
-            return Ok(users::use_totp_step(conn, user.id, step_number(step)?)? == 1);
-        }
-        let digest = sha256_hex(code.as_bytes());
-        Ok(recovery_codes::use_code(conn, user.id, &digest, now)? == 1)
-    })?;
-    if passed {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "That code is incorrect or was already used.",
-        ))
-    }
 }
 
 #[cfg(test)]
