@@ -1,7 +1,6 @@
 //! TOTP secrets at rest: sealed under the reveal key (`domain::reveal`: AES-256-GCM) bound to
 //! their user, in `users.totp_secret` and, while being enrolled, in the session. A copy of the
 //! database alone yields no second factor.
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::reveal::RevealKey;
@@ -60,7 +59,7 @@ pub fn open_enrolling(key: &RevealKey, user_id: i32, sealed: &str) -> Option<Str
 /// start-up after the migrations; returns how many it sealed.
 pub fn seal_plaintext_secrets(conn: &mut DbConn, key: &RevealKey) -> Result<usize, AppError> {
     let plain = users::with_totp_secret_not_starting(conn, SEALED)?;
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         for (user_id, secret) in &plain {
             users::replace_totp_secret(
                 conn,
