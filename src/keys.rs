@@ -165,7 +165,16 @@ pub fn rotate_reveal(
         }
         write_key_file(&pending, &new_key)?;
     }
-    let resealed = sealed::rotate(conn, &old, &new_key)?;
+    let resealed = match sealed::rotate(conn, &old, &new_key) {
+        Ok(resealed) => resealed,
+        Err(e) => {
+            // Rolled back: nothing is sealed with the new key, so it goes.
+            if let Some(path) = &key_file {
+                let _ = std::fs::remove_file(format!("{path}.new"));
+            }
+            return Err(e.into());
+        }
+    };
     if let Some(path) = &key_file {
         std::fs::rename(format!("{path}.new"), path)
             .with_context(|| format!("replacing {path}"))?;

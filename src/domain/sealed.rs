@@ -4,11 +4,14 @@
 //! one that counts its sealed values.
 use crate::db::DbConn;
 use crate::domain::reveal::RevealKey;
+use crate::domain::two_factor;
 use crate::error::AppError;
 use crate::repo::api_tokens;
 
-/// Re-seals every value of one column from `old` to `new` (values that do not open under `old`
-/// are forgotten: nobody could have opened them); returns how many values it re-sealed.
+/// Re-seals every value of one column from `old` to `new`; returns how many values it re-sealed.
+/// A reveal ciphertext that does not open under `old` is forgotten (nobody could have opened
+/// it); a TOTP secret that does not stops the rotation (forgetting it would turn a second
+/// factor off).
 pub type Reseal = fn(&mut DbConn, &RevealKey, &RevealKey) -> Result<usize, AppError>;
 
 pub struct SealedColumn {
@@ -17,11 +20,18 @@ pub struct SealedColumn {
     pub count: fn(&mut DbConn) -> diesel::QueryResult<i64>,
 }
 
-pub const SEALED_COLUMNS: &[SealedColumn] = &[SealedColumn {
-    name: "api_tokens.reveal_ciphertext",
-    reseal: reseal_reveal_ciphertexts,
-    count: api_tokens::count_reveal_ciphertexts,
-}];
+pub const SEALED_COLUMNS: &[SealedColumn] = &[
+    SealedColumn {
+        name: "api_tokens.reveal_ciphertext",
+        reseal: reseal_reveal_ciphertexts,
+        count: api_tokens::count_reveal_ciphertexts,
+    },
+    SealedColumn {
+        name: "users.totp_secret",
+        reseal: two_factor::reseal_secrets,
+        count: two_factor::count_sealed_secrets,
+    },
+];
 
 fn reseal_reveal_ciphertexts(
     conn: &mut DbConn,

@@ -154,6 +154,25 @@ pub fn with_totp_secret_not_starting(
         .load(conn)
 }
 
+/// Users whose TOTP secret starts with `prefix` (sealed ones): (id, secret).
+pub fn with_totp_secret_starting(
+    conn: &mut DbConn,
+    prefix: &str,
+) -> QueryResult<Vec<(i32, String)>> {
+    users::table
+        .filter(users::totp_secret.like(format!("{prefix}%")))
+        .select((users::id, users::totp_secret.assume_not_null()))
+        .load(conn)
+}
+
+/// How many users have a TOTP secret starting with `prefix`.
+pub fn count_totp_secrets_starting(conn: &mut DbConn, prefix: &str) -> QueryResult<i64> {
+    users::table
+        .filter(users::totp_secret.like(format!("{prefix}%")))
+        .count()
+        .get_result(conn)
+}
+
 /// Replaces the TOTP secret `old` of user `id` with `new`; 0 if it changed meanwhile.
 pub fn replace_totp_secret(conn: &mut DbConn, id: i32, old: &str, new: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id).filter(users::totp_secret.eq(old)))
