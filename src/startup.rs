@@ -294,6 +294,11 @@ impl Application {
         spawn_background(&db, &clock, &config, &api_limiter);
         crate::api::openapi::prepare();
         let metrics = Arc::new(Metrics::new());
+        metrics.gauge_from_database(
+            "pulse_mail_outbox_messages",
+            "Mail messages queued in the outbox, not sent yet",
+            crate::repo::outbox::depth,
+        );
         let draining = Arc::new(AtomicBool::new(false));
         let drain = config.drain;
         let mail = mail_sender(delivery, &config, address, &db, &clock)?;

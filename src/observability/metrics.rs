@@ -168,8 +168,8 @@ impl Metrics {
         }
     }
 
-    /// Adds a gauge read from the database at each scrape, e.g.
-    /// `metrics.gauge_from_database("pulse_mail_outbox_messages", "Mail waiting to be sent", outbox::depth)`.
+    /// Adds a gauge read from the database at each scrape, as `startup` does for the mail
+    /// outbox's depth (`repo::outbox::depth`).
     pub fn gauge_from_database(&self, name: &str, help: &str, reading: DatabaseReading) {
         let gauge = registered(
             &self.registry,

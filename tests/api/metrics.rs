@@ -1,6 +1,7 @@
 //! Prometheus metrics on their own listener (`PULSE_METRICS_BIND`), read by a real Prometheus
 //! text-format parser: requests by route pattern, method and status, latency histograms, the
-//! database pool, rate-limit and token refusals. Never on the public address.
+//! database pool, rate-limit and token refusals, the mail outbox's depth. Never on the public
+//! address.
 use prom_text_format_parser::{Sample, Scrape, ValueType};
 
 use crate::helpers::{TestApp, browser, spawn_app, spawn_app_with};
@@ -190,17 +191,25 @@ async fn metrics_are_never_on_the_public_address() {
 }
 
 #[tokio::test]
-async fn a_gauge_read_from_the_database_is_one_line() {
-    // How the mail outbox's depth is added: a name, a help text, a query.
-    let app = spawn_app().await;
-    app.create_user("ann@example.com", false);
-    app.create_user("bob@example.com", false);
-    let metrics = pulse::observability::metrics::Metrics::new();
-    metrics.gauge_from_database(
-        "pulse_users",
-        "People with an account",
-        pulse::repo::users::count,
-    );
-    let scrape = parse(&metrics.render(&app.db).await.unwrap());
-    assert_eq!(value(&scrape, "pulse_users", &[]), 2.0);
+async fn the_mail_outbox_depth_is_read_at_each_scrape() {
+    let mail = tempfile::tempdir().unwrap();
+    let app = spawn_app_with(|c| {
+        c.metrics_bind = Some("127.0.0.1:0".into());
+        c.mail_dir = Some(mail.path().display().to_string());
+    })
+    .await;
+    let depth = "pulse_mail_outbox_messages";
+    assert_eq!(value(&scrape(&app).await, depth, &[]), 0.0);
+    // A new token is a notice to the organisation's managers, queued in its transaction.
+    let owner = app.owner_of("acme").await;
+    app.generate_token(&owner, "acme").await;
+    let queued = app
+        .outbox()
+        .iter()
+        .filter(|(_, _, status)| status == "queued")
+        .count();
+    assert!(queued > 0, "{:?}", app.outbox());
+    assert_eq!(value(&scrape(&app).await, depth, &[]), queued as f64);
+    assert_eq!(app.deliver_mail().await.sent, queued);
+    assert_eq!(value(&scrape(&app).await, depth, &[]), 0.0, "sent");
 }
