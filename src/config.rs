@@ -237,7 +237,9 @@ impl Config {
                 .filter(|url| !url.trim().is_empty())
                 .map(SecretText),
             mail_from: std::env::var("PULSE_MAIL_FROM").ok(),
-            mail_dir: std::env::var("PULSE_MAIL_DIR").ok(),
+            mail_dir: std::env::var("PULSE_MAIL_DIR")
+                .ok()
+                .filter(|dir| !dir.trim().is_empty()),
             mail_poll_every: std::time::Duration::from_secs(2),
             public_url: std::env::var("PULSE_PUBLIC_URL")
                 .ok()

@@ -94,6 +94,48 @@ fn sqlite_paths_are_checked_before_anything_is_created() {
 }
 
 #[test]
+fn mail_and_request_settings_are_checked_before_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pulse.db").display().to_string();
+    let a_file = dir.path().join("a-file").display().to_string();
+    std::fs::write(&a_file, "").unwrap();
+    let nowhere = dir.path().join("no/such/mail").display().to_string();
+    let missing_pem = dir.path().join("partners.pem").display().to_string();
+    for (name, value, says) in [
+        ("PULSE_MAIL_DIR", a_file.as_str(), "is not a folder"),
+        ("PULSE_MAIL_DIR", nowhere.as_str(), "does not exist"),
+        ("PULSE_MAIL_FROM", "Pulse at example.com", "an address"),
+        (
+            "PULSE_LEAK_REPORT_KEYS",
+            missing_pem.as_str(),
+            "partners.pem",
+        ),
+        (
+            "PULSE_LEAK_REPORT_KEYS",
+            "-----BEGIN PUBLIC KEY-----\nnot one",
+            "END PUBLIC KEY",
+        ),
+        ("PULSE_BODY_TIMEOUT_SECONDS", "ten", "ten"),
+        (
+            "PULSE_SMTP_URL",
+            "smtp://mail.example.com?tls=sometimes",
+            "tls=",
+        ),
+    ] {
+        let output = pulse_with(&db, &["serve", "--create"], &[(name, value)]);
+        refused(&output, &[name, says]);
+    }
+    assert!(!std::path::Path::new(&db).exists(), "nothing was migrated");
+    // The default folder beside the database must be a folder too.
+    std::fs::write(format!("{db}.mail"), "").unwrap();
+    refused(
+        &pulse_with(&db, &["serve", "--create"], &[]),
+        &[".mail is not a folder", "PULSE_MAIL_DIR"],
+    );
+    assert!(!std::path::Path::new(&db).exists(), "nothing was migrated");
+}
+
+#[test]
 fn a_bad_reveal_key_stops_the_start_before_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pulse.db").display().to_string();
