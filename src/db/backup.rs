@@ -15,6 +15,19 @@ fn key_file(database: &str) -> String {
     format!("{database}.reveal-key")
 }
 
+/// Creates `path` empty (replacing any file there), readable and writable by its owner only.
+fn owner_only_file(path: &str) -> anyhow::Result<()> {
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .with_context(|| format!("creating {path}"))?;
+    Ok(())
+}
+
 /// Copies `from` to `to` (a new file, owner-only), and to disk.
 fn copy_key(from: &str, to: &str) -> anyhow::Result<()> {
     let key = std::fs::read(from).with_context(|| format!("reading {from}"))?;
@@ -50,6 +63,9 @@ pub fn backup(database: &str, target: &str) -> anyhow::Result<Backup> {
     );
     let partial = format!("{target}.partial");
     let _ = std::fs::remove_file(&partial);
+    // Made empty and owner-only first (VACUUM INTO fills an empty file): it holds password
+    // hashes and the session-signing key, as the database does.
+    owner_only_file(&partial)?;
     let mut conn = SqliteConnection::establish(database)
         .with_context(|| format!("opening the SQLite database {database}"))?;
     conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
@@ -88,7 +104,12 @@ pub fn restore(source: &str, database: &str) -> anyhow::Result<Backup> {
     // No server may start on the file while it is replaced.
     let _lock = InstanceLock::acquire(database).context("stop pulse serve before restoring")?;
     let incoming = format!("{database}.restoring");
-    std::fs::copy(source, &incoming).with_context(|| format!("copying {source}"))?;
+    owner_only_file(&incoming)?;
+    std::io::copy(
+        &mut std::fs::File::open(source).with_context(|| format!("reading {source}"))?,
+        &mut std::fs::OpenOptions::new().write(true).open(&incoming)?,
+    )
+    .with_context(|| format!("copying {source}"))?;
     std::fs::File::open(&incoming)?.sync_all()?;
     // The old write-ahead log belongs to the old file: left beside the new one, SQLite would
     // apply it.

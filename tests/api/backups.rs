@@ -16,6 +16,11 @@ use crate::server_process::ServerProcess;
 const IMPORT: &str = "/orgs/acme/import";
 
 /// Waits (at most a minute) until the writer has had `count` imports acknowledged.
+fn mode_of(path: &str) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
 async fn until_written(done: &AtomicUsize, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while done.load(Ordering::Relaxed) < count {
@@ -83,6 +88,10 @@ async fn a_backup_under_writes_restores_every_committed_row() {
         std::path::Path::new(&format!("{backup}.reveal-key")).exists(),
         "the reveal key goes with the backup"
     );
+    // Password hashes, the cookie key and the reveal key: the owner's alone, as the database.
+    for file in [backup.clone(), format!("{backup}.reveal-key")] {
+        assert_eq!(mode_of(&file), 0o600, "{file}");
+    }
 
     // Restoring while the server runs is refused; once it is stopped, the backup comes back.
     let target = dir.path().join("restored.db").display().to_string();
@@ -91,6 +100,7 @@ async fn a_backup_under_writes_restores_every_committed_row() {
         &["stop pulse serve"],
     );
     succeeded(&run(&mut pulse(&target, &["restore", &backup])));
+    assert_eq!(mode_of(&target), 0o600);
     let db = Database::connect(&target).unwrap();
     let emails: Vec<String> = feedback::table
         .select(feedback::respondent_email)
