@@ -182,19 +182,19 @@ fn spawn_background(db: &Database, clock: &Clock, config: &Config, limiter: &Arc
 }
 
 /// The mail sender of this instance, its task started unless no delivery is configured (then
-/// messages wait in the outbox, and the log says so).
+/// messages wait in the outbox, and the log says so); it claims nothing once `draining`.
 fn mail_sender(
     delivery: Delivery,
     config: &Config,
     address: SocketAddr,
-    db: &Database,
-    clock: &Clock,
-) -> anyhow::Result<Arc<Sender>> {
+    (db, clock): (&Database, &Clock),
+    draining: &Arc<AtomicBool>,
+) -> Arc<Sender> {
     let links = config
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
-    let mail = Arc::new(Sender::new(delivery, links));
+    let mail = Arc::new(Sender::new(delivery, links, draining.clone()));
     if mail.delivers() {
         sender::spawn(
             mail.clone(),
@@ -205,7 +205,7 @@ fn mail_sender(
     } else {
         tracing::warn!("{}", mail.describe());
     }
-    Ok(mail)
+    mail
 }
 
 fn session_middleware(
@@ -301,7 +301,7 @@ impl Application {
         );
         let draining = Arc::new(AtomicBool::new(false));
         let drain = config.drain;
-        let mail = mail_sender(delivery, &config, address, &db, &clock)?;
+        let mail = mail_sender(delivery, &config, address, (&db, &clock), &draining);
         let state = web::Data::new(AppState {
             db: db.clone(),
             config,

@@ -1,7 +1,7 @@
 //! Health: `/livez` (the process answers), `/readyz` (the database takes writes, migrations are
 //! done, not draining), `/healthz` (the older check: the database answers), GET and HEAD; and
-//! stopping: on SIGTERM readiness fails first while requests are still served, then the
-//! requests in flight finish and it exits.
+//! stopping: on SIGTERM readiness fails first while requests are still served (and the mail
+//! sender claims nothing more), then the requests in flight finish and it exits.
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -87,7 +87,15 @@ async fn once_closed(address: &str) {
 #[tokio::test]
 async fn draining_fails_readiness_first_and_closes_connections_after_each_answer() {
     // Long enough for the requests below on a loaded machine; the test waits for all of it.
-    let app = spawn_app_with(|c| c.drain = Duration::from_secs(5)).await;
+    let mail = tempfile::tempdir().unwrap();
+    let app = spawn_app_with(|c| {
+        c.drain = Duration::from_secs(5);
+        c.mail_dir = Some(mail.path().display().to_string());
+    })
+    .await;
+    // A message waiting to be sent (a new token's notice to the owner).
+    let owner = app.owner_of("acme").await;
+    app.generate_token(&owner, "acme").await;
     let stopping = tokio::spawn({
         let shutdown = app.shutdown.clone().unwrap();
         async move { shutdown.drain_and_stop().await }
@@ -103,6 +111,13 @@ async fn draining_fails_readiness_first_and_closes_connections_after_each_answer
         "requests are still served while draining"
     );
     assert_eq!(page.headers()["connection"], "close");
+    // Its mail sender claims nothing any more: the instances that stay send it.
+    assert_eq!(
+        app.deliver_mail().await.claimed,
+        0,
+        "no claim while draining"
+    );
+    assert!(app.outbox().iter().any(|(_, _, status)| status == "queued"));
     stopping.await.unwrap();
     let gone = browser().get(app.url("/livez")).send().await;
     assert!(gone.is_err(), "stopped listening after the drain");
