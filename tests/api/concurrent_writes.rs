@@ -1,7 +1,8 @@
 //! SQLite takes one writer at a time: concurrent imports and sign-ins must queue for the write
 //! lock (`BEGIN IMMEDIATE` with a busy timeout), never fail with "database is locked" (503).
-//! On PostgreSQL the same load must pass too, where imports run side by side: two that meet the
-//! same new client at once must agree on one row, not fail on the unique name (500).
+//! On PostgreSQL the same load must pass too: two imports that meet the same new client at once
+//! must agree on one row, not fail on the unique name (500), and two of the same file must add
+//! each response once.
 use tokio::sync::Barrier;
 
 use crate::helpers::{PASSWORD, TestApp, browser, spawn_app};
@@ -29,20 +30,32 @@ fn csv(writer: usize, round: usize) -> String {
     text
 }
 
-/// Imports a file each round, all importers sending theirs at the same moment (`start`), so
-/// that their transactions meet the round's new clients together.
-async fn importer(app: &TestApp, writer: usize, start: &Barrier) -> Vec<u16> {
+/// Imports the file `file_of(round)` each round, all importers sending theirs at the same
+/// moment (`start`), so that their transactions meet the round's new clients together.
+async fn importer(app: &TestApp, file_of: impl Fn(usize) -> String, start: &Barrier) -> Vec<u16> {
     let client = app.signed_in("owner@acme.example").await;
     let mut statuses = Vec::new();
     for round in 0..ROUNDS {
         let csrf_token = app.csrf_token(&client, IMPORT).await;
-        let file = csv(writer, round);
+        let file = file_of(round);
         start.wait().await;
         let form = [("csrf_token", csrf_token.as_str()), ("csv", &file)];
         let response = app.post_raw(&client, IMPORT, &form).await;
         statuses.push(response.status().as_u16());
     }
     statuses
+}
+
+/// A server with the organisation `acme` and its owner, who imports.
+async fn acme_with_an_owner() -> TestApp {
+    let app = spawn_app().await;
+    app.create_org("acme", true);
+    app.member(
+        "owner@acme.example",
+        "acme",
+        pulse::domain::role::Role::Owner,
+    );
+    app
 }
 
 async fn signer_in(app: &TestApp, email: String) -> Vec<u16> {
@@ -56,18 +69,12 @@ async fn signer_in(app: &TestApp, email: String) -> Vec<u16> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_imports_and_sign_ins_queue_instead_of_failing() {
-    let app = spawn_app().await;
-    app.create_org("acme", true);
-    app.member(
-        "owner@acme.example",
-        "acme",
-        pulse::domain::role::Role::Owner,
-    );
+    let app = acme_with_an_owner().await;
     for n in 0..4 {
         app.create_user(&format!("user{n}@example.com"), false);
     }
     let start = Barrier::new(IMPORTERS);
-    let importers = (0..IMPORTERS).map(|writer| importer(&app, writer, &start));
+    let importers = (0..IMPORTERS).map(|writer| importer(&app, move |r| csv(writer, r), &start));
     let signers = (0..4).map(|n| signer_in(&app, format!("user{n}@example.com")));
     let (imports, sign_ins) = tokio::join!(
         futures_util::future::join_all(importers),
@@ -100,6 +107,40 @@ async fn concurrent_imports_and_sign_ins_queue_instead_of_failing() {
         (ROUNDS * CLIENTS_PER_ROUND, ROUNDS * CLIENTS_PER_ROUND),
         "one client per name: {client_names:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_imports_of_the_same_file_add_each_response_once() {
+    // Someone pressing Import twice, or two admins with the same export: every importer sends
+    // the round's same file at once. Each import's check for responses already there must see
+    // the others' (SQLite: one writer at a time; PostgreSQL: imports of an organisation take
+    // turns), else both add them.
+    let app = acme_with_an_owner().await;
+    // The clients exist already: inserting a new one would make the second import wait for the
+    // first's commit on the unique name, which hides the race.
+    let acme = app.org_id("acme");
+    app.with_conn(|conn| {
+        for round in 0..ROUNDS {
+            for n in 0..CLIENTS_PER_ROUND {
+                let name = format!("Client {round}-{n}");
+                pulse::repo::clients::find_or_create(conn, acme, &name, app.now()).unwrap();
+            }
+        }
+    });
+    let start = Barrier::new(IMPORTERS);
+    let importers = (0..IMPORTERS).map(|_| importer(&app, |r| csv(0, r), &start));
+    let imports = futures_util::future::join_all(importers).await;
+    for statuses in &imports {
+        assert!(statuses.iter().all(|s| *s == 200), "imports: {imports:?}");
+    }
+    let rows: i64 = app.with_conn(|conn| {
+        use diesel::prelude::*;
+        pulse::db::schema::feedback::table
+            .count()
+            .get_result(conn)
+            .unwrap()
+    });
+    assert_eq!(rows, (ROUNDS * 20) as i64, "each response once");
 }
 
 #[test]
