@@ -183,8 +183,13 @@ impl TestApp {
     /// Exchanges the server's rate-limit counts with the database now, as its background task
     /// does every `api_rate_limit_sync`.
     pub fn sync_rate_limits(&self) {
+        self.with_conn(|conn| self.sync_rate_limits_on(conn).expect("sync"));
+    }
+
+    /// The same on `conn`, e.g. inside a transaction the test holds open.
+    pub fn sync_rate_limits_on(&self, conn: &mut DbConn) -> Result<usize, pulse::error::AppError> {
         let limiter = self.api_limiter.as_ref().expect("a server in this process");
-        self.with_conn(|conn| rate_limit::sync(conn, limiter, self.now()).expect("sync"));
+        rate_limit::sync(conn, limiter, self.now())
     }
 
     pub fn create_user(&self, email: &str, staff: bool) -> User {
