@@ -1,19 +1,23 @@
 //! The `pulse` command line (the commands are listed in README.md).
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::Database;
+use crate::db::sqlite_file;
+use crate::db::{Database, DatabaseUrl};
 use crate::domain::accounts::{self, NewAccount};
-use crate::domain::password::Password;
 use crate::domain::role::Role;
 use crate::domain::{demo, organisations, scores};
-use crate::keys;
+use crate::keys::{self, RevealKeySource};
+use crate::operator::{self, KeysCommand, UserCommand, password_from_env_or_prompt};
 use crate::startup::Application;
 
 #[derive(Parser)]
-#[command(name = "pulse", about = "Pulse API access console and data API")]
+#[command(
+    name = "pulse",
+    version,
+    about = "Pulse API access console and data API"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -23,11 +27,16 @@ pub struct Cli {
 enum Command {
     /// Apply pending migrations, then serve HTTP (the default).
     Serve {
-        /// Fill an empty database with demo data first and print how to sign in.
+        /// Fill an empty database with demo data first and print how to sign in (creating a
+        /// SQLite file that does not exist yet).
         #[arg(long)]
         demo: bool,
+        /// Create the SQLite file (and its directory) if it does not exist, instead of refusing
+        /// a path that may be mistyped.
+        #[arg(long)]
+        create: bool,
     },
-    /// Apply pending migrations and exit.
+    /// Apply pending migrations and exit (creating a SQLite file and its directory if needed).
     Migrate,
     /// Create an organisation.
     CreateOrg {
@@ -57,6 +66,18 @@ enum Command {
     /// Recompute the daily score rollups from the feedback, e.g. after loading rows with the
     /// database's triggers switched off.
     RebuildRollups,
+    /// Write a consistent copy of the SQLite database (and its reveal key file) to PATH, while
+    /// the server runs.
+    Backup { path: String },
+    /// Replace the SQLite database (and its reveal key file) with the backup at PATH. Stop the
+    /// server first.
+    Restore { path: String },
+    /// Account recovery: set-password, reset-two-factor, unlock, disable, enable.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Key rotation: rotate-cookie, rotate-reveal.
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -76,39 +97,78 @@ impl From<RoleArg> for Role {
     }
 }
 
-fn open_database(config: &Config) -> anyhow::Result<Database> {
-    let db = Database::connect(&config.database_url)?;
-    db.migrate()?;
-    Ok(db)
+/// What a command does with a SQLite file that is not there yet.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    /// Create it, and its directory (`migrate`, `serve --create`).
+    CreateWithDirectory,
+    /// Create it in an existing directory (commands that put the first data in).
+    Create,
+    /// Refuse: the command needs data, so the path must be mistyped.
+    Refuse,
 }
 
-fn password_from_env_or_prompt() -> anyhow::Result<Password> {
-    if let Ok(password) = std::env::var("PULSE_PASSWORD") {
-        return Ok(Password::new(password));
+/// Checks a SQLite path as `missing` says, before anything opens it.
+fn check_sqlite_file(config: &Config, missing: Missing) -> anyhow::Result<()> {
+    if let DatabaseUrl::Sqlite(path) = DatabaseUrl::parse(&config.database_url) {
+        match missing {
+            Missing::CreateWithDirectory => sqlite_file::create_directory(&path)?,
+            Missing::Create => sqlite_file::check(&path)?,
+            Missing::Refuse => sqlite_file::must_exist(&path)?,
+        }
     }
-    let password = rpassword::prompt_password("Password: ").context("reading the password")?;
-    Ok(Password::new(password))
+    Ok(())
+}
+
+fn open_database(config: &Config, missing: Missing) -> anyhow::Result<Database> {
+    check_sqlite_file(config, missing)?;
+    let db = Database::open(&config.database_url, config.db_pool_size)?;
+    db.migrate()?;
+    Ok(db)
 }
 
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         let config = Config::from_env()?;
-        match self.command.unwrap_or(Command::Serve { demo: false }) {
-            Command::Serve { demo } => serve(config, demo).await?,
+        let command = self.command.unwrap_or(Command::Serve {
+            demo: false,
+            create: false,
+        });
+        match command {
+            Command::Serve { demo, create } => {
+                let missing = match (create, demo) {
+                    (true, _) => Missing::CreateWithDirectory,
+                    (false, true) => Missing::Create,
+                    (false, false) => Missing::Refuse,
+                };
+                check_sqlite_file(&config, missing)?;
+                serve(config, demo).await?;
+            }
             Command::Migrate => {
-                let db = open_database(&config)?;
+                let reveal_key = RevealKeySource::from_config(&config);
+                let db = open_database(&config, Missing::CreateWithDirectory)?;
                 // Without a key (PostgreSQL needs PULSE_REVEAL_KEY) `serve` seals them instead.
-                if let Ok(key) = keys::reveal_key(&config) {
+                if let Ok(source) = reveal_key {
+                    let key = source.finish(&mut *db.conn()?)?;
                     keys::seal_plaintext_secrets(&db, &key)?;
                 }
                 println!("Migrations applied.");
+            }
+            Command::Backup { path } => operator::backup(&config, &path)?,
+            Command::Restore { path } => operator::restore(&config, &path)?,
+            Command::User(command) => {
+                operator::user(&open_database(&config, Missing::Refuse)?, command)?;
+            }
+            Command::Keys(command) => {
+                let db = open_database(&config, Missing::Refuse)?;
+                operator::keys(&config, &db, command)?;
             }
             Command::CreateOrg {
                 name,
                 slug,
                 api_enabled,
             } => {
-                let db = open_database(&config)?;
+                let db = open_database(&config, Missing::Create)?;
                 let now = Clock::system().now();
                 let org = organisations::create(&mut *db.conn()?, &name, &slug, api_enabled, now)?;
                 let access = if org.api_enabled() {
@@ -132,12 +192,12 @@ impl Cli {
                 create_user(&config, &email, &name, staff, membership)?;
             }
             Command::RebuildRollups => {
-                let db = open_database(&config)?;
+                let db = open_database(&config, Missing::Refuse)?;
                 scores::rebuild_rollups(&mut *db.conn()?)?;
                 println!("Score rollups rebuilt from the feedback.");
             }
             Command::SeedDemo => {
-                let db = open_database(&config)?;
+                let db = open_database(&config, Missing::Create)?;
                 let outcome = demo::seed(&mut *db.conn()?, Clock::system().now())?;
                 print_seed_outcome(outcome, &format!("http://{}", config.bind));
             }
@@ -148,6 +208,7 @@ impl Cli {
 
 async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let app = Application::build(config, Clock::system())?;
+    tokio::spawn(app.shutdown().on_signals());
     let address = format!("http://{}", app.address());
     if seed_demo {
         let outcome = demo::seed(&mut *app.db().conn()?, Clock::system().now())?;
@@ -161,8 +222,9 @@ async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates the user (asking for a password only then), or finds the existing one, and adds it
-/// to the organisation `membership` names.
+/// Creates the user (asking for its password), and adds it to the organisation `membership`
+/// names. An existing address is refused, unless the command adds it to an organisation: then
+/// only the membership is added (its password and name stay).
 fn create_user(
     config: &Config,
     email: &str,
@@ -170,30 +232,37 @@ fn create_user(
     is_staff: bool,
     membership: Option<(String, Role)>,
 ) -> anyhow::Result<()> {
-    let db = open_database(config)?;
+    let db = open_database(config, Missing::Create)?;
     let mut conn = db.conn()?;
     let now = Clock::system().now();
-    let existing = accounts::normalise_email(email)
-        .ok()
-        .map(|e| crate::repo::users::find_by_email(&mut conn, &e))
-        .transpose()?
-        .flatten();
-    let (user, created) = match existing {
-        Some(user) => (user, false),
+    let email = accounts::normalise_email(email)?;
+    let user = match crate::repo::users::find_by_email(&mut conn, &email)? {
+        Some(user) if membership.is_some() => {
+            println!(
+                "{} <{}> exists already; adding the membership.",
+                user.name, user.email
+            );
+            user
+        }
+        Some(_) => anyhow::bail!(
+            "an account with email {email} exists already; nothing was changed. To add it to an \
+             organisation pass --org and --role; to set its password use \
+             `pulse user set-password --email {email}`"
+        ),
         None => {
             let password = password_from_env_or_prompt()?;
             let account = NewAccount {
-                email,
+                email: &email,
                 name,
                 password: &password,
                 is_staff,
             };
-            accounts::create_or_find_user(&mut conn, &account, now)?
+            let (user, _) = accounts::create_or_find_user(&mut conn, &account, now)?;
+            let staff = if user.is_staff() { " (staff)" } else { "" };
+            println!("Created user {} <{}>{staff}.", user.name, user.email);
+            user
         }
     };
-    let found = if created { "Created" } else { "Found existing" };
-    let staff = if user.is_staff() { " (staff)" } else { "" };
-    println!("{found} user {} <{}>{staff}.", user.name, user.email);
     if let Some((slug, role)) = membership {
         accounts::add_to_organisation(&mut conn, user.id, &slug, role, now)?;
         println!("Added {} to {} as {}.", user.email, slug, role);

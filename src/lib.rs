@@ -9,6 +9,8 @@ pub mod domain;
 pub mod error;
 pub mod keys;
 pub mod mail;
+pub mod observability;
+pub mod operator;
 pub mod repo;
 pub mod spreadsheet;
 pub mod startup;

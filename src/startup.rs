@@ -2,6 +2,7 @@
 //! database, migrate, bind the listener (port 0 picks a free one), wire middleware and routes.
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_session::SessionMiddleware;
@@ -15,20 +16,22 @@ use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use chrono::NaiveDateTime;
-use tracing_actix_web::TracingLogger;
 
 use crate::api::error::ApiError;
 use crate::auth::csrf::FORM_LIMIT_BYTES;
 use crate::auth::session_store::DbSessionStore;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{Database, DbConn};
+use crate::db::sqlite_file::{self, InstanceLock};
+use crate::db::{Database, DatabaseUrl, DbConn};
 use crate::domain::rate_limit::{self, RateLimiter};
 use crate::domain::{housekeeping, secret};
 use crate::error::AppError;
-use crate::keys;
+use crate::keys::{self, RevealKeySource};
 use crate::mail::sender::{self, Sender};
 use crate::mail::transport::Delivery;
+use crate::observability::metrics::{self, Metrics};
+use crate::observability::requests;
 use crate::repo::secrets;
 use crate::state::{AppState, session_cookie_name};
 use crate::web::error::WebError;
@@ -39,6 +42,50 @@ pub struct Application {
     api_limiter: Arc<RateLimiter>,
     mail: Arc<Sender>,
     server: Server,
+    metrics_server: Option<(SocketAddr, Server)>,
+    shutdown: Shutdown,
+    /// Held while serving a SQLite file: a second instance on it refuses to start.
+    _instance_lock: Option<InstanceLock>,
+}
+
+/// How the instance stops: readiness fails first (`/readyz` 503 while requests are still
+/// served, for `drain`), then the listener closes and the requests in flight finish.
+#[derive(Clone)]
+pub struct Shutdown {
+    draining: Arc<AtomicBool>,
+    drain: Duration,
+    servers: Vec<ServerHandle>,
+}
+
+impl Shutdown {
+    pub async fn drain_and_stop(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+        tracing::info!(
+            drain_seconds = self.drain.as_secs(),
+            "stopping: not ready any more; then finishing the requests in flight"
+        );
+        tokio::time::sleep(self.drain).await;
+        for server in &self.servers {
+            server.stop(true).await;
+        }
+    }
+
+    /// Drains and stops on SIGTERM or SIGINT (Ctrl-C).
+    pub async fn on_signals(self) {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::error!("cannot listen for SIGTERM and SIGINT");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        self.drain_and_stop().await;
+    }
 }
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -76,9 +123,12 @@ fn security_headers(https: bool) -> DefaultHeaders {
 /// The key that signs session cookies, shared by every instance through the database.
 fn cookie_key(db: &Database) -> anyhow::Result<Key> {
     let mut conn = db.conn().context("connecting for the cookie key")?;
-    let stored =
-        secrets::get_or_create(&mut conn, "session_cookie_key", &secret::random_base62(86))
-            .context("reading the session cookie key")?;
+    let stored = secrets::get_or_create(
+        &mut conn,
+        keys::SESSION_COOKIE_KEY,
+        &secret::random_base62(86),
+    )
+    .context("reading the session cookie key")?;
     Ok(Key::derive_from(stored.as_bytes()))
 }
 
@@ -111,12 +161,15 @@ where
 /// agree. And it exchanges its API rate-limit counts with the other instances
 /// (`Config::api_rate_limit_sync`).
 fn spawn_background(db: &Database, clock: &Clock, config: &Config, limiter: &Arc<RateLimiter>) {
+    let retention = housekeeping::Retention {
+        audit_events: config.audit_retention,
+    };
     spawn_every(
         "housekeeping",
         db.clone(),
         clock.clone(),
         config.housekeeping_every,
-        housekeeping::sweep,
+        move |conn, now| housekeeping::sweep(conn, &retention, now),
     );
     let limiter = limiter.clone();
     spawn_every(
@@ -129,19 +182,19 @@ fn spawn_background(db: &Database, clock: &Clock, config: &Config, limiter: &Arc
 }
 
 /// The mail sender of this instance, its task started unless no delivery is configured (then
-/// messages wait in the outbox, and the log says so).
+/// messages wait in the outbox, and the log says so); it claims nothing once `draining`.
 fn mail_sender(
+    delivery: Delivery,
     config: &Config,
     address: SocketAddr,
-    db: &Database,
-    clock: &Clock,
-) -> anyhow::Result<Arc<Sender>> {
-    let delivery = Delivery::from_config(config)?;
+    (db, clock): (&Database, &Clock),
+    draining: &Arc<AtomicBool>,
+) -> Arc<Sender> {
     let links = config
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
-    let mail = Arc::new(Sender::new(delivery, links));
+    let mail = Arc::new(Sender::new(delivery, links, draining.clone()));
     if mail.delivers() {
         sender::spawn(
             mail.clone(),
@@ -152,7 +205,7 @@ fn mail_sender(
     } else {
         tracing::warn!("{}", mail.describe());
     }
-    Ok(mail)
+    mail
 }
 
 fn session_middleware(
@@ -208,20 +261,47 @@ impl Application {
     /// Connects to `config.database_url`, applies pending migrations, binds `config.bind` and
     /// builds the server. Nothing is served until `run_until_stopped`.
     pub fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
-        let db = Database::connect(&config.database_url)?;
-        db.migrate()?;
+        // Everything that can be checked without touching the data is, before migrations run.
+        let instance_lock = match DatabaseUrl::parse(&config.database_url) {
+            DatabaseUrl::Sqlite(path) => {
+                sqlite_file::check(&path)?;
+                Some(InstanceLock::acquire(&path)?)
+            }
+            DatabaseUrl::Postgres(_) => None,
+        };
+        let reveal_key = RevealKeySource::from_config(&config)?;
+        let partner_keys = keys::leak_report_keys(&config)?;
+        let delivery = Delivery::from_config(&config)?;
         let listener =
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let metrics_listener = config
+            .metrics_bind
+            .as_ref()
+            .map(|bind| {
+                TcpListener::bind(bind)
+                    .with_context(|| format!("binding PULSE_METRICS_BIND {bind}"))
+            })
+            .transpose()?;
+        let db = Database::open(&config.database_url, config.db_pool_size)?;
+        db.migrate()?;
+        let reveal_key =
+            reveal_key.finish(&mut *db.conn().context("connecting for the reveal key")?)?;
         let address = listener.local_addr()?;
         let key = cookie_key(&db)?;
-        let reveal_key = keys::reveal_key(&config)?;
         keys::seal_plaintext_secrets(&db, &reveal_key)?;
-        let partner_keys = keys::leak_report_keys(&config)?;
         let store = DbSessionStore::new(db.clone(), clock.clone(), &config);
         let api_limiter = Arc::new(RateLimiter::new(config.api_rate_limit));
         spawn_background(&db, &clock, &config, &api_limiter);
         crate::api::openapi::prepare();
-        let mail = mail_sender(&config, address, &db, &clock)?;
+        let metrics = Arc::new(Metrics::new());
+        metrics.gauge_from_database(
+            "pulse_mail_outbox_messages",
+            "Mail messages queued in the outbox, not sent yet",
+            crate::repo::outbox::depth,
+        );
+        let draining = Arc::new(AtomicBool::new(false));
+        let drain = config.drain;
+        let mail = mail_sender(delivery, &config, address, (&db, &clock), &draining);
         let state = web::Data::new(AppState {
             db: db.clone(),
             config,
@@ -234,6 +314,8 @@ impl Application {
             partner_keys,
             leak_reports: RateLimiter::new(crate::api::token_leaks::UNSIGNED_PER_MINUTE),
             mail: mail.clone(),
+            metrics: metrics.clone(),
+            draining: draining.clone(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -247,20 +329,34 @@ impl Application {
                 .wrap(from_fn(session_store_outage))
                 .wrap(from_fn(crate::body_timeout::cut_slow_bodies))
                 .wrap(security_headers(state.config.cookie_secure))
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(requests::observe))
                 .configure(crate::api::routes)
                 .configure(crate::web::routes)
         })
-        // On SIGTERM or SIGINT: stop accepting, let in-flight requests finish (up to this long).
+        // Stopping is `Shutdown`'s job (readiness first), not an immediate reaction to signals.
+        .disable_signals()
+        // Once the listener closes: let in-flight requests finish (up to this long).
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
+        let metrics_server = metrics_listener
+            .map(|listener| metrics_server(listener, metrics, db.clone()))
+            .transpose()?;
+        let mut servers = vec![server.handle()];
+        servers.extend(metrics_server.iter().map(|(_, s)| s.handle()));
         Ok(Self {
             address,
             db,
             api_limiter,
             mail,
             server,
+            metrics_server,
+            shutdown: Shutdown {
+                draining,
+                drain,
+                servers,
+            },
+            _instance_lock: instance_lock,
         })
     }
 
@@ -289,7 +385,57 @@ impl Application {
         self.api_limiter.clone()
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// Where the metrics listener is, when `PULSE_METRICS_BIND` asked for one.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_server.as_ref().map(|(address, _)| *address)
     }
+
+    /// How to stop this instance the way SIGTERM does.
+    pub fn shutdown(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Some((_, metrics)) = self.metrics_server else {
+            return self.server.await;
+        };
+        // Both listeners run until the public one stops; then the metrics one stops too.
+        let metrics_handle = metrics.handle();
+        let public = async {
+            let served = self.server.await;
+            metrics_handle.stop(true).await;
+            served
+        };
+        let (served, metrics) = tokio::join!(public, metrics);
+        served.and(metrics)
+    }
+}
+
+/// The Prometheus listener: `/metrics` only, one worker, on the operator's address.
+fn metrics_server(
+    listener: TcpListener,
+    metrics: Arc<Metrics>,
+    db: Database,
+) -> anyhow::Result<(SocketAddr, Server)> {
+    let address = listener.local_addr()?;
+    let metrics = web::Data::from(metrics);
+    let db = web::Data::new(db);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(metrics.clone())
+            .app_data(db.clone())
+            .route(
+                "/metrics",
+                web::route()
+                    .guard(
+                        actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()),
+                    )
+                    .to(metrics::scrape),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((address, server))
 }

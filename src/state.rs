@@ -2,6 +2,7 @@
 //! Depends only on configuration, the database, the clock and the rate limiter, so any layer
 //! above the domain may import it.
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::cookie::Key;
 
@@ -13,6 +14,7 @@ use crate::domain::partner_keys::PartnerKeys;
 use crate::domain::rate_limit::RateLimiter;
 use crate::domain::reveal::RevealKey;
 use crate::mail::sender::Sender;
+use crate::observability::metrics::Metrics;
 
 /// The session cookie (actix-session, rows in the `sessions` table).
 pub const SESSION_COOKIE: &str = "pulse_session";
@@ -63,4 +65,14 @@ pub struct AppState {
     pub leak_reports: RateLimiter<String>,
     /// This instance's mail sender (what it says about delivery, for the staff outbox page).
     pub mail: Arc<Sender>,
+    /// This instance's Prometheus metrics (served on `PULSE_METRICS_BIND`).
+    pub metrics: Arc<Metrics>,
+    /// Set once the instance was told to stop: `/readyz` fails, requests are still served.
+    pub draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
 }

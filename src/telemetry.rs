@@ -8,18 +8,40 @@ use std::io::{IsTerminal, Write};
 
 use tracing_subscriber::EnvFilter;
 
+use crate::config::LogFormat;
+
+static FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
+
 /// Structured logs to stderr; `PULSE_LOG_FORMAT=json` for one JSON object a line.
-pub fn init() {
+pub fn init(format: LogFormat) {
+    FORMAT.get_or_init(|| format);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         // Colour codes only for a person at a terminal; they would split `name=value` apart.
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(|| Redacting(std::io::stderr()));
-    if std::env::var("PULSE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+    if format == LogFormat::Json {
         builder.json().init();
     } else {
         builder.init();
+    }
+}
+
+/// The error that ends the process, as the last line of its log: a JSON object in JSON mode
+/// (so a log collector keeps it with the rest), otherwise `Error: …` for the person at the
+/// terminal. Redacted like every other line.
+pub fn fatal(error: &anyhow::Error) {
+    // One line, whatever the cause's own text spans (libpq's messages do).
+    let message = format!("{error:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if FORMAT.get() == Some(&LogFormat::Json) {
+        tracing::error!(error = %message, "pulse stopped");
+    } else {
+        let mut stderr = std::io::stderr();
+        let _ = writeln!(stderr, "Error: {}", redact(&message));
     }
 }
 

@@ -73,6 +73,11 @@ fn refusal_detail(refusal: &Refusal) -> String {
     }
 }
 
+/// The `code` of an API error, kept on its response for the metrics
+/// (`observability::requests`).
+#[derive(Clone, Copy, Debug)]
+pub struct ProblemCode(pub &'static str);
+
 /// An RFC 9457 problem document, the body of every API error.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -193,6 +198,8 @@ impl ResponseError for ApiError {
         {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        response.body(serde_json::to_string(&problem).unwrap_or_default())
+        let mut response = response.body(serde_json::to_string(&problem).unwrap_or_default());
+        response.extensions_mut().insert(ProblemCode(self.code()));
+        response
     }
 }

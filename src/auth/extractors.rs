@@ -55,7 +55,9 @@ impl FromRequest for SignedIn {
                 .db
                 .run(move |conn| Ok(users::find(conn, user_id)?))
                 .await?;
-            let Some(user) = user else {
+            // A disabled account's sessions end at once; one created on another instance just
+            // before is refused here.
+            let Some(user) = user.filter(|user| !user.is_disabled()) else {
                 session.purge();
                 return Err(AuthError::SignInRequired { next });
             };

@@ -1,9 +1,13 @@
 //! Persistence plumbing: one connection type for SQLite and PostgreSQL, a pool, embedded
 //! migrations per backend, and the one way to run diesel off the async workers.
+pub mod backup;
 pub mod openssl;
 pub mod schema;
+pub mod sqlite_file;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use actix_web::web;
 use anyhow::Context;
@@ -23,6 +27,41 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+impl DbConn {
+    /// The transaction every change goes through. On SQLite it takes the write lock first
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes cannot wait for
+    /// the lock (another writer may have committed since its read) and fails with "database is
+    /// locked" at once, whereas waiting for the lock up front honours the busy timeout, so
+    /// concurrent writers queue. PostgreSQL's row locks need no such thing. Nested calls become
+    /// savepoints, as with `transaction`.
+    pub fn write_transaction<T, E, F>(&mut self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let DbConn::Sqlite(sqlite) = self else {
+            return self.transaction(work);
+        };
+        let depth =
+            AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?;
+        if depth.is_some() {
+            return self.transaction(work);
+        }
+        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+        match work(self) {
+            Ok(value) => {
+                <DbConn as Connection>::TransactionManager::commit_transaction(self)?;
+                Ok(value)
+            }
+            Err(e) => {
+                <DbConn as Connection>::TransactionManager::rollback_transaction(self)?;
+                Err(e)
+            }
+        }
+    }
+}
+
 /// Where the data lives, decided by the shape of `DATABASE_URL`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -31,6 +70,24 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
+    /// The URL as it may be shown in a message: a PostgreSQL password is replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.clone(),
+            Self::Postgres(url) => {
+                let scheme_end = url.find("://").map_or(0, |i| i + 3);
+                match (url[scheme_end..].find('@'), url[scheme_end..].find(':')) {
+                    (Some(at), Some(colon)) if colon < at => format!(
+                        "{}***{}",
+                        &url[..scheme_end + colon + 1],
+                        &url[scheme_end + at..]
+                    ),
+                    _ => url.clone(),
+                }
+            }
+        }
+    }
+
     pub fn parse(raw: &str) -> Self {
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             Self::Postgres(raw.to_owned())
@@ -80,6 +137,30 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// The pool reports every failed attempt to connect, and retries many times a second while the
+/// database is away: log the first failure, then at most one a minute, with how many were
+/// left out.
+#[derive(Debug, Default)]
+struct QuietErrors {
+    last: std::sync::Mutex<Option<(Instant, u64)>>,
+}
+
+impl r2d2::HandleError<diesel::ConnectionError> for QuietErrors {
+    fn handle_error(&self, error: diesel::ConnectionError) {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut *last {
+            Some((at, left_out)) if at.elapsed() < std::time::Duration::from_secs(60) => {
+                *left_out += 1;
+            }
+            _ => {
+                let left_out = last.map_or(0, |(_, n)| n);
+                tracing::warn!(%error, left_out, "cannot connect to the database");
+                *last = Some((Instant::now(), 0));
+            }
+        }
+    }
+}
+
 /// How long a request waits for a database connection before it is told the database is
 /// unavailable (503): long enough to ride out a burst, short enough that an outage is reported
 /// rather than hung on.
@@ -88,10 +169,29 @@ const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 
+/// How work waited for a connection, for the metrics.
+#[derive(Debug, Default)]
+pub struct PoolWaits {
+    /// Work that found every connection busy and queued.
+    pub queued: AtomicU64,
+    /// Time spent queued, in microseconds.
+    pub queued_micros: AtomicU64,
+    /// Work that gave up after `POOL_WAIT` (answered 503).
+    pub timed_out: AtomicU64,
+}
+
+/// Connections in the pool now, for the metrics.
+pub struct PoolUse {
+    pub max: u32,
+    pub open: u32,
+    pub idle: u32,
+}
+
 #[derive(Clone)]
 pub struct Database {
     pool: Pool,
     url: DatabaseUrl,
+    waits: Arc<PoolWaits>,
     /// One permit per pooled connection: work waits for a connection here, asynchronously,
     /// rather than as a blocked thread inside the pool, so a burst of requests does not wake
     /// (and switch between) a blocking thread per request.
@@ -99,33 +199,60 @@ pub struct Database {
 }
 
 impl Database {
+    /// The database `raw_url` names, with the backend's default pool size.
     pub fn connect(raw_url: &str) -> anyhow::Result<Self> {
+        Self::open(raw_url, None)
+    }
+
+    /// The database `raw_url` names, with `pool_size` connections (`PULSE_DB_POOL_SIZE`), or
+    /// the backend's default. One connection is made first, so that a wrong URL, a server that
+    /// is down or a file that cannot be opened is one error naming it.
+    pub fn open(raw_url: &str, pool_size: Option<u32>) -> anyhow::Result<Self> {
         let url = DatabaseUrl::parse(raw_url);
-        let max_size = match url {
+        let max_size = pool_size.unwrap_or(match url {
             DatabaseUrl::Sqlite(_) => 8,
             DatabaseUrl::Postgres(_) => 10,
-        };
-        if let DatabaseUrl::Postgres(_) = &url {
-            openssl::skip_cleanup_at_exit();
-        }
-        if let DatabaseUrl::Sqlite(path) = &url {
-            owner_only(path)?;
-            // WAL lets readers proceed during a write. The mode is kept in the file, and
-            // switching takes an exclusive lock that the pool's connections, opening together,
-            // would race for, so one connection sets it before the pool opens any.
-            SqliteConnection::establish(path)?
-                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+        });
+        match &url {
+            DatabaseUrl::Postgres(raw) => {
+                openssl::skip_cleanup_at_exit();
+                PgConnection::establish(raw).with_context(|| {
+                    format!(
+                        "cannot connect to PostgreSQL at {} (DATABASE_URL)",
+                        url.redacted()
+                    )
+                })?;
+            }
+            DatabaseUrl::Sqlite(path) => {
+                owner_only(path)?;
+                // WAL lets readers proceed during a write. The mode is kept in the file, and
+                // switching takes an exclusive lock that the pool's connections, opening
+                // together, would race for, so one connection sets it before the pool opens any.
+                SqliteConnection::establish(path)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|mut conn| {
+                        Ok(conn.batch_execute(
+                            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;",
+                        )?)
+                    })
+                    .with_context(|| {
+                        format!("cannot open the SQLite database {path} (DATABASE_URL)")
+                    })?;
+            }
         }
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
             .connection_timeout(POOL_WAIT)
+            .error_handler(Box::new(QuietErrors::default()))
             // A SQLite file does not drop connections; a PostgreSQL server may restart, so its
             // connections are checked (a round trip) before each use.
             .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
-            .build(ConnectionManager { url: url.clone() })?;
+            .build(ConnectionManager { url: url.clone() })
+            .with_context(|| format!("opening connections to {}", url.redacted()))?;
         Ok(Self {
             pool,
             url,
+            waits: Arc::default(),
             connections: Arc::new(Semaphore::new(max_size as usize)),
         })
     }
@@ -136,6 +263,21 @@ impl Database {
 
     pub fn conn(&self) -> Result<PooledConn, r2d2::Error> {
         self.pool.get()
+    }
+
+    /// How work has waited for connections so far.
+    pub fn waits(&self) -> &PoolWaits {
+        &self.waits
+    }
+
+    /// The pool's connections now.
+    pub fn pool_use(&self) -> PoolUse {
+        let state = self.pool.state();
+        PoolUse {
+            max: self.pool.max_size(),
+            open: state.connections,
+            idle: state.idle_connections,
+        }
     }
 
     pub fn migrate(&self) -> anyhow::Result<()> {
@@ -167,10 +309,10 @@ impl Database {
     {
         // Waiting for a connection is asynchronous (a permit per pooled connection), and bounded
         // like the pool's own wait: an outage is reported, not queued behind.
-        let permit = tokio::time::timeout(POOL_WAIT, self.connections.clone().acquire_owned())
-            .await
-            .map_err(|e| AppError::Unavailable(anyhow::Error::new(e).context("database pool")))?
-            .context("database connection permits")?;
+        let permit = match self.connections.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => self.wait_for_connection().await?,
+        };
         let pool = self.pool.clone();
         web::block(move || {
             let _permit = permit;
@@ -182,6 +324,33 @@ impl Database {
         .await
         .context("blocking worker pool")?
     }
+
+    /// Queues for a connection when all are busy, counting the wait for the metrics.
+    async fn wait_for_connection(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        let started = Instant::now();
+        let waited =
+            tokio::time::timeout(POOL_WAIT, self.connections.clone().acquire_owned()).await;
+        self.waits.queued.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.waits
+            .queued_micros
+            .fetch_add(micros, Ordering::Relaxed);
+        let permit = waited.map_err(|e| {
+            self.waits.timed_out.fetch_add(1, Ordering::Relaxed);
+            AppError::Unavailable(anyhow::Error::new(e).context("database pool"))
+        })?;
+        Ok(permit.context("database connection permits")?)
+    }
+}
+
+/// Whether this release has migrations the database lacks.
+pub fn migrations_pending(conn: &mut DbConn) -> Result<bool, AppError> {
+    let pending = match conn {
+        DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        DbConn::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    };
+    pending
+        .map_err(|e| AppError::Internal(anyhow::Error::from_boxed(e).context("reading migrations")))
 }
 
 /// Creates the SQLite file readable and writable by its owner only (SQLite gives the `-wal` and

@@ -10,6 +10,7 @@ diesel::table! {
         totp_secret -> Nullable<Text>,
         totp_enabled_at -> Nullable<Timestamp>,
         totp_last_step -> Nullable<Integer>,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -222,6 +223,13 @@ diesel::table! {
 
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
+diesel::table! {
+    readiness_probes (id) {
+        id -> Integer,
+        checked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(audit_events -> organisations (organisation_id));
 diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(api_tokens -> organisations (organisation_id));

@@ -3,7 +3,6 @@
 //! is made: it records the event (the account page lists it) inside the transaction of the
 //! change, and returns the `Notify` that says a message must go out.
 use chrono::{Duration, NaiveDateTime};
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::{notices, throttle};
@@ -134,7 +133,7 @@ pub fn tell_if_guessed(
     notice: &AccountNotice,
     now: NaiveDateTime,
 ) -> Result<Option<Notify>, AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         login_failures::lock(conn)?;
         let since = now - guessing_notice_every();
         if throttle::failures(conn, key, now)? < at_least

@@ -1,7 +1,6 @@
 //! Accounts: creating users, adding them to organisations, and signing in with throttling
 //! (`domain::throttle` counts; the password rules are here).
 use chrono::{Duration, NaiveDateTime};
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::account_notices::{self, AccountNotice};
@@ -12,7 +11,7 @@ use crate::domain::slug::parse_name;
 use crate::domain::throttle::{self, Limit};
 use crate::error::AppError;
 use crate::repo::users::{NewUser, User};
-use crate::repo::{memberships, organisations, sessions, sign_in_places, users};
+use crate::repo::{login_failures, memberships, organisations, sessions, sign_in_places, users};
 
 /// Wrong passwords allowed within the throttle window for one account from one place (an IPv4
 /// address or an IPv6 /64): a stranger's guesses lock the stranger out, not the owner elsewhere.
@@ -104,7 +103,7 @@ pub fn change_password(
     let user = confirm_password(conn, user_id, current, addr, now)?;
     password::check_new(new, &[&user.email, &user.name])?;
     let password_hash = password::hash(new)?;
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         users::set_password_hash(conn, user_id, &password_hash)?;
         sessions::delete_for_user(conn, user_id)?;
         notices::password_changed(conn, &user, false, addr, now)
@@ -126,6 +125,14 @@ pub fn confirm_password(
     } else {
         Err(AppError::invalid("The password is incorrect."))
     }
+}
+
+/// Lifts the password lock of the account `email`: its wrong passwords from every place (those
+/// counted against a place across accounts stay: they are the place's).
+pub fn unlock(conn: &mut DbConn, email: &str) -> Result<(), AppError> {
+    login_failures::clear(conn, &account_key(email))?;
+    login_failures::clear_starting_with(conn, &pair_key(email, ""))?;
+    Ok(())
 }
 
 fn account_key(email: &str) -> String {
@@ -230,6 +237,10 @@ pub fn authenticate(
     let user = users::find_by_email(conn, &email)?;
     let verified = verify_throttled(conn, &email, user.as_ref(), password, addr, now)?;
     match user {
+        // Only someone who knows the password learns that the account is disabled.
+        Some(user) if verified && user.is_disabled() => Err(AppError::invalid(
+            "This account is disabled. Ask Pulse staff to enable it again.",
+        )),
         Some(user) if verified => {
             if !user.needs_second_factor() {
                 signed_in_from(conn, user.id, addr, now)?;

@@ -1,6 +1,5 @@
 //! Demo data so a newcomer can sign in and look around straight away.
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::accounts::{self, NewAccount};
@@ -67,7 +66,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> Result<SeedOutcome, AppErr
     let password = Password::new(
         std::env::var("PULSE_PASSWORD").unwrap_or_else(|_| secret::random_base62(16)),
     );
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         let acme = organisations::create(conn, "Acme Consulting", "acme", true, now)?;
         let northwind = organisations::create(conn, "Northwind Advisory", "northwind", false, now)?;
         for org in [&acme, &northwind] {

@@ -5,7 +5,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::feedback::{parse_instant, whole_seconds};
@@ -200,14 +199,18 @@ fn read(csv_text: &str, now: NaiveDateTime) -> Result<Result<Vec<Row>, Vec<RowEr
 }
 
 /// Inserts checked rows in one transaction, creating clients met for the first time and
-/// skipping responses already there (or met earlier in the same file).
+/// skipping responses already there (or met earlier in the same file). Imports into one
+/// organisation take turns (`feedback::lock_imports`).
 fn store(
     conn: &mut DbConn,
     org_id: i32,
     rows: Vec<Row>,
     now: NaiveDateTime,
 ) -> Result<Outcome, AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
+        // Before the duplicate check reads: two imports of one file must not both find their
+        // rows new.
+        feedback::lock_imports(conn, org_id)?;
         let mut ids: HashMap<String, i32> = HashMap::new();
         let mut new = Vec::with_capacity(rows.len());
         for Row {

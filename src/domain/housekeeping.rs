@@ -6,7 +6,26 @@ use crate::domain::accounts::KNOWN_PLACE_DAYS;
 use crate::domain::api_tokens::reminders;
 use crate::domain::throttle;
 use crate::error::AppError;
-use crate::repo::{api_tokens, login_failures, outbox, password_resets, sessions, sign_in_places};
+use crate::repo::{
+    api_tokens, audit, login_failures, outbox, password_resets, sessions, sign_in_places,
+};
+
+/// How long audit events are kept unless `PULSE_AUDIT_RETENTION_DAYS` says otherwise.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
+
+/// How long records are kept (`PULSE_AUDIT_RETENTION_DAYS`).
+#[derive(Clone, Copy, Debug)]
+pub struct Retention {
+    pub audit_events: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            audit_events: Duration::days(DEFAULT_AUDIT_RETENTION_DAYS),
+        }
+    }
+}
 
 /// How many rows one sweep removed or cleared.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -23,6 +42,8 @@ pub struct Swept {
     pub mail: usize,
     /// Password-reset links expired for a day.
     pub reset_links: usize,
+    /// Audit events older than the retention period.
+    pub audit_events: usize,
 }
 
 /// How long sent, failed and dropped messages stay listed for staff.
@@ -30,8 +51,13 @@ pub fn keep_settled_mail() -> Duration {
     Duration::days(30)
 }
 
-pub fn sweep(conn: &mut DbConn, now: NaiveDateTime) -> Result<Swept, AppError> {
+pub fn sweep(
+    conn: &mut DbConn,
+    retention: &Retention,
+    now: NaiveDateTime,
+) -> Result<Swept, AppError> {
     let swept = Swept {
+        audit_events: audit::delete_before(conn, now - retention.audit_events)?,
         sessions: sessions::delete_expired(conn, now)?,
         sign_in_failures: login_failures::delete_before(conn, now - throttle::window())?,
         sign_in_places: sign_in_places::delete_before(

@@ -1,6 +1,5 @@
 //! Organisations and the staff switch for their API access.
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::notices;
@@ -46,7 +45,7 @@ pub fn set_api_access(
     client_addr: &str,
     at: NaiveDateTime,
 ) -> Result<Organisation, AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         let org = organisations::find_by_slug(conn, slug)?.ok_or(AppError::NotFound)?;
         organisations::set_api_enabled(conn, org.id, enabled, staff_user_id, at)?;
         audit::record(

@@ -2,7 +2,6 @@
 //! dropped; the newest of them with their attempts and last error; and Retry of a failed one,
 //! recorded in the audit trail.
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::notices::{Notice, delivery_window};
@@ -82,7 +81,7 @@ pub fn retry(
     client_addr: &str,
     now: NaiveDateTime,
 ) -> Result<OutboxEntry, AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         // The write first (undone below if refused), so SQLite never upgrades a read transaction.
         let requeued = outbox::requeue_failed(conn, id, now, now + delivery_window())?;
         let entry = outbox::find(conn, id)?.ok_or(AppError::NotFound)?;

@@ -5,7 +5,6 @@
 //! password applies the password policy, ends every session of the person and tells them by
 //! mail; it does not sign them in, so a second factor is still asked for at the next sign-in.
 use chrono::{Duration, NaiveDateTime};
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::accounts::normalise_email;
@@ -47,7 +46,7 @@ pub fn request(
     let email = normalise_email(raw_email)?;
     let secret = random_base62(43);
     let digest = sha256_hex(secret.as_bytes());
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         // Counted first, serialised with every other throttling decision (and a write, so SQLite
         // never upgrades a read transaction). Every request counts: it is never taken back.
         let limits = [
@@ -139,7 +138,7 @@ pub fn complete(
     };
     password::check_new(new, &[&user.email, &user.name])?;
     let password_hash = password::hash(new)?;
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         if password_resets::use_up(conn, reset_id, now)? == 0 {
             return Err(AppError::Invalid(Link::Used.refusal().unwrap_or_default()));
         }

@@ -20,7 +20,6 @@ use std::hash::Hash;
 use std::sync::Mutex;
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -249,7 +248,7 @@ pub fn sync(
     if known.is_empty() {
         return Ok(0);
     }
-    let exchanged = conn.transaction(|conn| {
+    let exchanged = conn.write_transaction(|conn| {
         for charge in &charges {
             rate_limits::charge(
                 conn,

@@ -2,8 +2,6 @@
 //! ending any or all of the others.
 use chrono::{Duration, NaiveDateTime};
 
-use diesel::Connection;
-
 use crate::db::DbConn;
 use crate::domain::notices;
 use crate::error::AppError;
@@ -79,7 +77,7 @@ pub fn end_others(
     current: &str,
     (from, at): (&str, NaiveDateTime),
 ) -> Result<usize, AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         let ended = sessions::delete_others(conn, user_id, current)?;
         if ended > 0 {
             notices::other_sessions_ended(conn, user_id, ended, from, at)?;

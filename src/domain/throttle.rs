@@ -6,7 +6,6 @@
 use std::net::IpAddr;
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -59,7 +58,7 @@ pub fn reserve(
     now: NaiveDateTime,
 ) -> Result<Reserved, AppError> {
     let since = now - window();
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         login_failures::lock(conn)?;
         for limit in limits {
             let (failures, oldest) = login_failures::count_since(conn, &limit.key, since)?;
@@ -83,7 +82,7 @@ impl Reserved {
     /// Takes the guess back (it was right, or could not be checked), and clears every failure
     /// of the keys `clear`.
     pub fn release(self, conn: &mut DbConn, clear: &[&str]) -> Result<(), AppError> {
-        conn.transaction(|conn| {
+        conn.write_transaction(|conn| {
             login_failures::lock(conn)?;
             for key in &self.keys {
                 if clear.contains(&key.as_str()) {

@@ -5,6 +5,7 @@
 //! dies between claiming and sending loses nothing: its lease runs out and another instance (or
 //! itself, restarted) sends the message. Each message keeps its own `Message-ID` across retries.
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use chrono::{Duration, NaiveDateTime};
@@ -53,11 +54,17 @@ pub struct Sender {
     delivery: Delivery,
     /// Links in messages start with it (`PULSE_PUBLIC_URL`, else the listen address).
     base_url: String,
+    /// Set once the instance is stopping (`startup::Shutdown`).
+    draining: Arc<AtomicBool>,
 }
 
 impl Sender {
-    pub fn new(delivery: Delivery, base_url: String) -> Self {
-        Self { delivery, base_url }
+    pub fn new(delivery: Delivery, base_url: String, draining: Arc<AtomicBool>) -> Self {
+        Self {
+            delivery,
+            base_url,
+            draining,
+        }
     }
 
     /// Where mail goes, in words (never with a password).
@@ -70,8 +77,13 @@ impl Sender {
         !matches!(self.delivery.transport, Transport::Held)
     }
 
-    /// Claims the messages due at the clock's time and delivers them.
+    /// Claims the messages due at the clock's time and delivers them; nothing once the instance
+    /// is draining: a batch it claimed and could not finish before it stops would wait out its
+    /// lease, where the other instances (or this one restarted) can send it at once.
     pub async fn round(self: &Arc<Self>, db: &Database, clock: &Clock) -> Result<Round, AppError> {
+        if self.draining.load(Ordering::Relaxed) {
+            return Ok(Round::default());
+        }
         let now = clock.now();
         if !db.run(move |conn| Ok(outbox::any_due(conn, now)?)).await? {
             return Ok(Round::default());

@@ -6,7 +6,7 @@
 //!   (AUTH); a password never travels unencrypted except to a loopback host. The certificate is
 //!   checked against the system's trust store (OpenSSL's `SSL_CERT_FILE` adds a private CA).
 //! * otherwise a folder of `.eml` files: `PULSE_MAIL_DIR`, or `<database file>.mail/` beside a
-//!   SQLite database;
+//!   SQLite database (checked at start-up: a folder this process can write in);
 //! * otherwise (PostgreSQL without either) nowhere: messages stay queued in the outbox, and
 //!   start-up and the staff outbox page say so.
 use std::io::Write;
@@ -62,11 +62,12 @@ impl Delivery {
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         let transport = match (&config.smtp_url, &config.mail_dir) {
             (Some(url), _) => smtp(url)?,
-            (None, Some(dir)) => Transport::Folder(PathBuf::from(dir)),
+            (None, Some(dir)) => Transport::Folder(mail_folder(dir, "PULSE_MAIL_DIR")?),
             (None, None) => match DatabaseUrl::parse(&config.database_url) {
-                DatabaseUrl::Sqlite(path) => {
-                    Transport::Folder(PathBuf::from(format!("{path}.mail")))
-                }
+                DatabaseUrl::Sqlite(path) => Transport::Folder(mail_folder(
+                    &format!("{path}.mail"),
+                    "the mail folder beside the SQLite database (PULSE_MAIL_DIR chooses another)",
+                )?),
                 DatabaseUrl::Postgres(_) => Transport::Held,
             },
         };
@@ -94,6 +95,35 @@ impl Delivery {
     pub fn message_id_domain(&self) -> String {
         self.from.email.domain().to_owned()
     }
+}
+
+/// The folder `.eml` files go to (`named` in errors), checked at start-up rather than at the
+/// first message: a folder this process can write to, or one to be made (mode 0700, with the
+/// first message) in a folder that exists and it can write to.
+fn mail_folder(dir: &str, named: &str) -> anyhow::Result<PathBuf> {
+    let folder = PathBuf::from(dir);
+    let writable_place = if folder.exists() {
+        if !folder.is_dir() {
+            bail!("{named}: {dir} is not a folder");
+        }
+        folder.clone()
+    } else {
+        match folder.parent() {
+            Some(parent) if parent.as_os_str().is_empty() => PathBuf::from("."),
+            Some(parent) if parent.is_dir() => parent.to_owned(),
+            _ => bail!(
+                "{named}: {dir} cannot be made, since the folder it would go in does not exist"
+            ),
+        }
+    };
+    let probe = writable_place.join(format!(".pulse-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .with_context(|| format!("{named}: cannot write in {}", writable_place.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(folder)
 }
 
 /// `PULSE_MAIL_FROM`, or `Pulse <pulse@host of PULSE_PUBLIC_URL>` (`pulse@localhost` without).

@@ -61,9 +61,7 @@ pub fn insert(conn: &mut DbConn, token: &NewApiToken) -> QueryResult<ApiToken> {
 }
 
 pub fn set_reveal_ciphertext(conn: &mut DbConn, id: i32, sealed: &str) -> QueryResult<usize> {
-    diesel::update(api_tokens::table.find(id))
-        .set(api_tokens::reveal_ciphertext.eq(Some(sealed)))
-        .execute(conn)
+    replace_reveal_ciphertext(conn, id, Some(sealed))
 }
 
 /// Uses up the first display of token `id` if `digest` is its nonce's: 1 the one time it is,
@@ -201,6 +199,14 @@ pub fn clear_expired_reveals(conn: &mut DbConn, now: NaiveDateTime) -> QueryResu
     .execute(conn)
 }
 
+/// Every token still holding a reveal ciphertext, for re-sealing under a new reveal key.
+pub fn with_reveal_ciphertext(conn: &mut DbConn) -> QueryResult<Vec<ApiToken>> {
+    api_tokens::table
+        .filter(api_tokens::reveal_ciphertext.is_not_null())
+        .select(ApiToken::as_select())
+        .load(conn)
+}
+
 /// Current tokens that expire by `by` and have not had every expiry reminder yet.
 pub fn expiring_by(
     conn: &mut DbConn,
@@ -215,6 +221,24 @@ pub fn expiring_by(
         .order(api_tokens::id.asc())
         .select(ApiToken::as_select())
         .load(conn)
+}
+
+/// Replaces (or, with `None`, forgets) one token's reveal ciphertext.
+pub fn replace_reveal_ciphertext(
+    conn: &mut DbConn,
+    id: i32,
+    sealed: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(api_tokens::table.find(id))
+        .set(api_tokens::reveal_ciphertext.eq(sealed))
+        .execute(conn)
+}
+
+pub fn count_reveal_ciphertexts(conn: &mut DbConn) -> QueryResult<i64> {
+    api_tokens::table
+        .filter(api_tokens::reveal_ciphertext.is_not_null())
+        .count()
+        .get_result(conn)
 }
 
 /// Records that reminder `stage` of token `id` is being sent, unless it (or a later one) was:

@@ -108,3 +108,8 @@ pub fn recent_for_account(
         .select(entry_columns())
         .load(conn)
 }
+
+/// Deletes the events recorded before `before` (retention).
+pub fn delete_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(audit_events::table.filter(audit_events::created_at.lt(before))).execute(conn)
+}

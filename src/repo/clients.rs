@@ -26,6 +26,11 @@ pub fn find_by_name(conn: &mut DbConn, org_id: i32, name: &str) -> QueryResult<O
 }
 
 /// The organisation's client of that name, created if new. Callers hold a transaction.
+///
+/// Two imports may meet the same new name at once. The insert leaves an existing row alone
+/// (`ON CONFLICT DO NOTHING`): on PostgreSQL it waits for a rival's uncommitted insert of the
+/// name and then does nothing, where a plain insert would fail on the unique index; the read
+/// after it sees the rival's committed row.
 pub fn find_or_create(
     conn: &mut DbConn,
     org_id: i32,
@@ -35,14 +40,20 @@ pub fn find_or_create(
     if let Some(client) = find_by_name(conn, org_id, name)? {
         return Ok(client);
     }
-    // RETURNING is not available through MultiConnection: read back by the unique name.
-    diesel::insert_into(clients::table)
+    let insert = diesel::insert_into(clients::table)
         .values((
             clients::organisation_id.eq(org_id),
             clients::name.eq(name),
             clients::created_at.eq(at),
         ))
-        .execute(conn)?;
+        .on_conflict((clients::organisation_id, clients::name))
+        .do_nothing();
+    // Neither ON CONFLICT nor RETURNING is available through MultiConnection; each backend has
+    // the former, and the row is read back by its unique name.
+    match conn {
+        DbConn::Sqlite(c) => insert.execute(c)?,
+        DbConn::Postgres(c) => insert.execute(c)?,
+    };
     find_by_name(conn, org_id, name)?.ok_or(diesel::result::Error::NotFound)
 }
 

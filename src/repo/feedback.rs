@@ -180,6 +180,27 @@ pub fn page(
 /// What identifies a response for imports: (client_id, respondent_email, survey, submitted_at).
 pub type AnswerKey = (i32, String, String, NaiveDateTime);
 
+/// The first of the two keys of the PostgreSQL advisory locks that serialise imports, one per
+/// organisation (the second key).
+const IMPORT_LOCK_CLASS: i32 = 7_355_610;
+
+/// Makes imports into organisation `org_id` take turns until the end of the current
+/// transaction, on every instance, so that each one's check for responses already there sees
+/// those the others added. PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing,
+/// since `write_transaction` holds the database's one write lock already.
+pub fn lock_imports(conn: &mut DbConn, org_id: i32) -> QueryResult<()> {
+    match conn {
+        DbConn::Postgres(pg) => {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+                .bind::<diesel::sql_types::Integer, _>(IMPORT_LOCK_CLASS)
+                .bind::<diesel::sql_types::Integer, _>(org_id)
+                .execute(pg)?;
+            Ok(())
+        }
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
 /// The keys of the organisation's responses submitted from `from` to `to` (inclusive).
 pub fn keys_between(
     conn: &mut DbConn,

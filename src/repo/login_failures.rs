@@ -65,6 +65,22 @@ pub fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Clears every key that starts with `prefix` (`%`, `_` and `\` in it match only themselves).
+pub fn clear_starting_with(conn: &mut DbConn, prefix: &str) -> QueryResult<usize> {
+    let escaped = prefix
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    diesel::delete(
+        login_failures::table.filter(
+            login_failures::throttle_key
+                .like(format!("{escaped}%"))
+                .escape('\\'),
+        ),
+    )
+    .execute(conn)
+}
+
 /// Forgets failures older than the throttle window: they no longer count.
 pub fn delete_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(login_failures::table.filter(login_failures::failed_at.lt(before))).execute(conn)

@@ -12,7 +12,7 @@ pub fn upsert(
     role: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         let updated = diesel::update(memberships::table.find((user_id, organisation_id)))
             .set(memberships::role.eq(role))
             .execute(conn)?;

@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod password_resets;
 pub mod preferences;
 pub mod rate_limits;
+pub mod readiness_probes;
 pub mod recovery_codes;
 pub mod scores;
 pub mod secrets;

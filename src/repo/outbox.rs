@@ -120,7 +120,10 @@ pub fn claim_due(
         // Locked rows first, then the update, in one transaction: inside a single UPDATE,
         // PostgreSQL may rescan the locking subquery for each row and so claim far more than
         // `limit` (it skips the rows it has just updated itself).
-        DbConn::Postgres(pg) => pg.transaction(|pg| {
+        DbConn::Postgres(_) => conn.write_transaction(|conn| {
+            let DbConn::Postgres(pg) = conn else {
+                unreachable!("a PostgreSQL connection stays one")
+            };
             let ids: Vec<i32> = picked.for_update().skip_locked().load(pg)?;
             diesel::update(due.filter(o::id.eq_any(ids)))
                 .set(claim)

@@ -38,7 +38,7 @@ pub fn set(
     preferences: Preferences,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         let values = (
             notification_preferences::token_expiry.eq(preferences.token_expiry),
             notification_preferences::api_access.eq(preferences.api_access),

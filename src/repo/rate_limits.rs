@@ -7,38 +7,30 @@ use crate::db::DbConn;
 use crate::db::schema::api_rate_limits;
 
 /// Adds `weight_ns` of requests, made from `since_ns` on, to the token's shared bucket (which
-/// drains until then). Concurrent charges from several instances all count.
+/// drains until then). Concurrent charges from several instances all count: one upsert, so
+/// that two instances' first charges of a token (both inserting its row) add up rather than
+/// one failing on the primary key, which on PostgreSQL would abort the sync's transaction.
 pub fn charge(conn: &mut DbConn, token_id: i32, since_ns: i64, weight_ns: i64) -> QueryResult<()> {
+    // The existing row's level, drained until `since_ns`.
     let drained = case_when(
         api_rate_limits::empty_at_ns.gt(since_ns),
         api_rate_limits::empty_at_ns,
     )
     .otherwise(since_ns);
-    // No ON CONFLICT through MultiConnection: update first; if the token has no row yet, insert
-    // it; if another instance inserted it meanwhile, the primary key refuses ours and the update,
-    // retried once, counts us.
-    for _ in 0..2 {
-        let updated = diesel::update(api_rate_limits::table.find(token_id))
-            .set(api_rate_limits::empty_at_ns.eq(drained + weight_ns))
-            .execute(conn)?;
-        if updated == 1 {
-            return Ok(());
-        }
-        let inserted = diesel::insert_into(api_rate_limits::table)
-            .values((
-                api_rate_limits::token_id.eq(token_id),
-                api_rate_limits::empty_at_ns.eq(since_ns.saturating_add(weight_ns)),
-            ))
-            .execute(conn);
-        match inserted {
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => continue,
-            other => return other.map(|_| ()),
-        }
-    }
-    Err(diesel::result::Error::NotFound)
+    let upsert = diesel::insert_into(api_rate_limits::table)
+        .values((
+            api_rate_limits::token_id.eq(token_id),
+            api_rate_limits::empty_at_ns.eq(since_ns.saturating_add(weight_ns)),
+        ))
+        .on_conflict(api_rate_limits::token_id)
+        .do_update()
+        .set(api_rate_limits::empty_at_ns.eq(drained + weight_ns));
+    // ON CONFLICT is not available through MultiConnection; each backend has it.
+    match conn {
+        DbConn::Sqlite(c) => upsert.execute(c)?,
+        DbConn::Postgres(c) => upsert.execute(c)?,
+    };
+    Ok(())
 }
 
 /// The shared buckets of `token_ids` that have one: (token id, empty at).

@@ -216,7 +216,7 @@ pub fn rebuild(conn: &mut DbConn) -> QueryResult<()> {
         DbConn::Sqlite(_) => "date(submitted_at)",
         DbConn::Postgres(_) => "CAST(submitted_at AS DATE)",
     };
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         conn.batch_execute(&format!(
             "DELETE FROM feedback_daily; \
              INSERT INTO feedback_daily \

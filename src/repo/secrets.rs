@@ -29,3 +29,12 @@ fn find(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
         .first(conn)
         .optional()
 }
+
+/// Replaces the stored secret `name` (key rotation).
+pub fn replace(conn: &mut DbConn, name: &str, value: &str) -> QueryResult<()> {
+    diesel::delete(app_secrets::table.find(name)).execute(conn)?;
+    diesel::insert_into(app_secrets::table)
+        .values((app_secrets::name.eq(name), app_secrets::value.eq(value)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -182,3 +182,8 @@ pub fn delete_others(conn: &mut DbConn, user_id: i32, keep: &str) -> QueryResult
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     sessions::table.count().get_result(conn)
 }
+
+/// Ends every session (the cookie key was rotated).
+pub fn delete_all(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::delete(sessions::table).execute(conn)
+}

@@ -38,7 +38,7 @@ pub fn remember(
     if updated == 1 {
         return Ok(());
     }
-    let inserted = conn.transaction(|conn| {
+    let inserted = conn.write_transaction(|conn| {
         diesel::insert_into(sign_in_places::table)
             .values((
                 sign_in_places::user_id.eq(user_id),

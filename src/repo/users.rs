@@ -19,11 +19,17 @@ pub struct User {
     pub totp_enabled_at: Option<NaiveDateTime>,
     /// The last TOTP time step accepted: a code is good once.
     pub totp_last_step: Option<i32>,
+    /// Set by an operator (`pulse user disable`): no sign-in until `pulse user enable`.
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 impl User {
     pub fn is_staff(&self) -> bool {
         self.is_staff != 0
+    }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
     }
 
     /// Whether signing in takes a second factor: staff always (they enrol at their next sign-in
@@ -129,6 +135,13 @@ pub fn use_totp_step(conn: &mut DbConn, id: i32, step: i32) -> QueryResult<usize
     .execute(conn)
 }
 
+/// Disables the account from `at`, or enables it again with `None`.
+pub fn set_disabled(conn: &mut DbConn, id: i32, at: Option<NaiveDateTime>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::disabled_at.eq(at))
+        .execute(conn)
+}
+
 /// Users whose TOTP secret does not start with `prefix` (secrets stored before they were
 /// sealed): (id, secret).
 pub fn with_totp_secret_not_starting(
@@ -139,6 +152,25 @@ pub fn with_totp_secret_not_starting(
         .filter(users::totp_secret.not_like(format!("{prefix}%")))
         .select((users::id, users::totp_secret.assume_not_null()))
         .load(conn)
+}
+
+/// Users whose TOTP secret starts with `prefix` (sealed ones): (id, secret).
+pub fn with_totp_secret_starting(
+    conn: &mut DbConn,
+    prefix: &str,
+) -> QueryResult<Vec<(i32, String)>> {
+    users::table
+        .filter(users::totp_secret.like(format!("{prefix}%")))
+        .select((users::id, users::totp_secret.assume_not_null()))
+        .load(conn)
+}
+
+/// How many users have a TOTP secret starting with `prefix`.
+pub fn count_totp_secrets_starting(conn: &mut DbConn, prefix: &str) -> QueryResult<i64> {
+    users::table
+        .filter(users::totp_secret.like(format!("{prefix}%")))
+        .count()
+        .get_result(conn)
 }
 
 /// Replaces the TOTP secret `old` of user `id` with `new`; 0 if it changed meanwhile.

@@ -3,6 +3,7 @@ pub mod account;
 pub mod analytics;
 pub mod api_docs;
 pub mod api_settings;
+pub mod assets;
 pub mod connect;
 pub mod device;
 pub mod error;
@@ -21,104 +22,101 @@ pub mod sudo;
 pub mod time;
 pub mod two_factor;
 
-use actix_web::http::header;
-use actix_web::middleware::DefaultHeaders;
-use actix_web::web;
+use actix_web::{guard, web};
 
 use crate::error::AppError;
 use error::WebError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/static")
-            // Static files may be cached; the security headers still apply.
-            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "public, max-age=3600")))
-            .service(actix_files::Files::new(
-                "",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/static"),
-            )),
-    )
-    .route("/healthz", web::get().to(health::check))
-    .route("/", web::get().to(home::show))
-    .route("/login", web::get().to(login::form))
-    .route("/login", web::post().to(login::submit))
-    .route("/login/two-factor", web::get().to(two_factor::form))
-    .route("/login/two-factor", web::post().to(two_factor::submit))
-    .route("/logout", web::post().to(login::logout))
-    .route(
-        "/forgot-password",
-        web::get().to(password_reset::forgot_form),
-    )
-    .route(
-        "/forgot-password",
-        web::post().to(password_reset::forgot_submit),
-    )
-    .route("/reset-password", web::get().to(password_reset::reset_form))
-    .route(
-        "/reset-password",
-        web::post().to(password_reset::reset_submit),
-    )
-    .route(
-        "/account/notifications",
-        web::post().to(notifications::save),
-    )
-    .route("/account/two-factor", web::get().to(two_factor::settings))
-    .route("/account/two-factor", web::post().to(two_factor::enable))
-    .route(
-        "/account/two-factor/disable",
-        web::post().to(two_factor::disable),
-    )
-    .route("/account", web::get().to(sessions::show))
-    .route("/account/sessions/end", web::post().to(sessions::end))
-    .route(
-        "/account/sessions/end-others",
-        web::post().to(sessions::end_others),
-    )
-    .route("/account/password", web::get().to(account::form))
-    .route("/account/password", web::post().to(account::change))
-    .route("/staff/mail", web::get().to(staff::mail::list))
-    .route("/staff/mail/{id}/retry", web::post().to(staff::mail::retry))
-    .route("/staff/orgs", web::get().to(staff::list))
-    .route("/staff/orgs", web::post().to(staff::create))
-    .route("/staff/orgs/{slug}", web::get().to(staff::show))
-    .route(
-        "/staff/orgs/{slug}/api-access",
-        web::post().to(staff::set_api_access),
-    )
-    .route("/orgs/{slug}", web::get().to(orgs::home))
-    .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
-    .route("/orgs/{slug}/analytics", web::get().to(analytics::show))
-    .route(
-        "/orgs/{slug}/analytics/export",
-        web::get().to(analytics::export),
-    )
-    .route("/orgs/{slug}/api-docs", web::get().to(api_docs::show))
-    .route("/orgs/{slug}/connect", web::get().to(connect::show))
-    .service(
-        web::resource("/orgs/{slug}/import")
-            .app_data(web::PayloadConfig::new(feedback_import::IMPORT_LIMIT_BYTES))
-            .route(web::get().to(feedback_import::form))
-            .route(web::post().to(feedback_import::submit)),
-    )
-    .service(
-        web::scope("/orgs/{slug}/settings/api")
-            .route("", web::get().to(api_settings::show))
-            .route("/generate", web::post().to(api_settings::generate))
-            .service(
-                web::resource("/regenerate")
-                    .route(web::get().to(api_settings::confirm_regenerate))
-                    .route(web::post().to(api_settings::regenerate)),
-            )
-            .service(
-                web::resource("/revoke")
-                    .route(web::get().to(api_settings::confirm_revoke))
-                    .route(web::post().to(api_settings::revoke)),
-            )
-            .route("/grace/end", web::post().to(api_settings::end_grace))
-            .route("/reveal", web::post().to(api_settings::reveal))
-            .route("/copied", web::post().to(api_settings::copied)),
-    )
-    .default_service(web::to(not_found));
+    cfg.service(web::resource("/static/{name}").route(get_or_head().to(assets::serve)))
+        .route("/livez", get_or_head().to(health::live))
+        .route("/readyz", get_or_head().to(health::ready))
+        .route("/healthz", get_or_head().to(health::check))
+        .route("/", web::get().to(home::show))
+        .route("/login", web::get().to(login::form))
+        .route("/login", web::post().to(login::submit))
+        .route("/login/two-factor", web::get().to(two_factor::form))
+        .route("/login/two-factor", web::post().to(two_factor::submit))
+        .route("/logout", web::post().to(login::logout))
+        .route(
+            "/forgot-password",
+            web::get().to(password_reset::forgot_form),
+        )
+        .route(
+            "/forgot-password",
+            web::post().to(password_reset::forgot_submit),
+        )
+        .route("/reset-password", web::get().to(password_reset::reset_form))
+        .route(
+            "/reset-password",
+            web::post().to(password_reset::reset_submit),
+        )
+        .route(
+            "/account/notifications",
+            web::post().to(notifications::save),
+        )
+        .route("/account/two-factor", web::get().to(two_factor::settings))
+        .route("/account/two-factor", web::post().to(two_factor::enable))
+        .route(
+            "/account/two-factor/disable",
+            web::post().to(two_factor::disable),
+        )
+        .route("/account", web::get().to(sessions::show))
+        .route("/account/sessions/end", web::post().to(sessions::end))
+        .route(
+            "/account/sessions/end-others",
+            web::post().to(sessions::end_others),
+        )
+        .route("/account/password", web::get().to(account::form))
+        .route("/account/password", web::post().to(account::change))
+        .route("/staff/mail", web::get().to(staff::mail::list))
+        .route("/staff/mail/{id}/retry", web::post().to(staff::mail::retry))
+        .route("/staff/orgs", web::get().to(staff::list))
+        .route("/staff/orgs", web::post().to(staff::create))
+        .route("/staff/orgs/{slug}", web::get().to(staff::show))
+        .route(
+            "/staff/orgs/{slug}/api-access",
+            web::post().to(staff::set_api_access),
+        )
+        .route("/orgs/{slug}", web::get().to(orgs::home))
+        .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
+        .route("/orgs/{slug}/analytics", web::get().to(analytics::show))
+        .route(
+            "/orgs/{slug}/analytics/export",
+            web::get().to(analytics::export),
+        )
+        .route("/orgs/{slug}/api-docs", web::get().to(api_docs::show))
+        .route("/orgs/{slug}/connect", web::get().to(connect::show))
+        .service(
+            web::resource("/orgs/{slug}/import")
+                .app_data(web::PayloadConfig::new(feedback_import::IMPORT_LIMIT_BYTES))
+                .route(web::get().to(feedback_import::form))
+                .route(web::post().to(feedback_import::submit)),
+        )
+        .service(
+            web::scope("/orgs/{slug}/settings/api")
+                .route("", web::get().to(api_settings::show))
+                .route("/generate", web::post().to(api_settings::generate))
+                .service(
+                    web::resource("/regenerate")
+                        .route(web::get().to(api_settings::confirm_regenerate))
+                        .route(web::post().to(api_settings::regenerate)),
+                )
+                .service(
+                    web::resource("/revoke")
+                        .route(web::get().to(api_settings::confirm_revoke))
+                        .route(web::post().to(api_settings::revoke)),
+                )
+                .route("/grace/end", web::post().to(api_settings::end_grace))
+                .route("/reveal", web::post().to(api_settings::reveal))
+                .route("/copied", web::post().to(api_settings::copied)),
+        )
+        .default_service(web::to(not_found));
+}
+
+/// GET, and HEAD with the same headers and no body (actix drops it).
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, WebError> {

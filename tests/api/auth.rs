@@ -232,10 +232,11 @@ async fn housekeeping_removes_expired_sessions() {
     app.create_user("ann@example.com", false);
     let _client = app.signed_in("ann@example.com").await;
     let now = app.now();
-    let kept = app.with_conn(|conn| housekeeping::sweep(conn, now).unwrap());
+    let retention = housekeeping::Retention::default();
+    let kept = app.with_conn(|conn| housekeeping::sweep(conn, &retention, now).unwrap());
     assert_eq!(kept.sessions, 0, "a live session stays");
     let later = now + Duration::minutes(31);
-    let swept = app.with_conn(|conn| housekeeping::sweep(conn, later).unwrap());
+    let swept = app.with_conn(|conn| housekeeping::sweep(conn, &retention, later).unwrap());
     assert!(swept.sessions >= 1);
 }
 

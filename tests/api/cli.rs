@@ -1,29 +1,13 @@
-use std::process::Command;
-
 use diesel::prelude::*;
 use pulse::db::Database;
 use pulse::db::schema::{memberships, organisations, users};
 
+use crate::commands::{pulse, run, succeeded};
 use crate::databases::TestDatabase;
 
-fn pulse(db_path: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pulse"))
-        .args(args)
-        .env("DATABASE_URL", db_path)
-        .env("PULSE_PASSWORD", "a long enough password")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run pulse")
-}
-
-fn ok(output: &std::process::Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "failed: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+/// `pulse ARGS` on `db_path`, with a password for the accounts it creates.
+fn pulse_with_password(db_path: &str, args: &[&str]) -> std::process::Output {
+    run(pulse(db_path, args).env("PULSE_PASSWORD", "a long enough password"))
 }
 
 #[test]
@@ -31,8 +15,8 @@ fn cli_creates_organisations_and_users_with_roles() {
     // SQLite file or fresh PostgreSQL database, like every other test.
     let storage = TestDatabase::fresh();
     let path = storage.url().to_owned();
-    ok(&pulse(&path, &["migrate"]));
-    let out = ok(&pulse(
+    succeeded(&pulse_with_password(&path, &["migrate"]));
+    let out = succeeded(&pulse_with_password(
         &path,
         &[
             "create-org",
@@ -44,7 +28,7 @@ fn cli_creates_organisations_and_users_with_roles() {
         ],
     ));
     assert!(out.contains("API access enabled"), "{out}");
-    ok(&pulse(
+    succeeded(&pulse_with_password(
         &path,
         &[
             "create-user",
@@ -58,7 +42,7 @@ fn cli_creates_organisations_and_users_with_roles() {
             "admin",
         ],
     ));
-    ok(&pulse(
+    succeeded(&pulse_with_password(
         &path,
         &[
             "create-user",
@@ -70,7 +54,7 @@ fn cli_creates_organisations_and_users_with_roles() {
         ],
     ));
     // An existing user is added to an organisation, not duplicated.
-    ok(&pulse(
+    succeeded(&pulse_with_password(
         &path,
         &[
             "create-user",
@@ -85,12 +69,12 @@ fn cli_creates_organisations_and_users_with_roles() {
         ],
     ));
 
-    let bad_slug = pulse(
+    let bad_slug = pulse_with_password(
         &path,
         &["create-org", "--name", "Bad", "--slug", "Not A Slug"],
     );
     assert!(!bad_slug.status.success());
-    let bad_role = pulse(
+    let bad_role = pulse_with_password(
         &path,
         &[
             "create-user",
@@ -139,13 +123,13 @@ fn seed_demo_fills_an_empty_database_once_and_prints_how_to_sign_in() {
     // SQLite file or fresh PostgreSQL database, like every other test.
     let storage = TestDatabase::fresh();
     let path = storage.url().to_owned();
-    let out = ok(&pulse(&path, &["seed-demo"]));
+    let out = succeeded(&pulse_with_password(&path, &["seed-demo"]));
     assert!(
         out.contains("owner@acme.example") && out.contains("staff@pulse.example"),
         "{out}"
     );
     assert!(out.contains("a long enough password"), "{out}");
-    let again = ok(&pulse(&path, &["seed-demo"]));
+    let again = succeeded(&pulse_with_password(&path, &["seed-demo"]));
     assert!(again.contains("already has users"), "{again}");
     let db = Database::connect(&path).unwrap();
     let count: i64 = users::table
@@ -161,7 +145,7 @@ fn rebuild_rollups_recounts_feedback_loaded_outside_the_app() {
     use pulse::repo::feedback::Filter;
     let storage = TestDatabase::fresh();
     let path = storage.url().to_owned();
-    ok(&pulse(&path, &["seed-demo"]));
+    succeeded(&pulse_with_password(&path, &["seed-demo"]));
     let db = Database::connect(&path).unwrap();
     let conn = &mut db.conn().unwrap();
     let acme = pulse::repo::organisations::find_by_slug(conn, "acme")
@@ -183,7 +167,7 @@ fn rebuild_rollups_recounts_feedback_loaded_outside_the_app() {
             .responses,
         0
     );
-    let out = ok(&pulse(&path, &["rebuild-rollups"]));
+    let out = succeeded(&pulse_with_password(&path, &["rebuild-rollups"]));
     assert!(out.contains("rebuilt"), "{out}");
     assert_eq!(
         scores::totals(conn, acme, &Filter::default()).unwrap(),

@@ -35,6 +35,17 @@ pub fn postgres_required() -> String {
     postgres_server().unwrap_or_else(|| panic!("{POSTGRES_ONLY} ({POSTGRES_ENV} is unset)"))
 }
 
+/// Skips a test this machine lacks a tool or a right for, saying why; CI installs every tool and
+/// runs as root, so there a skip is a failure instead.
+#[track_caller]
+pub fn skip_outside_ci(test: &str, why: &str) {
+    assert!(
+        std::env::var("CI").is_err(),
+        "{test} must run in CI, which has all it needs: {why}"
+    );
+    say(&format!("SKIPPED {test}: {why}"));
+}
+
 /// Writes to the real stderr, past libtest's output capture, so `cargo test` shows it.
 pub fn say(line: &str) {
     use std::io::Write;

@@ -7,7 +7,7 @@ use std::sync::{Arc, LazyLock};
 use actix_web::dev::ServerHandle;
 use chrono::{Duration, NaiveDateTime};
 use pulse::clock::Clock;
-use pulse::config::Config;
+use pulse::config::{AccessLog, Config};
 use pulse::db::{Database, DatabaseUrl, DbConn};
 use pulse::domain::accounts::{self, NewAccount};
 use pulse::domain::organisations;
@@ -16,7 +16,7 @@ use pulse::domain::rate_limit::{self, RateLimiter};
 use pulse::domain::role::Role;
 use pulse::mail::sender::Sender;
 use pulse::repo::users::User;
-use pulse::startup::Application;
+use pulse::startup::{Application, Shutdown};
 use reqwest::redirect::Policy;
 
 use crate::databases::TestDatabase;
@@ -25,7 +25,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 static TRACING: LazyLock<()> = LazyLock::new(|| {
     if std::env::var("TEST_LOG").is_ok() {
-        pulse::telemetry::init();
+        pulse::telemetry::init(pulse::config::LogFormat::from_env().expect("PULSE_LOG_FORMAT"));
     }
 });
 
@@ -40,6 +40,10 @@ pub struct TestApp {
     pub server: Option<ServerHandle>,
     /// The server's API rate limiter, when the server runs in this process.
     api_limiter: Option<Arc<RateLimiter>>,
+    /// Stops the server as SIGTERM does (readiness first), when it runs in this process.
+    pub shutdown: Option<Shutdown>,
+    /// `http://` and the metrics listener's address, when `metrics_bind` asked for one.
+    pub metrics_url: Option<String>,
     /// The server's mail sender, when the server runs in this process (`TestApp::deliver_mail`).
     pub mail: Option<Arc<Sender>>,
     /// None when the test owns the database itself, e.g. for several servers sharing one.
@@ -62,6 +66,11 @@ pub fn test_config(database_url: String) -> Config {
         sudo_window: Duration::minutes(10),
         public_url: None,
         reveal_key: crate::second_factor::reveal_key_for(&database_url),
+        metrics_bind: None,
+        access_log: AccessLog::Off,
+        db_pool_size: None,
+        audit_retention: Duration::days(400),
+        drain: std::time::Duration::ZERO,
         leak_report_keys: None,
         body_timeout: std::time::Duration::from_secs(10),
         smtp_url: None,
@@ -92,6 +101,8 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
     let db = app.db().clone();
     let server = Some(app.handle());
     let api_limiter = Some(app.api_limiter());
+    let shutdown = Some(app.shutdown());
+    let metrics_url = app.metrics_address().map(|a| format!("http://{a}"));
     let mail = Some(app.mail());
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -101,6 +112,8 @@ fn start(config: Config, clock: Clock, storage: Option<TestDatabase>) -> TestApp
         clock,
         server,
         api_limiter,
+        shutdown,
+        metrics_url,
         mail,
         storage,
     }
@@ -125,6 +138,8 @@ impl TestApp {
             clock: Clock::system(),
             server: None,
             api_limiter: None,
+            shutdown: None,
+            metrics_url: None,
             mail: None,
             storage: None,
         }
@@ -168,8 +183,13 @@ impl TestApp {
     /// Exchanges the server's rate-limit counts with the database now, as its background task
     /// does every `api_rate_limit_sync`.
     pub fn sync_rate_limits(&self) {
+        self.with_conn(|conn| self.sync_rate_limits_on(conn).expect("sync"));
+    }
+
+    /// The same on `conn`, e.g. inside a transaction the test holds open.
+    pub fn sync_rate_limits_on(&self, conn: &mut DbConn) -> Result<usize, pulse::error::AppError> {
         let limiter = self.api_limiter.as_ref().expect("a server in this process");
-        self.with_conn(|conn| rate_limit::sync(conn, limiter, self.now()).expect("sync"));
+        rate_limit::sync(conn, limiter, self.now())
     }
 
     pub fn create_user(&self, email: &str, staff: bool) -> User {

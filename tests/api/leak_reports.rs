@@ -114,14 +114,19 @@ async fn malformed_and_oversized_reports_are_refused_and_change_nothing() {
 }
 
 /// A partner's signing key, as GitHub keeps its own.
-fn partner_key(seed: u8) -> SigningKey {
+pub fn partner_key(seed: u8) -> SigningKey {
     SigningKey::from_slice(&[seed; 32]).unwrap()
+}
+
+/// The `Github-Public-Key-Signature` of `body` by `key`.
+pub fn signature_of(body: &str, key: &SigningKey) -> String {
+    let signature: Signature = key.sign(body.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(signature.to_der())
 }
 
 /// Posts `body` signed with `key` the way GitHub's partner program does.
 async fn signed_report(app: &TestApp, body: &str, key: &SigningKey) -> reqwest::Response {
-    let signature: Signature = key.sign(body.as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(signature.to_der());
+    let signature = signature_of(body, key);
     reqwest::Client::new()
         .post(app.url("/api/v1/token-leaks"))
         .header("Content-Type", "application/json")

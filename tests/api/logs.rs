@@ -10,10 +10,12 @@ async fn tokens_and_passwords_in_query_strings_never_reach_the_log() {
     let database = TestDatabase::fresh();
     let log_path = tempfile::NamedTempFile::new().unwrap();
     let log = Stdio::from(log_path.reopen().unwrap());
-    let key = crate::second_factor::reveal_key_for(database.url()).map(|k| k.0);
-    let mut env = vec![("RUST_LOG", "info")];
-    env.extend(key.as_deref().map(|k| ("PULSE_REVEAL_KEY", k)));
-    let mut server = ServerProcess::start(database.url(), &env, log).await;
+    let mut server = ServerProcess::start(
+        database.url(),
+        &[("RUST_LOG", "info"), ("PULSE_ACCESS_LOG", "on")],
+        log,
+    )
+    .await;
     let app = &server.app;
     app.create_org("acme", true);
     let token = app.issue_token("acme");

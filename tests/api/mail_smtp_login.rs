@@ -5,6 +5,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use pulse::db::DatabaseUrl;
+
 use crate::databases::TestDatabase;
 use crate::helpers::TestApp;
 use crate::server_process::ServerProcess;
@@ -134,7 +136,7 @@ fn a_mistaken_smtp_url_stops_start_up_without_showing_the_password() {
     ] {
         let key = crate::second_factor::reveal_key_for(database.url());
         let output = Command::new(env!("CARGO_BIN_EXE_pulse"))
-            .arg("serve")
+            .args(["serve", "--create"])
             .envs(key.map(|key| ("PULSE_REVEAL_KEY", key.0)))
             .env("DATABASE_URL", database.url())
             .env("PULSE_BIND", "127.0.0.1:0")
@@ -152,5 +154,9 @@ fn a_mistaken_smtp_url_stops_start_up_without_showing_the_password() {
             "{said}"
         );
         assert!(!said.contains(SMTP_PASSWORD), "{said}");
+    }
+    // Checked before anything was created or migrated.
+    if let DatabaseUrl::Sqlite(path) = DatabaseUrl::parse(database.url()) {
+        assert!(!std::path::Path::new(&path).exists(), "{path} was created");
     }
 }

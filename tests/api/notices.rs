@@ -227,7 +227,9 @@ async fn expiry_reminders_go_out_14_and_3_days_before_and_at_expiry_once_whichev
         std::thread::scope(|threads| {
             for instance in [&app, &other] {
                 threads.spawn(move || {
-                    instance.with_conn(|conn| housekeeping::sweep(conn, instance.now()).unwrap())
+                    instance.with_conn(|conn| {
+                        housekeeping::sweep(conn, &Default::default(), instance.now()).unwrap()
+                    })
                 });
             }
         })

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use pulse::db::DbConn;
 use pulse::db::schema::api_rate_limits;
 
+use crate::databases::postgres_required;
 use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
 
 /// The budget a response states: (limit, remaining, reset), read from the structured fields of
@@ -213,4 +214,66 @@ async fn an_instance_new_to_a_token_takes_its_shared_level_before_deciding() {
     spend(&a, &token).await;
     a.sync_rate_limits();
     assert_eq!(b.api_get(&token, "/api/v1/whoami").await.status(), 429);
+}
+
+#[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
+async fn two_instances_first_syncs_of_a_token_at_once_both_count() {
+    postgres_required();
+    // One request a minute: each counted request fills the bucket for 60 s.
+    let a = spawn_app_with(|config| config.api_rate_limit = 1).await;
+    let b = a.another_instance(|config| config.api_rate_limit = 1);
+    a.create_org("acme", true);
+    let token = a.issue_token("acme");
+    let before = a.now().and_utc().timestamp_nanos_opt().unwrap();
+    assert_eq!(a.whoami_status(&token).await, 200);
+    assert_eq!(b.whoami_status(&token).await, 200);
+    // A's first sync inserts the token's shared bucket and is held open until B's, which found
+    // no row to update, waits to insert the same one; then A commits.
+    let waiting_for_a_lock = || {
+        a.with_conn(|conn| {
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock')",
+            ))
+            .get_result::<i64>(conn)
+            .unwrap()
+        }) > 0
+    };
+    let (synced_a, synced_b) = std::thread::scope(|threads| {
+        let (inserted, told) = std::sync::mpsc::channel();
+        let (a, waiting_for_a_lock) = (&a, &waiting_for_a_lock);
+        let first = threads.spawn(move || {
+            a.with_conn(|conn| {
+                conn.write_transaction(|conn| {
+                    let synced = a.sync_rate_limits_on(conn)?;
+                    inserted.send(()).unwrap();
+                    for _ in 0..1000 {
+                        if waiting_for_a_lock() {
+                            break;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    Ok::<_, pulse::error::AppError>(synced)
+                })
+            })
+        });
+        told.recv().unwrap();
+        let second = threads.spawn(|| b.with_conn(|conn| b.sync_rate_limits_on(conn)));
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    assert_eq!(synced_a.unwrap(), 1);
+    assert_eq!(synced_b.expect("B's sync counts its request"), 1);
+    // Both requests are in the shared bucket: two minutes of draining from about `before`.
+    let empty_at: i64 = a.with_conn(|conn| {
+        api_rate_limits::table
+            .select(api_rate_limits::empty_at_ns)
+            .first(conn)
+            .unwrap()
+    });
+    let drains_for = (empty_at - before) / 1_000_000_000;
+    assert!(
+        (120..130).contains(&drains_for),
+        "two requests counted, not one: {drains_for} s of draining"
+    );
 }

@@ -42,15 +42,3 @@ async fn unknown_pages_get_an_html_404() {
             .starts_with("text/html")
     );
 }
-
-#[tokio::test]
-async fn static_files_are_cacheable() {
-    let app = spawn_app().await;
-    let response = browser()
-        .get(app.url("/static/app.css"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(response.headers()["cache-control"], "public, max-age=3600");
-}

@@ -1,7 +1,6 @@
 //! Issuing tokens: the first one (`generate`) and its replacement (`regenerate`), each in one
 //! transaction, with the partial unique index as the last word on "one current token".
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::{Grace, Revocation, TOKEN_GENERATED, TOKEN_REGENERATED, Terms, record_event};
@@ -97,7 +96,7 @@ pub fn generate(
     organisation_id: i32,
     issuer: &Issuer,
 ) -> Result<Issued, AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         let issued = insert_new(conn, organisation_id, issuer, ALREADY_EXISTS)?;
         let detail = issued.token.display_prefix();
         record_event(
@@ -125,7 +124,7 @@ pub fn regenerate(
     issuer: &Issuer,
 ) -> Result<Issued, AppError> {
     let at = issuer.at;
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         // The first statement writes: SQLite takes the write lock at once (waiting its turn),
         // PostgreSQL locks the row and re-checks `superseded_at IS NULL` after a rival commits.
         let grace_until = grace.duration().map(|lasts| at + lasts);

@@ -1,7 +1,6 @@
 //! Secret-scanning reports: a token found in public (a commit, a paste) is revoked at once, the
 //! history says where it was found, and the screen tells owners to generate a new one.
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use super::{Revocation, TOKEN_EXPOSED, stopped};
 use crate::db::DbConn;
@@ -40,7 +39,7 @@ pub fn report(
     exposures: &[Exposure],
     now: NaiveDateTime,
 ) -> Result<Vec<Verdict>, AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         exposures
             .iter()
             .map(|exposure| judge(conn, exposure, now))

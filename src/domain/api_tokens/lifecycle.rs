@@ -1,7 +1,6 @@
 //! Stopping tokens on purpose: Revoke (the current token and any in grace) and End now (the
 //! grace period of a replaced token).
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use super::{Revocation, TOKEN_GRACE_ENDED, TOKEN_REVOKED, record_event};
 use crate::db::DbConn;
@@ -22,7 +21,7 @@ pub fn revoke(
     actor: &Actor,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         if api_tokens::supersede(conn, organisation_id, current_id, at, None)? == 0 {
             return Err(AppError::conflict(CHANGED_MEANWHILE));
         }
@@ -54,7 +53,7 @@ pub fn end_grace(
     actor: &Actor,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         let in_grace = api_tokens::in_grace_for_organisation(conn, organisation_id, at)?;
         if in_grace.is_empty() {
             return Err(AppError::conflict(

@@ -3,7 +3,6 @@
 //! (a conditional UPDATE of `api_tokens.expiry_notice` in the transaction that queues it), and a
 //! sweep that comes late sends only the latest reminder due.
 use chrono::{Duration, NaiveDateTime};
-use diesel::Connection;
 
 use crate::db::DbConn;
 use crate::domain::notices::{self, Notice};
@@ -53,7 +52,7 @@ fn remind(
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         if api_tokens::raise_expiry_notice(conn, token.id, stage)? == 0 {
             return Ok(false);
         }

@@ -17,10 +17,12 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::error::AppError;
 
-pub use sealed::{open_enrolling, seal_enrolling, seal_plaintext_secrets};
+pub use sealed::{
+    count_sealed_secrets, open_enrolling, reseal_secrets, seal_enrolling, seal_plaintext_secrets,
+};
 pub use settings::{Change, TurnedOn, turn_off, turn_on};
 pub use sign_in::{
-    CodeCheck, MAX_CODES_PER_SIGN_IN, MAX_SECOND_FACTOR_FAILURES, SecondStep, second_step,
+    CodeCheck, MAX_CODES_PER_SIGN_IN, MAX_SECOND_FACTOR_FAILURES, SecondStep, second_step, unlock,
 };
 
 const ISSUER: &str = "Pulse";

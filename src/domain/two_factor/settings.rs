@@ -1,7 +1,6 @@
 //! Turning two-factor sign-in on (at the first sign-in of staff, or from the account page) and
 //! off: each ends the user's other sessions and tells them, in one transaction.
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use super::sealed::seal_secret;
 use super::{
@@ -48,7 +47,7 @@ pub fn turn_on(
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
     let digests: Vec<String> = codes.iter().map(|c| sha256_hex(c.as_bytes())).collect();
     let sealed = seal_secret(key, user.id, secret);
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         users::enable_totp(conn, user.id, &sealed, step_number(step)?, change.at)?;
         recovery_codes::replace(conn, user.id, &digests)?;
         let sessions_ended = sessions::delete_others(conn, user.id, change.keep_session)?;
@@ -74,7 +73,7 @@ pub fn turn_off(
             "Staff accounts must keep two-factor sign-in.",
         ));
     }
-    conn.transaction(|conn| {
+    conn.write_transaction(|conn| {
         users::disable_totp(conn, user.id)?;
         recovery_codes::delete_for_user(conn, user.id)?;
         let sessions_ended = sessions::delete_others(conn, user.id, change.keep_session)?;

@@ -34,6 +34,14 @@ fn second_factor_key(user_id: i32) -> String {
     format!("second-factor:{user_id}")
 }
 
+/// Lifts the second-factor lock of `user_id` (its wrong codes from every place).
+pub fn unlock(conn: &mut DbConn, user_id: i32) -> Result<(), AppError> {
+    Ok(crate::repo::login_failures::clear(
+        conn,
+        &second_factor_key(user_id),
+    )?)
+}
+
 /// Checks a second-factor `code` for `user` at sign-in: the current TOTP code (each good once)
 /// or an unused recovery code (then used up). `sign_in` names the pending sign-in (its own cap).
 /// Throttled: per account (a right password clears nothing), per pending sign-in, and per place
