@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
-use crate::domain::feedback::{parse_instant, whole_seconds};
+use crate::domain::instants::{parse_instant, whole_seconds};
 use crate::error::AppError;
 use crate::repo::clients;
 use crate::repo::feedback::{self, Answer, NewFeedback};

@@ -1,13 +1,14 @@
 //! Human-readable API documentation for an organisation's members: rendered from the same
 //! generated OpenAPI description the API serves (its Markdown texts through `web::markdown`),
 //! with `curl` examples that use this server's own base URL.
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use utoipa::OpenApi;
 use utoipa::openapi::Required;
 
 use crate::api::openapi::ApiDoc;
 use crate::auth::extractors::OrgMember;
+use crate::state::AppState;
 use crate::auth::origin::public_origin;
 use crate::web::error::{WebError, render};
 use crate::web::layout::Nav;
@@ -34,6 +35,8 @@ struct ApiDocsPage {
     nav: Option<Nav>,
     name: String,
     slug: String,
+    /// Owners and admins: the page links to the token screen.
+    can_manage: bool,
     base_url: String,
     endpoints: Vec<EndpointView>,
 }
@@ -64,10 +67,15 @@ fn endpoints() -> Vec<EndpointView> {
         .collect()
 }
 
-pub async fn show(member: OrgMember, req: HttpRequest) -> Result<HttpResponse, WebError> {
+pub async fn show(
+    member: OrgMember,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
     let base_url = public_origin(&req);
     render(&ApiDocsPage {
-        nav: Some(Nav::for_member(&member)),
+        nav: Some(Nav::for_member(&member, &state).await?),
+        can_manage: member.role.can_manage(),
         name: member.org.name,
         slug: member.org.slug,
         base_url,

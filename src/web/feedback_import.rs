@@ -5,7 +5,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::csrf::CsrfForm;
-use crate::auth::extractors::OrgManager;
+use crate::auth::extractors::{OrgManager, OrgMember};
+use crate::error::AppError;
 use crate::domain::feedback_import::{self, COLUMNS, Outcome, RowError};
 use crate::state::AppState;
 use crate::web::error::{WebError, render, render_with_status};
@@ -31,9 +32,9 @@ struct ImportPage {
 }
 
 impl ImportPage {
-    fn new(member: &crate::auth::extractors::OrgMember) -> Self {
-        Self {
-            nav: Some(Nav::for_member(member)),
+    async fn new(member: &OrgMember, state: &AppState) -> Result<Self, AppError> {
+        Ok(Self {
+            nav: Some(Nav::for_member(member, state).await?),
             name: member.org.name.clone(),
             slug: member.org.slug.clone(),
             columns: COLUMNS.join(","),
@@ -42,12 +43,15 @@ impl ImportPage {
             problem: None,
             errors: Vec::new(),
             rows_to_fix: 0,
-        }
+        })
     }
 }
 
-pub async fn form(OrgManager(member): OrgManager) -> Result<HttpResponse, WebError> {
-    render(&ImportPage::new(&member))
+pub async fn form(
+    OrgManager(member): OrgManager,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    render(&ImportPage::new(&member, &state).await?)
 }
 
 #[derive(Deserialize)]
@@ -66,7 +70,7 @@ pub async fn submit(
         .db
         .run(move |conn| feedback_import::import(conn, org_id, &text, now))
         .await;
-    let mut page = ImportPage::new(&member);
+    let mut page = ImportPage::new(&member, &state).await?;
     match outcome {
         Ok(Outcome::Imported { added, duplicates }) => {
             tracing::info!(org = %member.org.slug, added, duplicates, "feedback imported");
@@ -83,7 +87,7 @@ pub async fn submit(
             page.errors = errors;
             render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(crate::error::AppError::Invalid(message)) => {
+        Err(AppError::Invalid(message)) => {
             page.csv = form.csv;
             page.problem = Some(message);
             render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)

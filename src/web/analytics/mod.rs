@@ -116,7 +116,7 @@ pub async fn show(
     let shown = shown(&state, member.org.id, client_id).await?;
     let last_day = shown.end.pred_opt().unwrap_or(shown.end);
     render(&AnalyticsPage {
-        nav: Some(Nav::for_member(&member)),
+        nav: Some(Nav::for_member(&member, &state).await?),
         name: member.org.name,
         slug: member.org.slug,
         points: chart::polyline(&shown.months),

@@ -17,7 +17,7 @@ use crate::repo::recovery_codes;
 use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
-use crate::web::sessions::current_handle;
+use crate::web::account::current_handle;
 use crate::web::sudo::{Purpose, SudoForm};
 use crate::web::time::TimeView;
 
@@ -88,7 +88,7 @@ pub async fn enable(
         back: "/account/two-factor",
     };
     let form = form
-        .confirm((&signed_in, &session, &addr), &state, &purpose)
+        .recheck((&signed_in, &session, &addr), &state, &purpose)
         .await?;
     let secret = take_enrolment(&session, &state, &signed_in.user)?;
     let keep = current_handle(&session).unwrap_or_default();
@@ -155,7 +155,7 @@ pub async fn disable(
         to: "turn off two-factor sign-in",
         back: "/account/two-factor",
     };
-    form.confirm((&signed_in, &session, &addr), &state, &purpose)
+    form.recheck((&signed_in, &session, &addr), &state, &purpose)
         .await?;
     let keep = current_handle(&session).unwrap_or_default();
     let (user, now) = (signed_in.user.clone(), state.clock.now());

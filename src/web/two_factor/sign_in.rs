@@ -19,7 +19,7 @@ use crate::repo::users::User;
 use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
-use crate::web::sessions::current_handle;
+use crate::web::account::current_handle;
 
 #[derive(Template)]
 #[template(path = "two_factor/sign_in.html")]
@@ -36,7 +36,10 @@ struct SecondFactorPage {
 async fn pending(session: &Session, state: &AppState) -> Result<PendingSignIn, WebError> {
     pending_sign_in::current(session, state)
         .await?
-        .ok_or_else(|| AuthError::SignInRequired { next: "/".into() }.into())
+        .ok_or_else(|| AuthError::SignInRequired {
+            next: "/".into(),
+            interrupted: false,
+        }.into())
 }
 
 fn page(
