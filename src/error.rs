@@ -211,6 +211,9 @@ mod tests {
         let throttled = AppError::TooManyAttempts {
             retry_after_secs: 897,
         };
-        assert_eq!(throttled.to_string(), "Too many attempts: try again in 15 minutes.");
+        assert_eq!(
+            throttled.to_string(),
+            "Too many attempts: try again in 15 minutes."
+        );
     }
 }

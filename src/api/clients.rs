@@ -83,8 +83,7 @@ pub async fn export(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let parsed =
-        output::csv(&req, declared::<ClientsQuery>()).map(|(_, o)| ((), Output::Csv(o)));
+    let parsed = output::csv(&req, declared::<ClientsQuery>()).map(|(_, o)| ((), Output::Csv(o)));
     answer::serve(bearer, req, state, operation(parsed)).await
 }
 

@@ -16,8 +16,8 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
-use crate::domain::instants::{parse_instant, round_up};
 use crate::domain::feedback_import::MAX_TEXT;
+use crate::domain::instants::{parse_instant, round_up};
 use crate::domain::scores::day_start;
 use crate::error::AppError;
 use crate::repo::feedback::Filter;

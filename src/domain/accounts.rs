@@ -182,7 +182,9 @@ pub fn signed_in_from(
 enum Guess {
     Right,
     /// Wrong; `left` more wrong ones from this place lock signing in to the account here.
-    Wrong { left: i64 },
+    Wrong {
+        left: i64,
+    },
 }
 
 /// The wrong-password refusal, warning once two tries or fewer are left before the lock (which

@@ -45,7 +45,10 @@ mod tests {
     #[test]
     fn zones_are_iana_names_or_none() {
         assert_eq!(parse("").unwrap(), None);
-        assert_eq!(parse(" Europe/Paris ").unwrap().as_deref(), Some("Europe/Paris"));
+        assert_eq!(
+            parse(" Europe/Paris ").unwrap().as_deref(),
+            Some("Europe/Paris")
+        );
         assert_eq!(parse("UTC").unwrap().as_deref(), Some("UTC"));
         assert!(parse("Mars/Olympus").is_err());
         assert!(choices().any(|zone| zone == "America/New_York"));

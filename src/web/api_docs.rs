@@ -1,15 +1,15 @@
 //! Human-readable API documentation for an organisation's members: rendered from the same
 //! generated OpenAPI description the API serves (its Markdown texts through `web::markdown`),
 //! with `curl` examples that use this server's own base URL.
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use utoipa::OpenApi;
 use utoipa::openapi::Required;
 
 use crate::api::openapi::ApiDoc;
 use crate::auth::extractors::OrgMember;
-use crate::state::AppState;
 use crate::auth::origin::public_origin;
+use crate::state::AppState;
 use crate::web::error::{WebError, render};
 use crate::web::layout::Nav;
 use crate::web::markdown;

@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::{OrgManager, OrgMember};
-use crate::error::AppError;
 use crate::domain::feedback_import::{self, COLUMNS, Outcome, RowError};
+use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::error::{WebError, render, render_with_status};
 use crate::web::layout::Nav;

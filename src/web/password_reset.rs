@@ -118,7 +118,13 @@ pub async fn forgot_submit(
         Ok(()) => {
             tracing::info!("password reset requested");
             let lifetime = in_words(password_reset::link_lifetime().num_seconds() as u64);
-            render_with_status(&SentPage { nav: None, lifetime }, StatusCode::OK)
+            render_with_status(
+                &SentPage {
+                    nav: None,
+                    lifetime,
+                },
+                StatusCode::OK,
+            )
         }
         Err(AppError::Invalid(message)) => forgot_page(
             &req,

@@ -127,7 +127,11 @@ impl<T> SudoForm<T> {
             None => return Err(self.prompt(asking, purpose, None)),
             Some(password) if password.expose().is_empty() => {
                 let error = AppError::invalid("Enter your password.");
-                return Err(self.prompt(asking, purpose, Some((error.status(), error.to_string()))));
+                return Err(self.prompt(
+                    asking,
+                    purpose,
+                    Some((error.status(), error.to_string())),
+                ));
             }
             Some(password) => password,
         };

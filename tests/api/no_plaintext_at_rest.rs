@@ -29,13 +29,8 @@ async fn plaintext_tokens_reach_neither_the_database_files_nor_the_logs() {
 
     let first = app.generate_token(&owner, "acme").await;
     let screen = "/orgs/acme/settings/api";
-    let revealed = app
-        .post_form(&owner, &format!("{screen}/reveal"), screen, &[])
-        .await;
-    assert_eq!(
-        shown_token(&body(revealed).await).as_deref(),
-        Some(first.as_str())
-    );
+    let (_, revealed) = app.reveal(&owner, "acme", &[]).await;
+    assert_eq!(shown_token(&revealed).as_deref(), Some(first.as_str()));
     assert_eq!(app.whoami_status(&first).await, 200);
     let response = app.regenerate_token(&owner, "acme", "1h").await;
     assert_eq!(response.status().as_u16(), 303);

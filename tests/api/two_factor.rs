@@ -166,7 +166,7 @@ async fn owners_may_turn_it_on_and_off() {
                 .as_u16()
         }
     };
-    assert_eq!(off("not my password").await, 400);
+    assert_eq!(off("not my password").await, 401);
     assert!(secret_of(&app, "owner@acme.example").is_some());
     assert_eq!(off(PASSWORD).await, 303);
     assert!(secret_of(&app, "owner@acme.example").is_none());

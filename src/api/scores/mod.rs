@@ -16,9 +16,9 @@ use crate::api::bearer::{ApiCaller, Bearer};
 use crate::api::error::ApiError;
 use crate::api::output::{self, CsvFile, CsvQuery, Output};
 use crate::api::params::{self, Checked, RawFilter, bad, declared, list_of};
+use crate::db::DbConn;
 use crate::domain::scores::{self, Grouping, Request};
 use crate::repo::feedback::{Filter, Period};
-use crate::db::DbConn;
 use crate::state::AppState;
 pub use model::{ScoreGroup, Scores};
 

@@ -105,7 +105,10 @@ pub async fn reveal(
     match revealed {
         Ok(token_id) => {
             remember(&request.session, REVEALED_KEY, &token_id)?;
-            Ok(see_other(&format!("{}/reveal", screen_path(request.slug()))))
+            Ok(see_other(&format!(
+                "{}/reveal",
+                screen_path(request.slug())
+            )))
         }
         Err(error) => refused(&request, &state, error).await,
     }

@@ -76,7 +76,12 @@ pub async fn generate(
                 .db
                 .run(move |conn| {
                     let key = &app.reveal_key;
-                    let issuer = Issuer { actor: &actor, terms, key, at };
+                    let issuer = Issuer {
+                        actor: &actor,
+                        terms,
+                        key,
+                        at,
+                    };
                     tokens::generate(conn, org_id, &issuer)
                 })
                 .await
@@ -120,7 +125,12 @@ pub async fn regenerate(
                 .db
                 .run(move |conn| {
                     let key = &app.reveal_key;
-                    let issuer = Issuer { actor: &actor, terms, key, at };
+                    let issuer = Issuer {
+                        actor: &actor,
+                        terms,
+                        key,
+                        at,
+                    };
                     tokens::regenerate(conn, org_id, current, grace, &issuer)
                 })
                 .await

@@ -1,8 +1,8 @@
 //! What the screen's handlers share: rendering the screen (with what an action adds to it), the
 //! screen again with the reason an action was refused, and the facts a review page shows.
+use actix_web::HttpResponse;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
 
 use super::pages::{ApiPage, Step};
 use super::request::{ScreenRequest, screen_path};
@@ -56,7 +56,10 @@ pub async fn render_screen(
         slug: org.slug.clone(),
         api_enabled: org.api_enabled(),
         reveal_window: in_words(state.config.reveal_window.num_seconds().max(1) as u64),
-        notice: extras.done.as_deref().and_then(|done| notice(done, &screen)),
+        notice: extras
+            .done
+            .as_deref()
+            .and_then(|done| notice(done, &screen)),
         screen: ScreenView::new(&screen, before.is_some(), now),
         history_url: screen_path(&org.slug),
         revealed: extras.revealed,

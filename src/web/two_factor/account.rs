@@ -15,9 +15,9 @@ use crate::domain::two_factor::{self, Change};
 use crate::error::AppError;
 use crate::repo::recovery_codes;
 use crate::state::AppState;
+use crate::web::account::current_handle;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
-use crate::web::account::current_handle;
 use crate::web::sudo::{Purpose, SudoForm};
 use crate::web::time::TimeView;
 
