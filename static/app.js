@@ -125,7 +125,15 @@
     var code = button.parentElement && button.parentElement.querySelector("pre code");
     if (!code || !navigator.clipboard || !window.isSecureContext) { return; }
     button.hidden = false;
-    button.setAttribute("aria-label", "Copy this snippet");
+    // Each button says what it copies, so a list of them is not ten times "Copy".
+    var label = button.getAttribute("data-copy-label");
+    if (!label) {
+      var section = button.closest("section, li, div.prose") || document.body;
+      var heading = section.querySelector("h2, h3");
+      var index = Array.prototype.indexOf.call(section.querySelectorAll("[data-copy-snippet]"), button);
+      label = "Copy snippet " + (index + 1) + (heading ? " of " + heading.textContent.trim() : "");
+    }
+    button.setAttribute("aria-label", label);
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(code.textContent).then(function () {
         button.textContent = "Copied";

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use utoipa::OpenApi;
 use utoipa::openapi::Required;
+use utoipa::openapi::security::SecurityRequirement;
 
 use crate::api::openapi::ApiDoc;
 use crate::auth::extractors::OrgMember;
@@ -27,6 +28,9 @@ pub struct EndpointView {
     /// Rendered Markdown.
     pub description: String,
     pub params: Vec<ParamView>,
+    /// Whether the operation needs the token (its example sends it); the OpenAPI document's own
+    /// operation opts out with an empty security requirement.
+    pub needs_token: bool,
 }
 
 #[derive(Template)]
@@ -48,7 +52,12 @@ fn endpoints() -> Vec<EndpointView> {
         .into_iter()
         .filter_map(|(path, item)| {
             let op = item.get?;
+            let opts_out = op
+                .security
+                .as_ref()
+                .is_some_and(|all| all.iter().any(|r| *r == SecurityRequirement::default()));
             Some(EndpointView {
+                needs_token: !opts_out,
                 path,
                 summary: op.summary.unwrap_or_default(),
                 description: markdown::to_html(&op.description.unwrap_or_default()),

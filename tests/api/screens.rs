@@ -470,3 +470,74 @@ async fn wrong_passwords_warn_before_the_lock_and_the_lock_says_how_long() {
     assert!(prompt.contains("signing in to this account from here is locked for 15 minutes"));
     assert!(prompt.contains("Cancel"));
 }
+
+/// 15. The two-factor screens: the key in groups of four, a way out of each (Cancel on the
+/// account page; "Cancel and sign out" on the sign-in step, which ends the half sign-in), and
+/// recovery codes that can be copied and downloaded.
+#[tokio::test]
+async fn two_factor_screens_group_the_key_offer_a_way_out_and_a_download() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let (_, setup) = app.get_html(&owner, "/account/two-factor").await;
+    let key = scraper::Html::parse_document(&setup)
+        .select(&scraper::Selector::parse("code.key").unwrap())
+        .next()
+        .expect("the key")
+        .inner_html();
+    assert!(key.split(' ').all(|group| group.len() <= 4) && key.split(' ').count() >= 8);
+    assert!(setup.contains(r#"<a href="/account">Cancel"#));
+    let on = app
+        .turn_on_two_factor(&owner, "owner@acme.example", &[])
+        .await;
+    assert_eq!(on.status().as_u16(), 200);
+    let codes = body(on).await;
+    assert!(codes.contains(r#"data-copy-label="Copy the recovery codes""#));
+    let download = attr_of(&codes, "a[download]", "href").expect("a download link");
+    assert!(download.starts_with("data:text/plain;charset=utf-8,Pulse%20recovery%20codes"));
+
+    // The sign-in step: a way out that signs the half-signed-in session out.
+    let laptop = browser();
+    let password = app.login_as(&laptop, "owner@acme.example", PASSWORD).await;
+    assert_eq!(password.headers()["location"], "/login/two-factor");
+    let (_, step) = app.get_html(&laptop, "/login/two-factor").await;
+    assert!(step.contains("Cancel and sign out") && step.contains(r#"action="/logout""#));
+    let out = app
+        .post_form(&laptop, "/logout", "/login/two-factor", &[])
+        .await;
+    assert_eq!(out.headers()["location"], "/login");
+    let after = laptop
+        .get(app.url("/login/two-factor"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status().as_u16(), 303, "the half sign-in has ended");
+}
+
+/// 13. The API documentation: the OpenAPI document's example sends no token (it needs none),
+/// every Copy button says what it copies, names and commands do not break mid-word.
+#[tokio::test]
+async fn the_api_documentation_examples_match_what_each_operation_needs() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let (_, docs) = app.get_html(&owner, "/orgs/acme/api-docs").await;
+    assert!(docs.contains(&format!(
+        r#"curl "{}/api/v1/openapi.json""#,
+        app.url("").trim_end_matches('/')
+    )));
+    assert!(docs.contains(r#"curl -H "Authorization: Bearer $PULSE_TOKEN" ""#));
+    let labels: Vec<String> = scraper::Html::parse_document(&docs)
+        .select(&scraper::Selector::parse("[data-copy-snippet]").unwrap())
+        .map(|b| {
+            b.value()
+                .attr("data-copy-label")
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    let distinct: std::collections::BTreeSet<_> = labels.iter().collect();
+    assert!(
+        labels.len() > 3 && distinct.len() == labels.len(),
+        "{labels:?}"
+    );
+    assert!(docs.contains(r#"<code class="name">"#) && docs.contains(r#"<pre tabindex="0">"#));
+}

@@ -112,12 +112,8 @@ pub async fn enable(
             ended = on.sessions_ended,
             "two-factor sign-in turned on"
         );
-        let page = RecoveryCodesPage {
-            nav: Some(Nav::from(&signed_in)),
-            codes: on.recovery_codes,
-            next: "/account".into(),
-            sessions_ended: on.sessions_ended,
-        };
+        let nav = Some(Nav::from(&signed_in));
+        let page = RecoveryCodesPage::new(nav, on.recovery_codes, "/account", on.sessions_ended);
         render_with_status(&page, StatusCode::OK)
     });
     or_page_again(shown, &signed_in, &session, &state).await

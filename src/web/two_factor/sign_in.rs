@@ -156,11 +156,6 @@ fn finish(
     if !enrolled {
         return Ok(see_other(&next));
     }
-    let page = RecoveryCodesPage {
-        nav: None,
-        codes: recovery_codes,
-        next,
-        sessions_ended: 0,
-    };
+    let page = RecoveryCodesPage::new(None, recovery_codes, &next, 0);
     render_with_status(&page, StatusCode::OK)
 }
