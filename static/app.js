@@ -115,6 +115,14 @@
       reader.readAsText(file, "utf-8");
     });
   });
+  // While the server imports (a large file takes seconds): say so, and do not send it twice.
+  document.querySelectorAll("form[data-import]").forEach(function (form) {
+    var status = form.querySelector("[data-import-status]");
+    form.addEventListener("submit", function () {
+      if (status) { status.hidden = false; }
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    });
+  });
 })();
 
 // Copy buttons on code snippets (Connect page, API documentation): hidden without this script,

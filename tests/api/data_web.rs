@@ -16,10 +16,36 @@ fn responses(app: &TestApp, slug: &str) -> i64 {
     })
 }
 
-/// Posts `csv` through the Import feedback page as `client`.
+/// Posts `csv` through the Import feedback page as `client`, with the client names it holds
+/// confirmed (as the page asks a person to, once they have checked the spelling).
 async fn import(app: &TestApp, client: &reqwest::Client, csv: &str) -> reqwest::Response {
     const PAGE: &str = "/orgs/acme/import";
-    app.post_form(client, PAGE, PAGE, &[("csv", csv)]).await
+    let confirmed = serde_json::to_string(&client_names(csv)).unwrap();
+    app.post_form(
+        client,
+        PAGE,
+        PAGE,
+        &[("csv", csv), ("new_clients", &confirmed)],
+    )
+    .await
+}
+
+/// The values of the `client` column of `csv`.
+pub fn client_names(csv: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv.as_bytes());
+    let Some(column) = reader
+        .headers()
+        .ok()
+        .and_then(|h| h.iter().position(|name| name == "client"))
+    else {
+        return Vec::new();
+    };
+    reader
+        .records()
+        .filter_map(|r| r.ok()?.get(column).map(|name| name.trim().to_owned()))
+        .collect()
 }
 
 const HEADER: &str = "client,respondent_name,respondent_email,score,comment,survey,submitted_at";

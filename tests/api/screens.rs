@@ -541,3 +541,77 @@ async fn the_api_documentation_examples_match_what_each_operation_needs() {
     );
     assert!(docs.contains(r#"<code class="name">"#) && docs.contains(r#"<pre tabindex="0">"#));
 }
+
+/// 10. Import: an unquoted comma is named as such; client names new to the organisation are
+/// listed and created only once confirmed; the limit is said before upload; the textarea keeps
+/// its lines; a file of 100,000 rows is accepted.
+#[tokio::test]
+async fn imports_say_what_is_wrong_confirm_new_clients_and_take_100000_rows() {
+    const PAGE: &str = "/orgs/acme/import";
+    const HEADER: &str =
+        "client,respondent_name,respondent_email,score,comment,survey,submitted_at";
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let (_, form) = app.get_html(&owner, PAGE).await;
+    assert!(form.contains("Files up to 16 MB") && form.contains(r#"wrap="off""#));
+
+    let comma = format!("{HEADER}\nGlobex,Ann,ann@globex.example,9,Good, fast,Q1,2026-01-05\n");
+    let refused = app.post_form(&owner, PAGE, PAGE, &[("csv", &comma)]).await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = body(refused).await;
+    assert!(html.contains("Line 2: 8 values, expected 7: quote values that contain commas"));
+    assert!(
+        !html.contains("is not a whole number") && !html.contains("is not an RFC 3339 time"),
+        "no misleading field errors"
+    );
+    assert!(html.contains("1 row needs fixing (1 mistake)"));
+
+    let file = format!("{HEADER}\nGlobex,Ann,ann@globex.example,9,,Q1,2026-01-05\n");
+    let asked = app.post_form(&owner, PAGE, PAGE, &[("csv", &file)]).await;
+    assert_eq!(asked.status().as_u16(), 200);
+    let html = body(asked).await;
+    assert!(
+        html.contains("<li><strong>Globex</strong></li>") && html.contains("Check the spelling")
+    );
+    assert!(html.contains("Import and create this client"));
+    let names = attr_of(&html, r#"input[name="new_clients"]"#, "value").unwrap();
+    let count = |app: &TestApp| {
+        let org = app.org_id("acme");
+        app.with_conn(|conn| pulse::repo::clients::list(conn, org).unwrap().len())
+    };
+    assert_eq!(
+        count(&app),
+        0,
+        "nothing created before the names are confirmed"
+    );
+    let done = app
+        .post_form(
+            &owner,
+            PAGE,
+            PAGE,
+            &[("csv", &file), ("new_clients", &names)],
+        )
+        .await;
+    assert!(body(done).await.contains("Imported 1 response"));
+    assert_eq!(count(&app), 1);
+    // A misspelt name in a later file is asked about again; the known one is not.
+    let typo = format!("{HEADER}\nGlobx,Bo,bo@globex.example,7,,Q1,2026-01-06\n");
+    let asked = body(app.post_form(&owner, PAGE, PAGE, &[("csv", &typo)]).await).await;
+    assert!(asked.contains("<li><strong>Globx</strong></li>"));
+
+    // 100,000 rows, about 7 MB: one request, imported whole.
+    let mut big = String::from(HEADER);
+    for row in 0..100_000 {
+        big.push_str(&format!(
+            "\nGlobex,Respondent {row},r{row}@globex.example,{},A comment of a few words,Q{},2025-{:02}-{:02}T10:00:00Z",
+            row % 11,
+            1 + row % 4,
+            1 + row % 12,
+            1 + row % 28
+        ));
+    }
+    assert!(big.len() > 7_000_000, "{}", big.len());
+    let imported = app.post_form(&owner, PAGE, PAGE, &[("csv", &big)]).await;
+    assert_eq!(imported.status().as_u16(), 200);
+    assert!(body(imported).await.contains("Imported 100000 responses"));
+}
