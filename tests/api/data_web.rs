@@ -226,7 +226,8 @@ async fn analytics_draws_nps_and_shares_on_their_own_axes_with_named_months() {
     assert!(texts("svg.nps-chart desc")[0].contains("NPS in 1 of 12 months: 33.3 in"));
     assert_eq!(texts("table#months-table caption").len(), 1);
     // Months by name with years: on the axis and in the table.
-    let this_month = app.now().format("%B %Y").to_string();
+    // The current month is marked as not over yet.
+    let this_month = app.now().format("%B %Y (so far)").to_string();
     assert_eq!(texts("tbody th[scope=row]").last(), Some(&this_month));
     let axis = texts("svg.nps-chart text.axis-label");
     assert!(axis.contains(&app.now().format("%b").to_string()));
@@ -288,11 +289,13 @@ async fn analytics_shows_one_client_at_a_time_and_only_its_own() {
     };
     let initech = page_for(id_of("acme", "Initech")).await;
     assert!(
-        initech.contains("(UTC): 1 response, NPS <strong>-100.0</strong>"),
+        initech.contains(
+            "(months in UTC; the current month so far): 1 response, NPS <strong>−100.0</strong>"
+        ),
         "singular"
     );
     let hidden = page_for(id_of("rival", "Hidden")).await;
-    assert!(hidden.contains("(UTC): 0 responses"));
+    assert!(hidden.contains("so far): 0 responses"));
     assert!(!hidden.contains("Hidden"));
 }
 

@@ -615,3 +615,51 @@ async fn imports_say_what_is_wrong_confirm_new_clients_and_take_100000_rows() {
     assert_eq!(imported.status().as_u16(), 200);
     assert!(body(imported).await.contains("Imported 100000 responses"));
 }
+
+/// 4 and 12. Analytics: numbers with thousands separators and a true minus sign, every table
+/// cell labelled for a phone, the current month marked partial, months said to be UTC, and a
+/// client's CSV named after the client.
+#[tokio::test]
+async fn analytics_numbers_read_right_and_a_clients_download_names_it() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let recent = app.now() - Duration::days(1);
+    let mut rows = vec![("Globex, Inc.", 0, recent); 1200];
+    rows.push(("Globex, Inc.", 10, recent));
+    crate::data_fixtures::add_feedback(&app, "acme", &rows);
+    let (_, html) = app.get_html(&owner, "/orgs/acme/analytics").await;
+    assert!(
+        html.contains("1,201 responses") && html.contains("months in UTC"),
+        "{html}"
+    );
+    assert!(html.contains("<strong>−99.8</strong>"));
+    assert!(!html.contains(">-99.8<"), "no hyphen for a minus");
+    assert!(html.contains(r#"data-label="Responses">1,201</td>"#));
+    for label in ["Promoters", "Passives", "Detractors", "NPS"] {
+        assert!(
+            html.contains(&format!(r#"data-label="{label}""#)),
+            "{label}"
+        );
+    }
+    assert!(html.contains(r#"<span class="muted">(so far)</span>"#));
+    let globex = app.with_conn(|conn| {
+        pulse::repo::clients::find_by_name(conn, app.org_id("acme"), "Globex, Inc.")
+            .unwrap()
+            .unwrap()
+            .id
+    });
+    let csv = owner
+        .get(app.url(&format!("/orgs/acme/analytics/export?client={globex}")))
+        .send()
+        .await
+        .unwrap();
+    let today = app.now().format("%Y-%m-%d");
+    assert_eq!(
+        csv.headers()["content-disposition"],
+        format!("attachment; filename=\"acme-analytics-globex-inc-{today}.csv\"").as_str()
+    );
+    assert!(
+        body(csv).await.contains("-99.8"),
+        "the file keeps the API's numbers"
+    );
+}
