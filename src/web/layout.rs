@@ -1,6 +1,6 @@
 //! What the shared layout (`templates/base.html`) shows around every page.
 use crate::auth::extractors::{OrgMember, SignedIn};
-use crate::domain::api_tokens::expiry_warning;
+use crate::domain::api_tokens::{expiry_warning, screen};
 use crate::error::AppError;
 use crate::repo::api_tokens;
 use crate::state::AppState;
@@ -14,6 +14,9 @@ pub struct Nav {
     /// The zone the page's script shows times in (`domain::time_zone`); the browser's if `None`.
     pub time_zone: Option<String>,
     pub banner: Option<ExpiryBanner>,
+    /// On an organisation's pages, for owners and admins: its token was reported exposed (and
+    /// revoked) and no new one has replaced it; the token screen's address.
+    pub exposed: Option<String>,
 }
 
 /// On an organisation's pages, for owners and admins: the API token expires soon, or has.
@@ -32,6 +35,7 @@ impl From<&SignedIn> for Nav {
             csrf_token: signed_in.csrf_token.clone(),
             time_zone: signed_in.user.time_zone.clone(),
             banner: None,
+            exposed: None,
         }
     }
 }
@@ -45,10 +49,15 @@ impl Nav {
             return Ok(nav);
         }
         let org_id = member.org.id;
-        let token = state
+        let (token, exposed) = state
             .db
-            .run(move |conn| Ok(api_tokens::current_for_organisation(conn, org_id)?))
+            .run(move |conn| {
+                let token = api_tokens::current_for_organisation(conn, org_id)?;
+                let exposed = screen::exposure(conn, org_id, token.as_ref())?.is_some();
+                Ok((token, exposed))
+            })
             .await?;
+        let screen = format!("/orgs/{}/settings/api", member.org.slug);
         let now = state.clock.now();
         let banner = token
             .and_then(|t| Some((t.display_prefix, t.expires_at?)))
@@ -57,8 +66,12 @@ impl Nav {
                 prefix,
                 at: at.into(),
                 expired: at <= now,
-                screen: format!("/orgs/{}/settings/api", member.org.slug),
+                screen: screen.clone(),
             });
-        Ok(Nav { banner, ..nav })
+        Ok(Nav {
+            banner,
+            exposed: exposed.then_some(screen),
+            ..nav
+        })
     }
 }

@@ -663,3 +663,33 @@ async fn analytics_numbers_read_right_and_a_clients_download_names_it() {
         "the file keeps the API's numbers"
     );
 }
+
+/// 11. A token reported exposed is said on every page of the organisation, not only on the
+/// token screen, until a new token replaces it; members are not told to generate one.
+#[tokio::test]
+async fn an_exposed_token_is_said_on_the_organisations_pages_until_replaced() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let token = app.generate_token(&owner, "acme").await;
+    let report = format!(
+        r#"[{{"token":"{token}","type":"pulse_api_token","url":"https://example.com/leak","source":"content"}}]"#
+    );
+    let reported = reqwest::Client::new()
+        .post(app.url("/api/v1/token-leaks"))
+        .header("Content-Type", "application/json")
+        .body(report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reported.status().as_u16(), 200);
+    let (_, home) = app.get_html(&owner, "/orgs/acme").await;
+    assert!(home.contains("The organisation's API token was found in public"));
+    assert!(home.contains(r#"<a href="/orgs/acme/settings/api">Generate a new token</a>"#));
+    app.member("member@acme.example", "acme", Role::Member);
+    let member = app.signed_in("member@acme.example").await;
+    let (_, theirs) = app.get_html(&member, "/orgs/acme").await;
+    assert!(!theirs.contains("found in public"));
+    app.generate_token(&owner, "acme").await;
+    let (_, replaced) = app.get_html(&owner, "/orgs/acme").await;
+    assert!(!replaced.contains("found in public"));
+}

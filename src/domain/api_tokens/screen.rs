@@ -96,20 +96,28 @@ pub fn load(
         .next()
         .map(|record| details(conn, record))
         .transpose()?;
-    let exposure =
-        audit::recent_for_organisation(conn, organisation_id, &[TOKEN_EXPOSED], None, 1)?
-            .pop()
-            .filter(|report| {
-                current
-                    .as_ref()
-                    .is_none_or(|token| token.record.created_at <= report.created_at)
-            });
+    let exposure = exposure(conn, organisation_id, current.as_ref().map(|t| &t.record))?;
     Ok(Screen {
         current,
         in_grace,
         exposure,
         history: history(conn, organisation_id, before)?,
     })
+}
+
+/// The latest exposure report, if it came after `current` was generated (or there is no current
+/// token): until a new token replaces the exposed one, owners are told to generate one, on the
+/// screen and on every page of the organisation.
+pub fn exposure(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    current: Option<&ApiToken>,
+) -> Result<Option<AuditEntry>, AppError> {
+    Ok(
+        audit::recent_for_organisation(conn, organisation_id, &[TOKEN_EXPOSED], None, 1)?
+            .pop()
+            .filter(|report| current.is_none_or(|token| token.created_at <= report.created_at)),
+    )
 }
 
 fn open(token: &ApiToken, key: &RevealKey, now: NaiveDateTime) -> Option<PlainToken> {
