@@ -10,7 +10,6 @@ use pulse::domain::role::Role;
 use crate::helpers::{PASSWORD, TestApp, body, shown_token, spawn_app, spawn_app_with};
 
 pub const SCREEN: &str = "/orgs/acme/settings/api";
-const REVEAL: &str = "/orgs/acme/settings/api/reveal";
 const COPIED: &str = "/orgs/acme/settings/api/copied";
 
 pub fn token_rows(app: &TestApp) -> Vec<(String, Option<chrono::NaiveDateTime>)> {
