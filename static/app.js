@@ -144,9 +144,14 @@
     button.setAttribute("aria-label", label);
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(code.textContent).then(function () {
+        // The name keeps the visible word first ("Copied the recovery codes").
         button.textContent = "Copied";
+        button.setAttribute("aria-label", label.replace(/^Copy/, "Copied"));
         if (status) { status.textContent = "Snippet copied to the clipboard."; }
-        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+        setTimeout(function () {
+          button.textContent = "Copy";
+          button.setAttribute("aria-label", label);
+        }, 2000);
       });
     });
   });

@@ -234,6 +234,7 @@ module.exports = {
   launchBrowser,
   newPage,
   signIn,
+  totp,
   screenshot,
   axeViolations,
 };

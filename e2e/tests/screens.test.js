@@ -120,13 +120,31 @@ describe("screens finished", () => {
   });
 
   test("two-factor setup: the key in groups, a way out, recovery codes copied and downloaded", async () => {
-    await bothWidths(s, "admin@acme.example", async (page, phone) => {
+    // Two people, as turning it on changes how each signs in next.
+    for (const [email, phone] of [["admin@acme.example", false], ["owner@northwind.example", true]]) {
+      const page = await h.newPage(s.browser, s.server.baseUrl, { phone });
+      await h.signIn(page, email);
       await page.goto("/account/two-factor");
       const key = await page.locator("code.key").textContent();
       assert.match(key, /^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/, key);
       await page.getByRole("link", { name: /^Cancel/ }).waitFor();
       await check(page, phone ? "two-factor-setup-phone" : "two-factor-setup");
-    });
+      await page.locator("#code").fill(h.totp(key.replace(/\s+/g, "")));
+      await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
+      const copy = page.getByRole("button", { name: "Copy the recovery codes" });
+      await copy.click();
+      const codes = await page.locator(".recovery-codes code").textContent();
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), codes);
+      const download = page.waitForEvent("download");
+      await page.getByRole("link", { name: "Download as a text file" }).click();
+      const file = await download;
+      assert.equal(file.suggestedFilename(), "pulse-recovery-codes.txt");
+      const text = require("node:fs").readFileSync(await file.path(), "utf8");
+      for (const code of codes.split("\n").filter(Boolean)) assert.ok(text.includes(code), code);
+      await check(page, phone ? "recovery-codes-phone" : "recovery-codes");
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    }
   });
 
   test("import: an unquoted comma named, new clients confirmed before they are created", async () => {

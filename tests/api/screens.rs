@@ -259,48 +259,26 @@ async fn a_password_change_is_typed_twice_and_says_what_it_did() {
     let path = "/account/password";
     let (_, form) = app.get_html(&laptop, path).await;
     assert!(form.contains(r#"name="new_password_again""#) && form.contains("Show passwords"));
-    let mismatch = app
-        .post_form(
-            &laptop,
-            path,
-            path,
-            &[
-                ("current_password", "a wrong guess"),
+    let change = |current: &'static str, again: &'static str| {
+        let (app, laptop) = (&app, &laptop);
+        async move {
+            let fields = [
+                ("current_password", current),
                 ("new_password", "a brand new passphrase"),
-                ("new_password_again", "a brand new passphrace"),
-            ],
-        )
-        .await;
+                ("new_password_again", again),
+            ];
+            app.post_form(laptop, path, path, &fields).await
+        }
+    };
+    let mismatch = change("a wrong guess", "a brand new passphrace").await;
     assert_eq!(mismatch.status().as_u16(), 400);
     assert!(body(mismatch).await.contains("differ"));
     // The mismatch was not a guess: five wrong passwords are still allowed before the lock.
     for _ in 0..MAX_FAILURES_PER_PLACE - 1 {
-        let wrong = app
-            .post_form(
-                &laptop,
-                path,
-                path,
-                &[
-                    ("current_password", "a wrong guess"),
-                    ("new_password", "a brand new passphrase"),
-                    ("new_password_again", "a brand new passphrase"),
-                ],
-            )
-            .await;
+        let wrong = change("a wrong guess", "a brand new passphrase").await;
         assert_eq!(wrong.status().as_u16(), 401);
     }
-    let changed = app
-        .post_form(
-            &laptop,
-            path,
-            path,
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "a brand new passphrase"),
-                ("new_password_again", "a brand new passphrase"),
-            ],
-        )
-        .await;
+    let changed = change(PASSWORD, "a brand new passphrase").await;
     assert_eq!(changed.status().as_u16(), 303);
     let next = changed.headers()["location"].to_str().unwrap().to_owned();
     let (_, account) = app.get_html(&laptop, &next).await;

