@@ -97,6 +97,10 @@ describe("token lifecycle", () => {
     s.server.sql("UPDATE api_tokens SET expires_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '+10 days') WHERE superseded_at IS NULL");
     await s.owner.goto("/orgs/acme");
     await s.owner.locator(".banner").getByText(/expires on/).waitFor();
+    // The banner's text starts where the page's heading does.
+    const bannerLeft = await s.owner.locator(".banner").evaluate((b) => b.getBoundingClientRect().left + parseFloat(getComputedStyle(b).paddingLeft));
+    const headingLeft = await s.owner.locator("main h1").evaluate((h) => h.getBoundingClientRect().left);
+    assert.ok(Math.abs(bannerLeft - headingLeft) <= 1, `banner text at ${bannerLeft}px, heading at ${headingLeft}px`);
     await h.screenshot(s.owner, "expiry-banner");
     await assertAccessible(s.owner);
     s.server.sql("UPDATE api_tokens SET expires_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 days') WHERE superseded_at IS NULL");

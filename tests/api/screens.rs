@@ -518,6 +518,14 @@ async fn the_api_documentation_examples_match_what_each_operation_needs() {
         "{labels:?}"
     );
     assert!(docs.contains(r#"<code class="name">"#) && docs.contains(r#"<pre tabindex="0">"#));
+    // Each answer's fields, nested ones by their path, with what they mean.
+    for field in ["next_cursor", "data[].name", "data[].created_at"] {
+        assert!(
+            docs.contains(&format!(r#"<code class="name">{field}</code>"#)),
+            "{field}"
+        );
+    }
+    assert!(docs.contains("RFC 3339, UTC."));
 }
 
 /// 10. Import: an unquoted comma is named as such; client names new to the organisation are
