@@ -75,7 +75,8 @@
         field.type = "text";
         field.value = field.getAttribute("data-masked-value") || "";
       }
-      document.querySelectorAll("[data-copy-target], [data-show-target]").forEach(function (b) {
+      // Nothing can be copied, shown or revealed any more.
+      document.querySelectorAll("[data-copy-target], [data-show-target], [data-reveal-form]").forEach(function (b) {
         b.hidden = true;
       });
       // Notices above the field change their words rather than disappear: the field must not move.

@@ -243,7 +243,7 @@ describe("reveal window", () => {
     await owner.reload();
     assert.equal(await field(owner).inputValue(), masked);
     assert.ok(!(await owner.content()).includes(token), "no page contains the token after the reveal window");
-    await owner.getByText(/password protected/).waitFor();
+    await owner.getByText(/Pulse keeps only a hash of this token, so nobody can see it again/).waitFor();
     await h.screenshot(owner, "masked-after-reload");
     await assertAccessible(owner);
     assert.equal(await whoami(s.server.baseUrl, token), 200, "masking is display only: the token still works");
