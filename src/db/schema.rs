@@ -221,6 +221,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_access_requests (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        requested_by -> Nullable<Integer>,
+        note -> Text,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<Integer>,
+        outcome -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(api_access_requests -> organisations (organisation_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::table! {
@@ -265,4 +280,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     notification_preferences,
     password_resets,
+    api_access_requests,
 );

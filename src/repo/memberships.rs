@@ -86,3 +86,14 @@ pub fn managers_of(conn: &mut DbConn, organisation_id: i32) -> QueryResult<Vec<R
         .select((users::id, users::email, users::name))
         .load(conn)
 }
+
+/// The organisation's owners, who hear the answer to their request for API access.
+pub fn owners_of(conn: &mut DbConn, organisation_id: i32) -> QueryResult<Vec<Recipient>> {
+    memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organisation_id.eq(organisation_id))
+        .filter(memberships::role.eq("owner"))
+        .order(users::id.asc())
+        .select((users::id, users::email, users::name))
+        .load(conn)
+}

@@ -6,12 +6,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::extractors::Staff;
+use crate::domain::access_requests;
 use crate::domain::api_tokens::screen;
 use crate::error::AppError;
 use crate::repo::organisations as org_repo;
 use crate::state::AppState;
 use crate::web::api_settings::view::{ScreenView, history_before};
 use crate::web::error::{WebError, render};
+use crate::web::access_request::RequestView;
 use crate::web::layout::Nav;
 
 #[derive(Template)]
@@ -25,6 +27,7 @@ struct SupportPage {
     screen: ScreenView,
     history_url: String,
     notice: Option<&'static str>,
+    request: Option<RequestView>,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +42,9 @@ fn notice(done: &str) -> Option<&'static str> {
         "api-disabled" => {
             Some("API access switched off: the API refuses the organisation's token.")
         }
+        "request-declined" => {
+            Some("Request for API access declined: the owners are told the reason by mail.")
+        }
         _ => None,
     }
 }
@@ -51,12 +57,13 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let before = history_before(query.before.as_deref(), "the organisation")?;
     let (slug, now) = (slug.into_inner(), state.clock.now());
-    let (org, screen) = state
+    let (org, screen, request) = state
         .db
         .run(move |conn| {
             let org = org_repo::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?;
             let screen = screen::load(conn, org.id, before, now)?;
-            Ok((org, screen))
+            let request = access_requests::standing(conn, org.id)?;
+            Ok((org, screen, request))
         })
         .await?;
     render(&SupportPage {
@@ -66,6 +73,7 @@ pub async fn show(
         screen: ScreenView::new(&screen, before.is_some(), now),
         history_url: format!("/staff/orgs/{}", org.slug),
         notice: query.done.as_deref().and_then(notice),
+        request: request.map(RequestView::from),
         name: org.name,
         slug: org.slug,
     })
