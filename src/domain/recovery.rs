@@ -153,7 +153,7 @@ pub fn apply(
             let change = (recovery.change(), sessions_ended);
             notices::recovered_by_staff(conn, &user, change, (user_id, addr), at)?;
         }
-        Ok(())
+        Ok::<(), AppError>(())
     })?;
     Ok(user)
 }

@@ -6,6 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
+use diesel::expression::is_aggregate::Never;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text, Timestamp};
 
@@ -42,7 +43,10 @@ pub struct Row {
     pub requested_at: Option<NaiveDateTime>,
 }
 
-type Condition = Box<dyn BoxableExpression<organisations::table, MultiBackend, SqlType = Bool>>;
+/// A piece of SQL about the organisation of the row.
+type Sql<ST> =
+    Box<dyn BoxableExpression<organisations::table, MultiBackend, (), Never, SqlType = ST>>;
+type Condition = Sql<Bool>;
 
 // The organisation's current token: at most one by the partial unique index.
 const CURRENT: &str = "SELECT 1 FROM api_tokens c WHERE c.organisation_id = organisations.id \
@@ -51,8 +55,8 @@ const CURRENT: &str = "SELECT 1 FROM api_tokens c WHERE c.organisation_id = orga
 /// The first of these that holds: a token reported exposed after the current one was made (or
 /// with none since); no current token; the current token expired; a replaced token in its grace
 /// period; the current token expiring within `soon`; working.
-fn token_state(now: NaiveDateTime, soon: NaiveDateTime) -> impl Expression<SqlType = Text> {
-    sql::<Text>(&format!(
+fn token_state(now: NaiveDateTime, soon: NaiveDateTime) -> Sql<Text> {
+    Box::new(sql::<Text>(&format!(
         "(CASE WHEN EXISTS (SELECT 1 FROM api_tokens x WHERE x.organisation_id = organisations.id \
          AND x.revoked_reason = 'exposed' AND NOT EXISTS ({CURRENT} AND c.created_at > \
          x.revoked_at)) THEN '{EXPOSED}' WHEN NOT EXISTS ({CURRENT}) THEN '{NO_TOKEN}' \
@@ -69,14 +73,14 @@ fn token_state(now: NaiveDateTime, soon: NaiveDateTime) -> impl Expression<SqlTy
         ") THEN '{IN_GRACE}' WHEN EXISTS ({CURRENT} AND c.expires_at <= "
     ))
     .bind::<Timestamp, _>(soon)
-    .sql(&format!(") THEN '{EXPIRING}' ELSE '{WORKING}' END)"))
+    .sql(&format!(") THEN '{EXPIRING}' ELSE '{WORKING}' END)")))
 }
 
-fn requested_at() -> impl Expression<SqlType = Nullable<Timestamp>> {
-    sql::<Nullable<Timestamp>>(
+fn requested_at() -> Sql<Nullable<Timestamp>> {
+    Box::new(sql::<Nullable<Timestamp>>(
         "(SELECT r.created_at FROM api_access_requests r WHERE r.organisation_id = \
          organisations.id AND r.answered_at IS NULL)",
-    )
+    ))
 }
 
 /// `%text%` for LIKE with `\` as the escape character.

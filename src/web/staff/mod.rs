@@ -43,7 +43,7 @@ struct StaffOrgsPage {
 
 impl StaffOrgsPage {
     async fn render(
-        mut self,
+        self,
         state: &AppState,
         status: StatusCode,
     ) -> Result<HttpResponse, WebError> {
