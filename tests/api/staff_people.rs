@@ -167,7 +167,7 @@ async fn actions_need_the_password_recently_and_change_nothing_without_it() {
     let prompt = app.post_form(&staff, &path, &path, &[]).await;
     assert_eq!(prompt.status().as_u16(), 200);
     let prompt = body(prompt).await;
-    assert!(prompt.contains("Confirm your password to sign someone out everywhere"));
+    assert!(prompt.contains("To sign someone out everywhere, enter your password again"));
     assert_eq!(app.status_of(&ann, "/account").await, 200, "nothing changed");
     assert!(staff_events(&app).is_empty());
     let wrong = app
