@@ -147,7 +147,11 @@ pub struct SignInLock {
 
 /// The sign-in lock of `user` at `now`: locked once a place's wrong passwords, the account's
 /// ceiling or its wrong codes reach their limit (`unlock` and `two_factor::unlock` lift it).
-pub fn sign_in_lock(conn: &mut DbConn, user: &User, now: NaiveDateTime) -> Result<SignInLock, AppError> {
+pub fn sign_in_lock(
+    conn: &mut DbConn,
+    user: &User,
+    now: NaiveDateTime,
+) -> Result<SignInLock, AppError> {
     let wrong_passwords = throttle::failures(conn, &account_key(&user.email), now)?;
     let since = now - throttle::window();
     let worst_place = login_failures::most_starting_with(conn, &pair_key(&user.email, ""), since)?;

@@ -2,8 +2,8 @@
 use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
-use crate::domain::{access_requests, notices};
 use crate::domain::slug::{parse_name, parse_slug};
+use crate::domain::{access_requests, notices};
 use crate::error::AppError;
 use crate::repo::audit::{self, NewAuditEvent};
 use crate::repo::organisations::{self, NewOrganisation, Organisation};

@@ -8,8 +8,8 @@ use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
 use crate::domain::accounts::{self, normalise_email};
-use crate::domain::password::{self, Password};
 use crate::domain::notices::{self, StaffChange};
+use crate::domain::password::{self, Password};
 use crate::domain::{password_reset, two_factor};
 use crate::error::AppError;
 use crate::repo::audit::{self, NewAuditEvent};

@@ -84,7 +84,11 @@ pub fn clear_starting_with(conn: &mut DbConn, prefix: &str) -> QueryResult<usize
 }
 
 /// The most failures since `since` under any one key starting with `prefix` (0 without any).
-pub fn most_starting_with(conn: &mut DbConn, prefix: &str, since: NaiveDateTime) -> QueryResult<i64> {
+pub fn most_starting_with(
+    conn: &mut DbConn,
+    prefix: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
     let counts: Vec<i64> = login_failures::table
         .filter(
             login_failures::throttle_key

@@ -108,9 +108,11 @@ fn matching(search: &str) -> Condition {
 fn candidates(state: &str, now: NaiveDateTime, soon: NaiveDateTime) -> Option<Condition> {
     let tokens = "organisations.id IN (SELECT t.organisation_id FROM api_tokens t WHERE ";
     let (condition, at) = match state {
-        EXPOSED => return Some(Box::new(sql::<Bool>(&format!(
-            "{tokens}t.revoked_reason = 'exposed')"
-        )))),
+        EXPOSED => {
+            return Some(Box::new(sql::<Bool>(&format!(
+                "{tokens}t.revoked_reason = 'exposed')"
+            ))));
+        }
         EXPIRED => ("t.superseded_at IS NULL AND t.expires_at <= ", now),
         EXPIRING => ("t.superseded_at IS NULL AND t.expires_at <= ", soon),
         IN_GRACE => (

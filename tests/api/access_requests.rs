@@ -66,11 +66,16 @@ async fn an_owner_asks_once_and_staff_are_told_by_mail() {
         .get_html(&owner, &format!("{SCREEN}?done=access-requested"))
         .await;
     assert!(screen.contains("Your request was sent to Clientshare"));
-    assert!(screen.contains(note), "the open request is shown with its note");
+    assert!(
+        screen.contains(note),
+        "the open request is shown with its note"
+    );
     assert!(!screen.contains("Ask Clientshare to switch API access on"));
 
     // A second ask says so and changes nothing.
-    let again = app.post_form(&owner, ASK, SCREEN, &[("note", "again")]).await;
+    let again = app
+        .post_form(&owner, ASK, SCREEN, &[("note", "again")])
+        .await;
     assert_eq!(again.status().as_u16(), 409);
     assert!(body(again).await.contains("already open"));
     assert_eq!(open_requests(&app), 1);
@@ -112,7 +117,11 @@ async fn only_owners_may_ask_and_only_while_api_access_is_off() {
     let refused = app.post_form(&owner, ASK, SCREEN, &[]).await;
     assert_eq!(refused.status().as_u16(), 409);
     assert_eq!(open_requests(&app), 0);
-    assert!(actions(&app).iter().all(|(a, _)| a != "api_access.requested"));
+    assert!(
+        actions(&app)
+            .iter()
+            .all(|(a, _)| a != "api_access.requested")
+    );
 }
 
 #[tokio::test]

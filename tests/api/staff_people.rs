@@ -28,7 +28,8 @@ async fn setup(app: &TestApp) -> (reqwest::Client, reqwest::Client, i32) {
 async fn lock_out(app: &TestApp) {
     let stranger = browser();
     for _ in 0..5 {
-        app.login_as(&stranger, ANN, "not the password at all").await;
+        app.login_as(&stranger, ANN, "not the password at all")
+            .await;
     }
     let refused = app.login_as(&stranger, ANN, PASSWORD).await;
     assert_eq!(refused.status().as_u16(), 429, "locked");
@@ -45,12 +46,7 @@ fn staff_events(app: &TestApp) -> Vec<String> {
     })
 }
 
-async fn act(
-    app: &TestApp,
-    staff: &reqwest::Client,
-    id: i32,
-    action: &str,
-) -> reqwest::Response {
+async fn act(app: &TestApp, staff: &reqwest::Client, id: i32, action: &str) -> reqwest::Response {
     let path = format!("/staff/users/{id}/{action}");
     let (status, confirm) = app.get_html(staff, &path).await;
     assert_eq!(status, 200, "{path}: a confirmation page first");
@@ -150,11 +146,21 @@ async fn each_action_is_confirmed_recorded_and_told_to_the_person() {
     app.deliver_mail().await;
     sink.one_to(ANN, "Your Pulse account can sign in again");
     let reset = sink.one_to(ANN, "Reset your Pulse password");
-    assert!(reset.text.contains("staff of Pulse staff sent you this link"), "{}", reset.text);
+    assert!(
+        reset
+            .text
+            .contains("staff of Pulse staff sent you this link"),
+        "{}",
+        reset.text
+    );
     let link = reset.link_after("Choose a new password");
     assert!(link.contains("/reset-password?token="));
     let two_factor = sink.one_to(ANN, "Two-factor sign-in of your Pulse account was reset");
-    assert!(two_factor.text.contains("By: staff (Pulse staff)"), "{}", two_factor.text);
+    assert!(
+        two_factor.text.contains("By: staff (Pulse staff)"),
+        "{}",
+        two_factor.text
+    );
     sink.one_to(ANN, "You were signed out of Pulse everywhere");
 }
 
@@ -168,13 +174,21 @@ async fn actions_need_the_password_recently_and_change_nothing_without_it() {
     assert_eq!(prompt.status().as_u16(), 200);
     let prompt = body(prompt).await;
     assert!(prompt.contains("To sign someone out everywhere, enter your password again"));
-    assert_eq!(app.status_of(&ann, "/account").await, 200, "nothing changed");
+    assert_eq!(
+        app.status_of(&ann, "/account").await,
+        200,
+        "nothing changed"
+    );
     assert!(staff_events(&app).is_empty());
     let wrong = app
         .post_form(&staff, &path, &path, &[("password", "wrong password here")])
         .await;
     assert_eq!(wrong.status().as_u16(), 400);
-    assert_eq!(app.status_of(&ann, "/account").await, 200, "nothing changed");
+    assert_eq!(
+        app.status_of(&ann, "/account").await,
+        200,
+        "nothing changed"
+    );
     let done = app
         .post_form(&staff, &path, &path, &[("password", PASSWORD)])
         .await;
@@ -188,11 +202,18 @@ async fn only_staff_reach_people_and_unknown_ones_are_not_found() {
     let app = spawn_app().await;
     let (ann, staff, id) = setup(&app).await;
     assert_eq!(app.status_of(&ann, "/staff/users?q=ann").await, 403);
-    assert_eq!(app.status_of(&ann, &format!("/staff/users/{id}")).await, 403);
+    assert_eq!(
+        app.status_of(&ann, &format!("/staff/users/{id}")).await,
+        403
+    );
     let path = format!("/staff/users/{id}/sign-out");
     let refused = app.post_form(&ann, &path, "/account", &[]).await;
     assert_eq!(refused.status().as_u16(), 403);
-    assert_eq!(app.status_of(&ann, "/account").await, 200, "nothing changed");
+    assert_eq!(
+        app.status_of(&ann, "/account").await,
+        200,
+        "nothing changed"
+    );
     assert_eq!(app.status_of(&staff, "/staff/users/99999").await, 404);
     let unknown = format!("/staff/users/{id}/delete");
     assert_eq!(app.status_of(&staff, &unknown).await, 404);

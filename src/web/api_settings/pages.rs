@@ -2,8 +2,8 @@
 use askama::Template;
 
 use crate::domain::api_tokens::{Expiry, Grace};
-use crate::web::api_settings::view::{Revealed, ScreenView, TokenView};
 use crate::web::access_request::AskPanel;
+use crate::web::api_settings::view::{Revealed, ScreenView, TokenView};
 use crate::web::layout::Nav;
 
 /// What an action's redirect back to the screen says (`?done=`).
@@ -16,9 +16,9 @@ pub fn notice(done: &str) -> Option<&'static str> {
         "grace-ended" => {
             Some("The previous token's grace period has ended: the API refuses it now.")
         }
-        "access-requested" => Some(
-            "Your request was sent to Clientshare. You will hear by mail when they answer.",
-        ),
+        "access-requested" => {
+            Some("Your request was sent to Clientshare. You will hear by mail when they answer.")
+        }
         _ => None,
     }
 }

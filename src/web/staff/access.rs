@@ -102,5 +102,7 @@ pub async fn decline_request(
         })
         .await?;
     tracing::info!(org = %slug, "request for API access declined");
-    Ok(see_other(&format!("/staff/orgs/{slug}?done=request-declined")))
+    Ok(see_other(&format!(
+        "/staff/orgs/{slug}?done=request-declined"
+    )))
 }

@@ -2,8 +2,8 @@
 //! and requests for it, a read-only support view of each, and the mail outbox.
 mod access;
 mod console;
-pub mod people;
 pub mod mail;
+pub mod people;
 mod support;
 
 use actix_web::http::StatusCode;
@@ -15,8 +15,8 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::Staff;
 use crate::domain::organisations;
 use crate::domain::orgs_console::Query;
-use crate::repo::organisations as org_repo;
 use crate::error::AppError;
+use crate::repo::organisations as org_repo;
 use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
@@ -42,11 +42,7 @@ struct StaffOrgsPage {
 }
 
 impl StaffOrgsPage {
-    async fn render(
-        self,
-        state: &AppState,
-        status: StatusCode,
-    ) -> Result<HttpResponse, WebError> {
+    async fn render(self, state: &AppState, status: StatusCode) -> Result<HttpResponse, WebError> {
         self.render_query(state, status, Query::default()).await
     }
 

@@ -88,7 +88,9 @@ impl Action {
     /// What the person page says once it is done.
     fn done(self) -> &'static str {
         match self {
-            Action::ResetTwoFactor => "Two-factor sign-in reset; their sessions ended. They were told by mail.",
+            Action::ResetTwoFactor => {
+                "Two-factor sign-in reset; their sessions ended. They were told by mail."
+            }
             Action::Unlock => "Sign-in lock lifted. They were told by mail.",
             Action::PasswordReset => "A password-reset link is on its way to them.",
             Action::SignOut => "Signed out everywhere. They were told by mail.",

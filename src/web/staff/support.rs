@@ -11,9 +11,9 @@ use crate::domain::api_tokens::screen;
 use crate::error::AppError;
 use crate::repo::organisations as org_repo;
 use crate::state::AppState;
+use crate::web::access_request::RequestView;
 use crate::web::api_settings::view::{ScreenView, history_before};
 use crate::web::error::{WebError, render};
-use crate::web::access_request::RequestView;
 use crate::web::layout::Nav;
 
 #[derive(Template)]
