@@ -64,8 +64,8 @@ impl TokenState {
     }
 }
 
-/// The console's query, checked.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The console's query, checked. The default is the first page of every organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query {
     pub search: String,
     pub api_enabled: Option<bool>,
@@ -73,6 +73,18 @@ pub struct Query {
     pub requested: bool,
     /// From 1.
     pub page: i64,
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Query {
+            search: String::new(),
+            api_enabled: None,
+            token_state: None,
+            requested: false,
+            page: 1,
+        }
+    }
 }
 
 /// The query as it comes from the page's form and links.
@@ -193,4 +205,57 @@ pub fn list(conn: &mut DbConn, query: &Query, now: NaiveDateTime) -> Result<List
         page: query.page,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_is_checked_and_gives_back_the_parts_it_has() {
+        let raw = RawQuery {
+            q: Some("  Acme "),
+            api: Some("off"),
+            token: Some("grace"),
+            requested: Some("on"),
+            page: Some("3"),
+        };
+        let query = Query::parse(&raw).unwrap();
+        assert_eq!(query.page, 3);
+        assert_eq!(query.token_state, Some(TokenState::InGrace));
+        assert_eq!(
+            query.pairs(),
+            [
+                ("q", "Acme".to_owned()),
+                ("api", "off".to_owned()),
+                ("token", "grace".to_owned()),
+                ("requested", "on".to_owned()),
+            ]
+        );
+        assert_eq!(
+            Query::parse(&RawQuery::default()).unwrap(),
+            Query::default()
+        );
+        assert_eq!(Query::default().page, 1);
+        for bad in [
+            RawQuery {
+                api: Some("yes"),
+                ..RawQuery::default()
+            },
+            RawQuery {
+                token: Some("leaked"),
+                ..RawQuery::default()
+            },
+            RawQuery {
+                page: Some("0"),
+                ..RawQuery::default()
+            },
+            RawQuery {
+                page: Some("-2"),
+                ..RawQuery::default()
+            },
+        ] {
+            assert!(Query::parse(&bad).is_err(), "{bad:?}");
+        }
+    }
 }
