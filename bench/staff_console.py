@@ -80,8 +80,9 @@ def sign_in(browser, email, password):
     assert status == 303, status
     token, page = browser.csrf("/login/two-factor")
     secret = re.search(rb"Enter this key instead: <code>([^<]*)</code>", page).group(1).decode()
-    status, _ = browser.request("POST", "/login/two-factor", {"csrf_token": token, "code": totp(secret)})
-    assert status == 303, status
+    status, page = browser.request("POST", "/login/two-factor", {"csrf_token": token, "code": totp(secret)})
+    # Signed in: the page shows the new recovery codes once.
+    assert status == 200 and b"recovery-codes" in page, status
 
 
 def percentile(sorted_ms, share):

@@ -87,7 +87,7 @@ pub fn managers_of(conn: &mut DbConn, organisation_id: i32) -> QueryResult<Vec<R
         .load(conn)
 }
 
-/// The organisation's owners, who hear the answer to their request for API access.
+/// The organisation's owners, who are told of every change to its members.
 pub fn owners_of(conn: &mut DbConn, organisation_id: i32) -> QueryResult<Vec<Recipient>> {
     memberships::table
         .inner_join(users::table)

@@ -72,12 +72,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::post().to(account::change))
         .route("/staff/mail", web::get().to(staff::mail::list))
         .route("/staff/mail/{id}/retry", web::post().to(staff::mail::retry))
-        .route("/staff/users", web::get().to(staff::people::find))
-        .route("/staff/users/{id}", web::get().to(staff::people::show))
+        .route("/staff/users", web::get().to(staff::users::find))
+        .route("/staff/users/{id}", web::get().to(staff::users::show))
         .service(
             web::resource("/staff/users/{id}/{action}")
-                .route(web::get().to(staff::people::confirm))
-                .route(web::post().to(staff::people::act)),
+                .route(web::get().to(staff::users::confirm))
+                .route(web::post().to(staff::users::act)),
         )
         .route("/staff/orgs", web::get().to(staff::list))
         .route("/staff/orgs", web::post().to(staff::create))

@@ -3,7 +3,7 @@
 mod access;
 mod console;
 pub mod mail;
-pub mod people;
+pub mod users;
 mod support;
 
 use actix_web::http::StatusCode;
