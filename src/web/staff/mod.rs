@@ -3,8 +3,8 @@
 mod access;
 mod console;
 pub mod mail;
-pub mod users;
 mod support;
+pub mod users;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
