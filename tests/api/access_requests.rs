@@ -222,3 +222,39 @@ async fn staff_decline_with_a_reason_that_the_owners_are_told_and_shown() {
     assert!(mail.text.contains("account manager"), "{}", mail.text);
     assert!(sink.to(ADMIN).is_empty(), "owners are told, not admins");
 }
+
+#[tokio::test]
+async fn the_console_lists_open_requests_oldest_first() {
+    let app = crate::helpers::spawn_app().await;
+    let acme = acme(&app).await;
+    app.create_org("zeta", false);
+    app.member("owner@zeta.example", "zeta", Role::Owner);
+    let zeta = app.signed_in("owner@zeta.example").await;
+    let zeta_screen = "/orgs/zeta/settings/api";
+    let asked = app
+        .post_form(
+            &zeta,
+            &format!("{zeta_screen}/request-access"),
+            zeta_screen,
+            &[],
+        )
+        .await;
+    assert_eq!(asked.status().as_u16(), 303);
+    app.advance(chrono::Duration::minutes(5));
+    app.post_form(&acme, ASK, SCREEN, &[]).await;
+    app.create_org("beta", false);
+
+    let staff = app.signed_in(STAFF).await;
+    let (_, page) = app.get_html(&staff, "/staff/orgs?requested=on").await;
+    let zeta_at = page.find("/staff/orgs/zeta").expect("zeta listed");
+    let acme_at = page.find("/staff/orgs/acme\"").expect("acme listed");
+    assert!(
+        zeta_at < acme_at,
+        "the older request first, whatever the names"
+    );
+    assert!(
+        !page.contains("/staff/orgs/beta"),
+        "only organisations that asked"
+    );
+    assert!(page.contains("2 organisations match"));
+}
