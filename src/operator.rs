@@ -8,7 +8,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Database, DatabaseUrl, backup};
 use crate::domain::password::Password;
-use crate::domain::recovery::{self, By, Recovery};
+use crate::domain::recovery::{self, Recovery};
 use crate::domain::reveal::RevealKey;
 use crate::keys;
 
@@ -89,7 +89,7 @@ pub fn user(db: &Database, command: UserCommand) -> anyhow::Result<()> {
             (email, Recovery::Enable, "enabled: they may sign in again")
         }
     };
-    let user = recovery::apply(&mut conn, &email, (recovery, By::Operator), now)?;
+    let user = recovery::apply(&mut conn, &email, recovery, now)?;
     println!("{}: {done}.", user.email);
     Ok(())
 }

@@ -155,8 +155,6 @@ pub enum Notice {
 pub enum StaffChange {
     TwoFactorReset,
     Unlocked,
-    Disabled,
-    Enabled,
     SignedOut,
 }
 

@@ -16,7 +16,7 @@ use crate::repo::audit::{self, NewAuditEvent};
 use crate::repo::users::User;
 use crate::repo::{recovery_codes, sessions, users};
 
-/// What an operator does to an account.
+/// What an operator (or, some of it, staff) does to an account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Recovery {
     /// Enrolling an authenticator again at the next sign-in (staff), or never (others).
@@ -25,13 +25,13 @@ pub enum Recovery {
     Unlock,
     Disable,
     Enable,
-    /// Ending every session of the account.
+    /// Ending every session of the account (staff).
     SignOutEverywhere,
 }
 
 /// Who recovers an account.
 #[derive(Clone, Copy, Debug)]
-pub enum By<'a> {
+enum By<'a> {
     /// An operator at the command line.
     Operator,
     /// A member of staff in the console, from `addr`; the person is told by mail.
@@ -53,17 +53,6 @@ impl Recovery {
             Self::SignOutEverywhere => "signed_out",
         };
         format!("{who}_{what}")
-    }
-
-    /// What the person is told when staff do it.
-    fn change(self) -> StaffChange {
-        match self {
-            Self::ResetTwoFactor => StaffChange::TwoFactorReset,
-            Self::Unlock => StaffChange::Unlocked,
-            Self::Disable => StaffChange::Disabled,
-            Self::Enable => StaffChange::Enabled,
-            Self::SignOutEverywhere => StaffChange::SignedOut,
-        }
     }
 }
 
@@ -117,45 +106,75 @@ pub fn set_password(
     Ok(user)
 }
 
-/// Carries out `recovery` on the account with `email`, as `by`.
+/// An operator carries out `recovery` on the account with `email`.
 pub fn apply(
     conn: &mut DbConn,
     email: &str,
-    (recovery, by): (Recovery, By),
+    recovery: Recovery,
     at: NaiveDateTime,
 ) -> Result<User, AppError> {
     let user = find_account(conn, email)?;
+    conn.write_transaction(|conn| carry_out(conn, &user, (recovery, By::Operator), at))?;
+    Ok(user)
+}
+
+/// Staff member `staff` (id, address) makes `change` to the account with `email` from the
+/// console; the person is told by mail.
+pub fn by_staff(
+    conn: &mut DbConn,
+    email: &str,
+    change: StaffChange,
+    (staff_user_id, addr): (i32, &str),
+    at: NaiveDateTime,
+) -> Result<User, AppError> {
+    let user = find_account(conn, email)?;
+    let recovery = match change {
+        StaffChange::TwoFactorReset => Recovery::ResetTwoFactor,
+        StaffChange::Unlocked => Recovery::Unlock,
+        StaffChange::SignedOut => Recovery::SignOutEverywhere,
+    };
+    let by = By::Staff {
+        user_id: staff_user_id,
+        addr,
+    };
     conn.write_transaction(|conn| {
-        let mut sessions_ended = 0;
-        match recovery {
-            Recovery::ResetTwoFactor => {
-                users::disable_totp(conn, user.id)?;
-                recovery_codes::delete_for_user(conn, user.id)?;
-                sessions_ended = sessions::delete_for_user(conn, user.id)?;
-            }
-            Recovery::Unlock => {
-                accounts::unlock(conn, &user.email)?;
-                two_factor::unlock(conn, user.id)?;
-            }
-            Recovery::Disable => {
-                users::set_disabled(conn, user.id, Some(at))?;
-                sessions_ended = sessions::delete_for_user(conn, user.id)?;
-            }
-            Recovery::Enable => {
-                users::set_disabled(conn, user.id, None)?;
-            }
-            Recovery::SignOutEverywhere => {
-                sessions_ended = sessions::delete_for_user(conn, user.id)?;
-            }
-        }
-        record(conn, &user, (&recovery.action(by), by), at)?;
-        if let By::Staff { user_id, addr } = by {
-            let change = (recovery.change(), sessions_ended);
-            notices::recovered_by_staff(conn, &user, change, (user_id, addr), at)?;
-        }
-        Ok::<(), AppError>(())
+        let ended = carry_out(conn, &user, (recovery, by), at)?;
+        notices::recovered_by_staff(conn, &user, (change, ended), (staff_user_id, addr), at)
     })?;
     Ok(user)
+}
+
+/// Inside the transaction: the change and its audit event; how many sessions ended.
+fn carry_out(
+    conn: &mut DbConn,
+    user: &User,
+    (recovery, by): (Recovery, By),
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let mut sessions_ended = 0;
+    match recovery {
+        Recovery::ResetTwoFactor => {
+            users::disable_totp(conn, user.id)?;
+            recovery_codes::delete_for_user(conn, user.id)?;
+            sessions_ended = sessions::delete_for_user(conn, user.id)?;
+        }
+        Recovery::Unlock => {
+            accounts::unlock(conn, &user.email)?;
+            two_factor::unlock(conn, user.id)?;
+        }
+        Recovery::Disable => {
+            users::set_disabled(conn, user.id, Some(at))?;
+            sessions_ended = sessions::delete_for_user(conn, user.id)?;
+        }
+        Recovery::Enable => {
+            users::set_disabled(conn, user.id, None)?;
+        }
+        Recovery::SignOutEverywhere => {
+            sessions_ended = sessions::delete_for_user(conn, user.id)?;
+        }
+    }
+    record(conn, user, (&recovery.action(by), by), at)?;
+    Ok(sessions_ended)
 }
 
 /// Staff member `staff` (id, address) sends the person with `email` a password-reset link

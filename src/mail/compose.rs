@@ -534,14 +534,6 @@ fn body<'a>(notice: &'a Notice, link_secret: Option<&str>) -> (Body, About<'a>) 
                     "lifted the sign-in lock of your Pulse account that too many wrong passwords \
                      or codes had set.",
                 ),
-                StaffChange::Disabled => (
-                    "Your Pulse account was disabled",
-                    "disabled your Pulse account: it cannot sign in until it is enabled again.",
-                ),
-                StaffChange::Enabled => (
-                    "Your Pulse account was enabled again",
-                    "enabled your Pulse account again: you may sign in.",
-                ),
                 StaffChange::SignedOut => (
                     "You were signed out of Pulse everywhere",
                     "signed your Pulse account out everywhere: sign in again to go on.",

@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::extractors::Staff;
+use crate::domain::notices::StaffChange;
 use crate::domain::people::{self, Person};
-use crate::domain::recovery::{self, By, Recovery};
+use crate::domain::recovery;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::error::{WebError, render, see_other};
@@ -287,20 +288,16 @@ pub async fn act(
     state
         .db
         .run(move |conn| {
-            let by = By::Staff {
-                user_id: staff_id,
-                addr: &addr,
-            };
-            let recovery = match action {
+            let staff = (staff_id, addr.as_str());
+            let change = match action {
                 Action::PasswordReset => {
-                    return recovery::send_password_reset(conn, &email, (staff_id, &addr), now)
-                        .map(|_| ());
+                    return recovery::send_password_reset(conn, &email, staff, now).map(|_| ());
                 }
-                Action::ResetTwoFactor => Recovery::ResetTwoFactor,
-                Action::Unlock => Recovery::Unlock,
-                Action::SignOut => Recovery::SignOutEverywhere,
+                Action::ResetTwoFactor => StaffChange::TwoFactorReset,
+                Action::Unlock => StaffChange::Unlocked,
+                Action::SignOut => StaffChange::SignedOut,
             };
-            recovery::apply(conn, &email, (recovery, by), now).map(|_| ())
+            recovery::by_staff(conn, &email, change, staff, now).map(|_| ())
         })
         .await?;
     tracing::info!(user_id, action = action.path(), "account changed by staff");
