@@ -206,6 +206,11 @@ async fn staff_decline_with_a_reason_that_the_owners_are_told_and_shown() {
 
     let (_, screen) = app.get_html(&owner, SCREEN).await;
     assert!(screen.contains("Clientshare declined the request"));
+    assert!(
+        screen.contains("API access requested")
+            && screen.contains("Request for API access declined"),
+        "the history shows the request and its answer"
+    );
     assert!(screen.contains("account manager"));
     assert!(
         screen.contains("Ask Clientshare to switch API access on"),
