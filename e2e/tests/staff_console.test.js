@@ -6,14 +6,7 @@ const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
 const h = require("../lib/harness");
 
-async function assertAccessible(page) {
-  assert.deepEqual(await h.axeViolations(page), [], `axe violations on ${page.url()}`);
-}
-
-async function noSidewaysScroll(page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
-}
+const { assertAccessible, noSidewaysScroll } = h;
 
 describe("staff console at scale", () => {
   const s = h.suite({}, async (state) => {
@@ -104,7 +97,7 @@ describe("asking for API access", () => {
     await assertAccessible(owner);
     await owner.getByRole("button", { name: "Ask Clientshare to switch API access on" }).click();
     await owner.getByText("Your request was sent to Clientshare").waitFor();
-    await owner.getByText("Our Power BI board report").waitFor();
+    await owner.locator("#access-request").getByText("Our Power BI board report").waitFor();
     assert.equal(await owner.getByRole("button", { name: "Ask Clientshare to switch API access on" }).count(), 0);
     await h.screenshot(owner, "api-access-requested");
     await assertAccessible(owner);
