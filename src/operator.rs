@@ -10,9 +10,9 @@ use crate::db::{Database, DatabaseUrl, backup};
 use crate::domain::invitations;
 use crate::domain::members::Acting;
 use crate::domain::password::Password;
-use crate::domain::role::Role;
 use crate::domain::recovery::{self, Recovery};
 use crate::domain::reveal::RevealKey;
+use crate::domain::role::Role;
 use crate::keys;
 
 #[derive(Subcommand)]
@@ -193,9 +193,6 @@ pub fn invite(
         org.name,
         sent.invitation.expires_at.format("%Y-%m-%d %H:%M")
     );
-    println!(
-        "{base}/invitation?token={}",
-        sent.secret
-    );
+    println!("{base}/invitation?token={}", sent.secret);
     Ok(())
 }

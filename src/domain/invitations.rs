@@ -95,7 +95,13 @@ pub fn invite(
         let sent = send(conn, organisation_id, (&email, role), by, now)?;
         let detail = format!("{email} as {role}");
         let what = format!("{email} was invited to join as {}.", with_article(role));
-        members::record(conn, organisation_id, (members::INVITED, &detail, what), by, now)?;
+        members::record(
+            conn,
+            organisation_id,
+            (members::INVITED, &detail, what),
+            by,
+            now,
+        )?;
         Ok(sent)
     })
 }
@@ -122,7 +128,10 @@ fn open_invitation(
             invitation.email
         )));
     }
-    let role = invitation.role.parse::<Role>().map_err(anyhow::Error::msg)?;
+    let role = invitation
+        .role
+        .parse::<Role>()
+        .map_err(anyhow::Error::msg)?;
     if !members::may_manage(by.role, role) {
         return Err(AppError::Forbidden);
     }
@@ -232,7 +241,10 @@ pub fn check(conn: &mut DbConn, secret: &str, now: NaiveDateTime) -> Result<Link
             lifetime().num_days()
         ))
     } else {
-        let role = invitation.role.parse::<Role>().map_err(anyhow::Error::msg)?;
+        let role = invitation
+            .role
+            .parse::<Role>()
+            .map_err(anyhow::Error::msg)?;
         let account_exists = users::find_by_email(conn, email)?.is_some();
         Link::Valid {
             invitation,
@@ -276,7 +288,13 @@ fn join(
         ));
     }
     if memberships::role_of(conn, user.id, invitation.organisation_id)?.is_none() {
-        memberships::upsert(conn, user.id, invitation.organisation_id, role.as_str(), now)?;
+        memberships::upsert(
+            conn,
+            user.id,
+            invitation.organisation_id,
+            role.as_str(),
+            now,
+        )?;
     }
     let by = Acting {
         user_id: Some(user.id),

@@ -203,9 +203,8 @@ pub fn leave(
     conn.write_transaction(|conn| {
         memberships::lock_members(conn, organisation_id)?;
         let (user, role) = member(conn, organisation_id, user_id)?;
-        if role == Role::Owner {
-            keep_an_owner(conn, organisation_id, "You")
-                .map_err(|_| AppError::Conflict(LAST_OWNER_STAYS.to_owned()))?;
+        if role == Role::Owner && memberships::count_owners(conn, organisation_id)? <= 1 {
+            return Err(AppError::Conflict(LAST_OWNER_STAYS.to_owned()));
         }
         memberships::remove(conn, user_id, organisation_id)?;
         let by = Acting {
@@ -214,7 +213,10 @@ pub fn leave(
             addr: addr.to_owned(),
         };
         let detail = format!("{} ({role})", user.email);
-        let what = format!("{} <{}> ({role}) left the organisation.", user.name, user.email);
+        let what = format!(
+            "{} <{}> ({role}) left the organisation.",
+            user.name, user.email
+        );
         record(conn, organisation_id, (LEFT, &detail, what), &by, at)
     })
 }

@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 
 use crate::domain::account_notices::sessions_signed_out;
 use crate::domain::members::with_article;
-use crate::domain::role::Role;
 use crate::domain::notices::{Done, Notice, OrgRef};
+use crate::domain::role::Role;
 
 /// A message ready to render: everything in it is plain text (the HTML part escapes it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -544,7 +544,6 @@ fn body<'a>(notice: &'a Notice, link_secret: Option<&str>) -> (Body, About<'a>) 
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

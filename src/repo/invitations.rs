@@ -111,4 +111,8 @@ macro_rules! close {
 
 close!(accept, accepted_at, "Uses invitation `id` up.");
 close!(cancel, cancelled_at, "Cancels invitation `id`.");
-close!(replace, replaced_at, "Kills invitation `id` as a newer one is sent.");
+close!(
+    replace,
+    replaced_at,
+    "Kills invitation `id` as a newer one is sent."
+);

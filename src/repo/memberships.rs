@@ -126,7 +126,7 @@ pub fn roster(conn: &mut DbConn, organisation_id: i32) -> QueryResult<Vec<Member
         .load(conn)?;
     let ids: Vec<i32> = rows.iter().map(|row| row.0).collect();
     let last: Vec<(i32, Option<NaiveDateTime>)> = sign_in_places::table
-        .filter(sign_in_places::user_id.eq_any(&ids))
+        .filter(sign_in_places::user_id.eq_any(ids))
         .group_by(sign_in_places::user_id)
         .select((
             sign_in_places::user_id,

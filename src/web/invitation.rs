@@ -170,7 +170,13 @@ pub async fn join(
             Ok(see_other(&format!("/orgs/{}", org.slug)))
         }
         Err(AppError::Invalid(why)) => {
-            show_as(&req, &state, (form.token, Some(who)), (Some(why), String::new())).await
+            show_as(
+                &req,
+                &state,
+                (form.token, Some(who)),
+                (Some(why), String::new()),
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }

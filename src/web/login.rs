@@ -177,6 +177,8 @@ pub async fn logout(
     }
     // purge() deletes the server-side row: the old cookie is worthless from now on.
     session.purge();
-    let next = form.next.map_or_else(|| "/login".to_owned(), |n| safe_next(Some(&n)));
+    let next = form
+        .next
+        .map_or_else(|| "/login".to_owned(), |n| safe_next(Some(n.as_str())));
     Ok(see_other(&next))
 }

@@ -19,9 +19,7 @@ use crate::error::AppError;
 use crate::repo::audit::AuditEntry;
 use crate::repo::invitations::Pending;
 use crate::state::AppState;
-use crate::web::api_settings::view::{
-    HistoryPageView, HistoryView, encode_cursor, history_before,
-};
+use crate::web::api_settings::view::{HistoryPageView, HistoryView, encode_cursor, history_before};
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
 use crate::web::login::Empty;
@@ -338,7 +336,13 @@ pub async fn remove(
     path: web::Path<(String, i32)>,
     form: SudoForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    confirm(&member, (&session, &addr), &state, (form, "remove a member")).await?;
+    confirm(
+        &member,
+        (&session, &addr),
+        &state,
+        (form, "remove a member"),
+    )
+    .await?;
     let user_id = path.into_inner().1;
     let (org_id, by, now) = (member.org.id, acting(&member, addr), state.clock.now());
     let outcome = state

@@ -61,7 +61,13 @@ pub async fn invite(
     role: &str,
 ) -> reqwest::Response {
     let path = format!("{MEMBERS}/invite");
-    act(app, client, (&path, "/"), &[("email", email), ("role", role)]).await
+    act(
+        app,
+        client,
+        (&path, "/"),
+        &[("email", email), ("role", role)],
+    )
+    .await
 }
 
 /// acme with an owner, an admin and a member; and an outsider (owner of another organisation).
@@ -82,7 +88,12 @@ async fn acme(app: &TestApp) -> [reqwest::Client; 4] {
 async fn owners_and_admins_see_the_members_and_invitations_members_get_403_outsiders_404() {
     let app = spawn_app().await;
     let [owner, admin, member, outsider] = acme(&app).await;
-    assert_eq!(invite(&app, &owner, "new@acme.example", "admin").await.status(), 303);
+    assert_eq!(
+        invite(&app, &owner, "new@acme.example", "admin")
+            .await
+            .status(),
+        303
+    );
     app.with_conn(|conn| {
         diesel::update(pulse::db::schema::users::table)
             .filter(pulse::db::schema::users::email.eq("admin@acme.example"))
@@ -114,7 +125,10 @@ async fn owners_and_admins_see_the_members_and_invitations_members_get_403_outsi
     assert_eq!(app.status_of(&outsider, MEMBERS).await, 404);
     // Linked from the organisation's settings.
     let (_, settings) = app.get_html(&owner, "/orgs/acme/settings").await;
-    assert!(settings.contains(r#"href="/orgs/acme/settings/members""#), "{settings}");
+    assert!(
+        settings.contains(r#"href="/orgs/acme/settings/members""#),
+        "{settings}"
+    );
 }
 
 /// What an action does to a fresh target of `role`: the path to post, its fields, and whether
@@ -182,9 +196,8 @@ async fn the_last_owner_is_never_removed_or_demoted_and_cannot_leave() {
     let app = spawn_app().await;
     let [owner, ..] = acme(&app).await;
     let owner_id = user_id(&app, "owner@acme.example");
-    let events = || -> i64 {
-        app.with_conn(|conn| audit_events::table.count().get_result(conn).unwrap())
-    };
+    let events =
+        || -> i64 { app.with_conn(|conn| audit_events::table.count().get_result(conn).unwrap()) };
     let before = events();
     let demote = format!("{MEMBERS}/{owner_id}/role");
     let remove = format!("{MEMBERS}/{owner_id}/remove");
@@ -198,14 +211,20 @@ async fn the_last_owner_is_never_removed_or_demoted_and_cannot_leave() {
     let refused = act(&app, &owner, ("/orgs/acme/leave", "/"), &[]).await;
     assert_eq!(refused.status(), 409);
     assert!(body(refused).await.contains("last owner"));
-    assert_eq!(role_in(&app, "owner@acme.example", "acme").as_deref(), Some("owner"));
+    assert_eq!(
+        role_in(&app, "owner@acme.example", "acme").as_deref(),
+        Some("owner")
+    );
     assert_eq!(events(), before, "nothing was changed or recorded");
 
     // With a second owner, the first may be demoted, and then the second is the last one.
     let second = app.member("second@acme.example", "acme", Role::Owner);
     let made_admin = act(&app, &owner, (&demote, "/"), &[("role", "admin")]).await;
     assert_eq!(made_admin.status(), 303);
-    assert_eq!(role_in(&app, "owner@acme.example", "acme").as_deref(), Some("admin"));
+    assert_eq!(
+        role_in(&app, "owner@acme.example", "acme").as_deref(),
+        Some("admin")
+    );
     let second_client = app.signed_in("second@acme.example").await;
     let path = format!("{MEMBERS}/{}/role", second.id);
     let refused = act(&app, &second_client, (&path, "/"), &[("role", "member")]).await;
@@ -218,21 +237,31 @@ async fn a_removal_or_lower_role_holds_on_the_next_request_on_another_instance_s
     let app = spawn_app().await;
     let [owner, admin, ..] = acme(&app).await;
     let other = app.another_instance(|_| {});
-    assert_eq!(other.status_of(&admin, "/orgs/acme/settings/api").await, 200);
+    assert_eq!(
+        other.status_of(&admin, "/orgs/acme/settings/api").await,
+        200
+    );
     let admin_id = user_id(&app, "admin@acme.example");
 
     // Lowered to member on one instance: the other refuses the token screen at once.
     let path = format!("{MEMBERS}/{admin_id}/role");
     let lowered = act(&app, &owner, (&path, "/"), &[("role", "member")]).await;
     assert_eq!(lowered.status(), 303);
-    assert_eq!(other.status_of(&admin, "/orgs/acme/settings/api").await, 403);
+    assert_eq!(
+        other.status_of(&admin, "/orgs/acme/settings/api").await,
+        403
+    );
     assert_eq!(other.status_of(&admin, "/orgs/acme").await, 200);
 
     // Removed: the organisation is gone for them, but they are still signed in.
     let path = format!("{MEMBERS}/{admin_id}/remove");
     assert_eq!(act(&app, &owner, (&path, "/"), &[]).await.status(), 303);
     assert_eq!(other.status_of(&admin, "/orgs/acme").await, 404);
-    assert_eq!(other.status_of(&admin, "/account").await, 200, "still signed in");
+    assert_eq!(
+        other.status_of(&admin, "/account").await,
+        200,
+        "still signed in"
+    );
 }
 
 #[tokio::test]
@@ -265,7 +294,11 @@ async fn a_member_may_leave_and_every_change_is_in_the_history_and_told_to_owner
     // Every change is a notice to the owners (the admin is an owner now).
     let notices = app.outbox_of("members_changed");
     assert!(
-        notices.iter().filter(|(to, _)| to == "owner@acme.example").count() >= 3,
+        notices
+            .iter()
+            .filter(|(to, _)| to == "owner@acme.example")
+            .count()
+            >= 3,
         "{notices:?}"
     );
 }
