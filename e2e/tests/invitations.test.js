@@ -59,7 +59,7 @@ describe("invitations", () => {
     await staff.getByRole("button", { name: "Create organisation" }).click();
     await staff.getByText("Organisation Initech Ltd (initech) created.").waitFor();
     await staff.goto("/staff/orgs/initech");
-    await staff.getByRole("cell", { name: "peter@initech.test" }).waitFor();
+    await staff.getByRole("cell", { name: "peter@initech.test", exact: true }).waitFor();
     await checked(staff, "staff-support-invitation");
     await staff.context().close();
 
@@ -96,7 +96,7 @@ describe("invitations", () => {
     await peter.getByLabel("Role", { exact: true }).selectOption("admin");
     await peter.getByRole("button", { name: "Send invitation" }).click();
     await peter.getByRole("status").filter({ hasText: "Invitation sent" }).waitFor();
-    await peter.getByRole("cell", { name: "adam@initech.test" }).waitFor();
+    await peter.getByRole("cell", { name: "adam@initech.test", exact: true }).waitFor();
     await checked(peter, "members");
 
     // The owner generates the token.
