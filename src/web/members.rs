@@ -7,11 +7,13 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::{OrgManager, OrgMember};
+use crate::db::DbConn;
 use crate::domain::invitations;
 use crate::domain::members::{self, Acting, MembersPage};
 use crate::domain::role::Role;
@@ -84,6 +86,8 @@ struct Page {
     invitations: Vec<InvitationView>,
     history: HistoryPageView,
     history_url: String,
+    /// Where the invitations' Resend and Cancel post to.
+    invitations_url: String,
     notice: Option<&'static str>,
     error: Option<String>,
     /// The invite form's values, kept when it is refused.
@@ -163,6 +167,7 @@ fn view(member: &OrgMember, loaded: MembersPage, paged: bool) -> Page {
             paged,
         },
         history_url: members_path(&member.org.slug),
+        invitations_url: format!("{}/invitations", members_path(&member.org.slug)),
         notice: None,
         error: None,
         email: String::new(),
@@ -230,24 +235,24 @@ pub async fn show(
     render_page(&member, &state, (query.before.as_deref(), done), None).await
 }
 
-fn acting(member: &OrgMember, addr: String) -> Acting {
-    Acting {
+/// Runs `work` for the organisation of `member`, acting from `addr`, then answers: back to the
+/// page saying `done`, or the page with why nothing changed (the invite form keeps `email`); a
+/// 403 stays an error page.
+async fn act<T: Send + 'static>(
+    (member, addr): (&OrgMember, String),
+    state: &AppState,
+    work: impl FnOnce(&mut DbConn, i32, &Acting, NaiveDateTime) -> Result<T, AppError> + Send + 'static,
+    (done, email): (&str, String),
+) -> Result<HttpResponse, WebError> {
+    let by = Acting {
         user_id: Some(member.signed_in.user.id),
         role: member.role,
         addr,
-    }
-}
-
-/// After an action: back to the page saying what happened, or the page with why nothing
-/// changed (a 403 stays an error page).
-async fn after(
-    member: &OrgMember,
-    state: &AppState,
-    outcome: Result<(), AppError>,
-    (done, email): (&str, String),
-) -> Result<HttpResponse, WebError> {
+    };
+    let (org_id, now) = (member.org.id, state.clock.now());
+    let outcome = state.db.run(move |conn| work(conn, org_id, &by, now)).await;
     match outcome {
-        Ok(()) => {
+        Ok(_) => {
             tracing::info!(org = %member.org.slug, done, "members changed");
             Ok(see_other(&format!(
                 "{}?done={done}",
@@ -296,13 +301,11 @@ pub async fn invite(
 ) -> Result<HttpResponse, WebError> {
     let form = confirm(&member, (&session, &addr), &state, (form, "invite someone")).await?;
     let role = parse_role(&form.role)?;
-    let (org_id, by, now) = (member.org.id, acting(&member, addr), state.clock.now());
     let email = form.email.clone();
-    let outcome = state
-        .db
-        .run(move |conn| invitations::invite(conn, org_id, (&email, role), &by, now).map(|_| ()))
-        .await;
-    after(&member, &state, outcome, ("invited", form.email)).await
+    let work = move |conn: &mut DbConn, org_id, by: &Acting, now| {
+        invitations::invite(conn, org_id, (&email, role), by, now)
+    };
+    act((&member, addr), &state, work, ("invited", form.email)).await
 }
 
 #[derive(Deserialize)]
@@ -320,12 +323,10 @@ pub async fn change_role(
 ) -> Result<HttpResponse, WebError> {
     let form = confirm(&member, (&session, &addr), &state, (form, "change a role")).await?;
     let (role, user_id) = (parse_role(&form.role)?, path.into_inner().1);
-    let (org_id, by, now) = (member.org.id, acting(&member, addr), state.clock.now());
-    let outcome = state
-        .db
-        .run(move |conn| members::change_role(conn, org_id, (user_id, role), &by, now))
-        .await;
-    after(&member, &state, outcome, ("role", String::new())).await
+    let work = move |conn: &mut DbConn, org_id, by: &Acting, now| {
+        members::change_role(conn, org_id, (user_id, role), by, now)
+    };
+    act((&member, addr), &state, work, ("role", String::new())).await
 }
 
 pub async fn remove(
@@ -344,44 +345,38 @@ pub async fn remove(
     )
     .await?;
     let user_id = path.into_inner().1;
-    let (org_id, by, now) = (member.org.id, acting(&member, addr), state.clock.now());
-    let outcome = state
-        .db
-        .run(move |conn| members::remove(conn, org_id, user_id, &by, now))
-        .await;
-    after(&member, &state, outcome, ("removed", String::new())).await
+    let work = move |conn: &mut DbConn, org_id, by: &Acting, now| {
+        members::remove(conn, org_id, user_id, by, now)
+    };
+    act((&member, addr), &state, work, ("removed", String::new())).await
 }
 
-pub async fn resend(
+/// What can be done to a pending invitation.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitationAction {
+    Resend,
+    Cancel,
+}
+
+/// Resends (a new link; the old one dies) or cancels a pending invitation.
+pub async fn invitation(
     OrgManager(member): OrgManager,
     ClientAddr(addr): ClientAddr,
     state: web::Data<AppState>,
-    path: web::Path<(String, i32)>,
+    path: web::Path<(String, i32, InvitationAction)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner().1;
-    let (org_id, by, now) = (member.org.id, acting(&member, addr), state.clock.now());
-    let outcome = state
-        .db
-        .run(move |conn| invitations::resend(conn, org_id, id, &by, now).map(|_| ()))
-        .await;
-    after(&member, &state, outcome, ("resent", String::new())).await
-}
-
-pub async fn cancel(
-    OrgManager(member): OrgManager,
-    ClientAddr(addr): ClientAddr,
-    state: web::Data<AppState>,
-    path: web::Path<(String, i32)>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner().1;
-    let (org_id, by, now) = (member.org.id, acting(&member, addr), state.clock.now());
-    let outcome = state
-        .db
-        .run(move |conn| invitations::cancel(conn, org_id, id, &by, now).map(|_| ()))
-        .await;
-    after(&member, &state, outcome, ("cancelled", String::new())).await
+    let (_, id, action) = path.into_inner();
+    let work = move |conn: &mut DbConn, org_id, by: &Acting, now| match action {
+        InvitationAction::Resend => invitations::resend(conn, org_id, id, by, now).map(|_| ()),
+        InvitationAction::Cancel => invitations::cancel(conn, org_id, id, by, now).map(|_| ()),
+    };
+    let done = match action {
+        InvitationAction::Resend => "resent",
+        InvitationAction::Cancel => "cancelled",
+    };
+    act((&member, addr), &state, work, (done, String::new())).await
 }
 
 /// Any member leaves the organisation (unless they are its last owner): to their list of

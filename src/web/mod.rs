@@ -99,8 +99,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/invite", web::post().to(members::invite))
                 .route("/{user_id}/role", web::post().to(members::change_role))
                 .route("/{user_id}/remove", web::post().to(members::remove))
-                .route("/invitations/{id}/resend", web::post().to(members::resend))
-                .route("/invitations/{id}/cancel", web::post().to(members::cancel)),
+                .route(
+                    "/invitations/{id}/{action}",
+                    web::post().to(members::invitation),
+                ),
         )
         .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
         .route("/orgs/{slug}/analytics", web::get().to(analytics::show))

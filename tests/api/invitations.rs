@@ -58,6 +58,30 @@ async fn register(
     app.post_raw(client, "/invitation/register", &fields).await
 }
 
+/// Follows the invitation `page`'s sign-in link as NEW and signs in: where the sign-in returns
+/// (the invitation).
+async fn sign_in_from(app: &TestApp, client: &reqwest::Client, page: &str) -> String {
+    let login = attr_of(page, "a.button.primary", "href").expect("sign-in link");
+    assert!(
+        login.starts_with("/login?next=%2Finvitation%3Ftoken%3D"),
+        "{login}"
+    );
+    let (_, form) = app.get_html(client, &login).await;
+    let next = attr_of(&form, r#"input[name="next"]"#, "value").unwrap();
+    let csrf = extract_csrf(&form).unwrap();
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("email", NEW),
+        ("password", PASSWORD),
+        ("next", next.as_str()),
+    ];
+    let signed_in = app.post_raw(client, "/login", &fields).await;
+    assert_eq!(signed_in.status(), 303);
+    let back = signed_in.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.starts_with("/invitation?token="), "{back}");
+    back
+}
+
 #[tokio::test]
 async fn a_new_person_accepts_with_a_name_and_password_and_lands_signed_in_on_the_organisation() {
     let sink = SmtpSink::start();
@@ -127,24 +151,7 @@ async fn an_existing_account_signs_in_first_then_joins_and_another_address_is_to
     let client = browser();
     let (status, page) = follow(&client, &link).await;
     assert_eq!(status, 200);
-    let login = attr_of(&page, "a.button.primary", "href").expect("sign-in link");
-    assert!(
-        login.starts_with("/login?next=%2Finvitation%3Ftoken%3D"),
-        "{login}"
-    );
-    let (_, form) = app.get_html(&client, &login).await;
-    let next = attr_of(&form, r#"input[name="next"]"#, "value").unwrap();
-    let csrf = extract_csrf(&form).unwrap();
-    let fields = [
-        ("csrf_token", csrf.as_str()),
-        ("email", NEW),
-        ("password", PASSWORD),
-        ("next", next.as_str()),
-    ];
-    let signed_in = app.post_raw(&client, "/login", &fields).await;
-    assert_eq!(signed_in.status(), 303);
-    let back = signed_in.headers()["location"].to_str().unwrap().to_owned();
-    assert!(back.starts_with("/invitation?token="), "{back}");
+    let back = sign_in_from(&app, &client, &page).await;
 
     // Someone else signed in is told whose invitation it is, and offered to sign out.
     let stranger = app.signed_in("owner@other.example").await;
@@ -365,4 +372,54 @@ async fn pulse_invite_prints_the_link() {
         &["invite", "--org", "acme", "--email", NEW, "--role", "admin"],
     ));
     crate::commands::refused(&again, &["already a member"]);
+}
+
+#[tokio::test]
+async fn the_link_never_reaches_the_log() {
+    let database = crate::databases::TestDatabase::fresh();
+    let log_path = tempfile::NamedTempFile::new().unwrap();
+    let log = std::process::Stdio::from(log_path.reopen().unwrap());
+    let env = [("RUST_LOG", "debug"), ("PULSE_ACCESS_LOG", "on")];
+    let mut server = crate::server_process::ServerProcess::start(database.url(), &env, log).await;
+    let app = &server.app;
+    app.create_org("acme", true);
+    app.create_user(NEW, false);
+    let org_id = app.org_id("acme");
+    let by = pulse::domain::members::Acting {
+        user_id: None,
+        role: Role::Owner,
+        addr: "test".into(),
+    };
+    let sent = app.with_conn(|conn| {
+        pulse::domain::invitations::invite(conn, org_id, (NEW, Role::Member), &by, app.now())
+            .unwrap()
+    });
+    let link = app.url(&format!("/invitation?token={}", sent.secret));
+    // Followed before signing in (the page sends the visitor to sign in, and back), and after.
+    let client = browser();
+    let (status, page) = follow(&client, &link).await;
+    assert_eq!(status, 200);
+    let back = sign_in_from(app, &client, &page).await;
+    assert_eq!(app.status_of(&client, &back).await, 200);
+    let joined = app
+        .post_form(
+            &client,
+            "/invitation/join",
+            &back,
+            &[("token", &sent.secret)],
+        )
+        .await;
+    assert_eq!(joined.status(), 303);
+    assert_eq!(follow(&browser(), &link).await.0, 400, "used up");
+    server.kill().await;
+
+    let log = std::fs::read_to_string(log_path.path()).unwrap();
+    assert!(
+        log.contains("/invitation?token="),
+        "the requests are logged: {log}"
+    );
+    assert!(
+        !log.contains(&sent.secret[..20]),
+        "the link's secret in the log:\n{log}"
+    );
 }

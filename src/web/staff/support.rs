@@ -30,6 +30,8 @@ struct SupportPage {
     /// (name, email, role)
     members: Vec<(String, String, String)>,
     invitations: Vec<InvitationView>,
+    /// Where the invitations' Resend posts to.
+    invitations_url: String,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +78,7 @@ pub async fn show(
         api_enabled: org.api_enabled(),
         screen: ScreenView::new(&screen, before.is_some(), now),
         history_url: format!("/staff/orgs/{}", org.slug),
+        invitations_url: format!("/staff/orgs/{}/invitations", org.slug),
         notice: query.done.as_deref().and_then(notice),
         members,
         invitations: pending.into_iter().map(InvitationView::from).collect(),
