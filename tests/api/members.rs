@@ -302,3 +302,55 @@ async fn a_member_may_leave_and_every_change_is_in_the_history_and_told_to_owner
         "{notices:?}"
     );
 }
+
+#[tokio::test]
+async fn inviting_changing_a_role_and_removing_ask_for_the_password_after_ten_minutes() {
+    let app = spawn_app().await;
+    let [owner, ..] = acme(&app).await;
+    let member_id = user_id(&app, "member@acme.example");
+    app.advance(chrono::Duration::minutes(11));
+    for (path, fields, to) in [
+        (
+            format!("{MEMBERS}/invite"),
+            vec![("email", "new@acme.example"), ("role", "admin")],
+            "invite someone",
+        ),
+        (
+            format!("{MEMBERS}/{member_id}/role"),
+            vec![("role", "admin")],
+            "change a role",
+        ),
+        (
+            format!("{MEMBERS}/{member_id}/remove"),
+            vec![],
+            "remove a member",
+        ),
+    ] {
+        let prompt = act(&app, &owner, (&path, "/"), &fields).await;
+        assert_eq!(prompt.status(), 200, "{path}");
+        let prompt = body(prompt).await;
+        assert!(
+            prompt.contains("Confirm your password") && prompt.contains(to),
+            "{prompt}"
+        );
+    }
+    assert_eq!(
+        invitations_to(&app, "new@acme.example"),
+        0,
+        "nothing before the password"
+    );
+    assert_eq!(
+        role_in(&app, "member@acme.example", "acme").as_deref(),
+        Some("member")
+    );
+
+    let path = format!("{MEMBERS}/{member_id}/role");
+    let prompt = body(act(&app, &owner, (&path, "/"), &[("role", "admin")]).await).await;
+    let done =
+        crate::token_sudo::submit_prompt(&app, &owner, &prompt, crate::helpers::PASSWORD).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(
+        role_in(&app, "member@acme.example", "acme").as_deref(),
+        Some("admin")
+    );
+}
