@@ -175,18 +175,8 @@ pub fn remove(conn: &mut DbConn, user_id: i32, organisation_id: i32) -> QueryRes
 const MEMBERS_LOCK_CLASS: i32 = 7_355_611;
 
 /// Makes changes to organisation `organisation_id`'s members take turns until the end of the
-/// current transaction, on every instance, so the check that an owner remains sees the others'
-/// changes. PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing, since
-/// `write_transaction` holds the database's one write lock already.
+/// current transaction, on every instance (`DbConn::take_turns`), so the check that an owner
+/// remains, or that an address is not invited yet, sees the others' changes.
 pub fn lock_members(conn: &mut DbConn, organisation_id: i32) -> QueryResult<()> {
-    match conn {
-        DbConn::Postgres(pg) => {
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
-                .bind::<diesel::sql_types::Integer, _>(MEMBERS_LOCK_CLASS)
-                .bind::<diesel::sql_types::Integer, _>(organisation_id)
-                .execute(pg)?;
-            Ok(())
-        }
-        DbConn::Sqlite(_) => Ok(()),
-    }
+    conn.take_turns(MEMBERS_LOCK_CLASS, organisation_id)
 }
