@@ -337,6 +337,22 @@ async fn staff_create_an_organisation_with_its_owner_and_invite_owners_from_the_
         .await;
     assert_eq!(invited.status(), 303);
     link_in_mail(&app, &sink, "joanna@initech.example").await;
+    // Inviting her again says so and sends nothing.
+    let again = app
+        .post_form(
+            &staff,
+            "/staff/orgs/initech/invitations",
+            "/staff/orgs/initech",
+            &[("email", "joanna@initech.example")],
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+    assert!(body(again).await.contains("already been invited"));
+    assert_eq!(
+        app.outbox_of("invitation").len(),
+        3,
+        "peter twice, joanna once"
+    );
 
     let peter = browser();
     let joined = register(&app, &peter, &new, ("Peter", NEW_PASSWORD)).await;
@@ -421,5 +437,25 @@ async fn the_link_never_reaches_the_log() {
     assert!(
         !log.contains(&sent.secret[..20]),
         "the link's secret in the log:\n{log}"
+    );
+}
+
+#[tokio::test]
+async fn the_link_starts_with_the_public_url() {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let app = crate::helpers::spawn_app_with(move |config| {
+        config.smtp_url = Some(pulse::config::SecretText(url));
+        config.public_url = Some("https://pulse.example.com".into());
+    })
+    .await;
+    let owner = app.owner_of("acme").await;
+    assert_eq!(invite(&app, &owner, NEW, "member").await.status(), 303);
+    app.deliver_mail().await;
+    let mail = sink.one_to(NEW, "owner invited you to Org acme");
+    let link = mail.link_after("Accept the invitation");
+    assert!(
+        link.starts_with("https://pulse.example.com/invitation?token="),
+        "{link}"
     );
 }
