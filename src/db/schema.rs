@@ -221,6 +221,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        email -> Text,
+        role -> Text,
+        digest -> Text,
+        invited_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        replaced_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::table! {
@@ -244,6 +260,8 @@ diesel::joinable!(feedback_daily -> clients (client_id));
 diesel::joinable!(feedback_by_client -> clients (client_id));
 diesel::joinable!(notification_preferences -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(invitations -> organisations (organisation_id));
+diesel::joinable!(invitations -> users (invited_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -265,4 +283,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     notification_preferences,
     password_resets,
+    invitations,
 );

@@ -9,10 +9,12 @@ use crate::auth::extractors::Staff;
 use crate::domain::api_tokens::screen;
 use crate::error::AppError;
 use crate::repo::organisations as org_repo;
+use crate::repo::{invitations, memberships};
 use crate::state::AppState;
 use crate::web::api_settings::view::{ScreenView, history_before};
 use crate::web::error::{WebError, render};
 use crate::web::layout::Nav;
+use crate::web::members::InvitationView;
 
 #[derive(Template)]
 #[template(path = "staff/org.html")]
@@ -25,6 +27,11 @@ struct SupportPage {
     screen: ScreenView,
     history_url: String,
     notice: Option<&'static str>,
+    /// (name, email, role)
+    members: Vec<(String, String, String)>,
+    invitations: Vec<InvitationView>,
+    /// Where the invitations' Resend posts to.
+    invitations_url: String,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +46,10 @@ fn notice(done: &str) -> Option<&'static str> {
         "api-disabled" => {
             Some("API access switched off: the API refuses the organisation's token.")
         }
+        "owner-invited" => Some("Invitation sent to the new owner: the link works for 7 days."),
+        "invitation-resent" => {
+            Some("Invitation sent again with a new link; the old link no longer works.")
+        }
         _ => None,
     }
 }
@@ -51,12 +62,14 @@ pub async fn show(
 ) -> Result<HttpResponse, WebError> {
     let before = history_before(query.before.as_deref(), "the organisation")?;
     let (slug, now) = (slug.into_inner(), state.clock.now());
-    let (org, screen) = state
+    let (org, screen, members, pending) = state
         .db
         .run(move |conn| {
             let org = org_repo::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?;
             let screen = screen::load(conn, org.id, before, now)?;
-            Ok((org, screen))
+            let members = memberships::members_of(conn, org.id)?;
+            let pending = invitations::open_of(conn, org.id, now)?;
+            Ok((org, screen, members, pending))
         })
         .await?;
     render(&SupportPage {
@@ -65,7 +78,10 @@ pub async fn show(
         api_enabled: org.api_enabled(),
         screen: ScreenView::new(&screen, before.is_some(), now),
         history_url: format!("/staff/orgs/{}", org.slug),
+        invitations_url: format!("/staff/orgs/{}/invitations", org.slug),
         notice: query.done.as_deref().and_then(notice),
+        members,
+        invitations: pending.into_iter().map(InvitationView::from).collect(),
         name: org.name,
         slug: org.slug,
     })
