@@ -11,6 +11,8 @@ pub mod feedback;
 pub mod feedback_import;
 pub mod gate;
 pub mod housekeeping;
+pub mod invitations;
+pub mod members;
 pub mod notices;
 pub mod nps;
 pub mod organisations;

@@ -147,6 +147,20 @@ pub enum Notice {
         by: String,
         at: NaiveDateTime,
     },
+    /// An invitation to join `org` as `role`; carries a single-use link like a reset.
+    Invitation {
+        org: OrgRef,
+        role: String,
+        invited_by: String,
+        expires_at: NaiveDateTime,
+    },
+    /// Someone was invited, joined, changed role, was removed or left (`what`, one sentence);
+    /// told to the organisation's owners.
+    MembersChanged {
+        org: OrgRef,
+        what: String,
+        done: Done,
+    },
 }
 
 /// What staff did to a person's account.
@@ -187,7 +201,10 @@ impl Notice {
     /// Whether it carries a single-use link, whose secret the outbox keeps beside the payload
     /// until the message is settled (and without which it cannot be sent).
     pub fn carries_link(&self) -> bool {
-        matches!(self, Notice::PasswordReset { .. })
+        matches!(
+            self,
+            Notice::PasswordReset { .. } | Notice::Invitation { .. }
+        )
     }
 
     /// Its name in the outbox (`kind`), the same as its tag in the stored JSON.
@@ -268,16 +285,28 @@ fn to_managers_except(
     skip: &[i32],
     at: NaiveDateTime,
 ) -> Result<usize, AppError> {
+    let managers = memberships::managers_of(conn, organisation_id)?
+        .into_iter()
+        .filter(|manager| !skip.contains(&manager.user_id))
+        .collect();
+    to_each(conn, managers, notice, at)
+}
+
+/// Tells each of `recipients` (those who want it, for optional notices); returns how many
+/// messages were queued.
+fn to_each(
+    conn: &mut DbConn,
+    recipients: Vec<Recipient>,
+    notice: &Notice,
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
     let mut queued = 0;
     for Recipient {
         user_id,
         email,
         name,
-    } in memberships::managers_of(conn, organisation_id)?
+    } in recipients
     {
-        if skip.contains(&user_id) {
-            continue;
-        }
         if let Some(topic) = notice.topic()
             && !topic.wanted(preferences::of_user(conn, user_id)?)
         {
@@ -308,6 +337,14 @@ fn org_ref(conn: &mut DbConn, organisation_id: i32) -> Result<OrgRef, AppError> 
 
 fn name_of(conn: &mut DbConn, user_id: i32) -> Result<String, AppError> {
     Ok(users::find(conn, user_id)?.map_or_else(|| "someone".to_owned(), |u| u.name))
+}
+
+/// The name of user `user_id`, or of the server's operator (a command such as `pulse invite`).
+fn acting_name(conn: &mut DbConn, user_id: Option<i32>) -> Result<String, AppError> {
+    match user_id {
+        Some(id) => name_of(conn, id),
+        None => Ok("The Pulse operator".to_owned()),
+    }
 }
 
 fn done(conn: &mut DbConn, actor: &Actor, at: NaiveDateTime) -> Result<Done, AppError> {
@@ -463,10 +500,9 @@ pub fn access_request_answered(
         at,
     };
     let owners = memberships::owners_of(conn, request.organisation_id)?;
-    for owner in &owners {
-        enqueue(conn, (&owner.email, &owner.name), &notice, None, None, at)?;
-    }
-    Ok(owners.iter().map(|o| o.user_id).collect())
+    let told = owners.iter().map(|owner| owner.user_id).collect();
+    to_each(conn, owners, &notice, at)?;
+    Ok(told)
 }
 
 /// The person's password was changed (on the account page, or with a reset link).
@@ -587,6 +623,46 @@ pub fn with_link(
 ) -> Result<(), AppError> {
     debug_assert!(notice.carries_link());
     enqueue(conn, (email, name), notice, Some(link_secret), None, at)
+}
+
+/// An invitation to `email` to join organisation `organisation_id` as `role`, sent by
+/// `invited_by` (a user, or the operator), with the link's secret; valid until `expires_at`.
+pub fn invitation(
+    conn: &mut DbConn,
+    (email, organisation_id, role): (&str, i32, &str),
+    invited_by: Option<i32>,
+    (link_secret, expires_at): (&str, NaiveDateTime),
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let notice = Notice::Invitation {
+        org: org_ref(conn, organisation_id)?,
+        role: role.to_owned(),
+        invited_by: acting_name(conn, invited_by)?,
+        expires_at,
+    };
+    with_link(conn, (email, ""), &notice, link_secret, at)
+}
+
+/// Tells the organisation's owners what changed among its members (`what`), done by user
+/// `by` (or the operator) from `from`.
+pub fn members_changed(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    what: String,
+    (by, from): (Option<i32>, &str),
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let notice = Notice::MembersChanged {
+        org: org_ref(conn, organisation_id)?,
+        what,
+        done: Done {
+            by: acting_name(conn, by)?,
+            from: from.to_owned(),
+            at,
+        },
+    };
+    let owners = memberships::owners_of(conn, organisation_id)?;
+    to_each(conn, owners, &notice, at)
 }
 
 /// Why a reset message for an unknown address is not sent (staff see it on `/staff/mail`).

@@ -2,6 +2,9 @@
 use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
+use crate::domain::invitations;
+use crate::domain::members::Acting;
+use crate::domain::role::Role;
 use crate::domain::slug::{parse_name, parse_slug};
 use crate::domain::{access_requests, notices};
 use crate::error::AppError;
@@ -34,6 +37,24 @@ pub fn create(
             created_at: at,
         },
     )?)
+}
+
+/// Creates an organisation for staff member `by` and, given `owner_email`, invites its first
+/// owner, in one transaction: a refused address creates nothing.
+pub fn create_with_owner(
+    conn: &mut DbConn,
+    (raw_name, raw_slug, api_enabled): (&str, &str, bool),
+    owner_email: Option<&str>,
+    by: &Acting,
+    at: NaiveDateTime,
+) -> Result<Organisation, AppError> {
+    conn.write_transaction(|conn| {
+        let org = create(conn, raw_name, raw_slug, api_enabled, at)?;
+        if let Some(email) = owner_email {
+            invitations::invite(conn, org.id, (email, Role::Owner), by, at)?;
+        }
+        Ok(org)
+    })
 }
 
 /// Switches API access on or off, with an audit entry, in one transaction; switching on answers

@@ -5,7 +5,9 @@
 use chrono::NaiveDateTime;
 
 use crate::domain::account_notices::sessions_signed_out;
+use crate::domain::members::with_article;
 use crate::domain::notices::{Done, Notice, OrgRef, StaffChange};
+use crate::domain::role::Role;
 
 /// A message ready to render: everything in it is plain text (the HTML part escapes it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,13 +64,15 @@ enum About<'a> {
     /// An organisation's token or API access, told to its owners and admins; `optional` ones can
     /// be turned off.
     Organisation { org: &'a OrgRef, optional: bool },
+    /// The organisation's members, told to its owners.
+    Members { org: &'a OrgRef },
     /// The reader's own account.
     Account,
     /// Work for Pulse staff, on the console page `path`.
     Staff { path: String },
     /// The answer to the request for API access an owner of `org` made.
     Request { org: &'a OrgRef },
-    /// A single-use link to `path` (a password reset; later, invitations): labelled `label`,
+    /// A single-use link to `path` (a password reset, an invitation): labelled `label`,
     /// with its secret while the message still holds it; `footer` says what ignoring it means.
     Link {
         label: &'static str,
@@ -115,6 +119,17 @@ pub fn compose(
                 format!("{base_url}/orgs/{}/settings/api", org.slug),
             )),
             manager_footer(org, optional, base_url),
+        ),
+        About::Members { org } => (
+            Some((
+                "Open the members page".to_owned(),
+                format!("{base_url}/orgs/{}/settings/members", org.slug),
+            )),
+            format!(
+                "You receive this because you are an owner of {} in Pulse. Notices of changes \
+                 to its members are always sent.",
+                org.name
+            ),
         ),
         About::Account => (
             Some((
@@ -631,6 +646,51 @@ fn body<'a>(notice: &'a Notice, link_secret: Option<&str>) -> (Body, About<'a>) 
                 ],
             };
             (body, About::Request { org })
+        }
+        Notice::Invitation {
+            org,
+            role,
+            invited_by,
+            expires_at,
+        } => {
+            let body = Body {
+                subject: format!("{invited_by} invited you to {} in Pulse", org.name),
+                paragraphs: vec![
+                    format!(
+                        "{invited_by} invited you to join {} in Pulse as {}.",
+                        org.name,
+                        role.parse::<Role>()
+                            .map_or_else(|_| role.clone(), with_article)
+                    ),
+                    format!(
+                        "The link works once, for this address only, until {} (7 days). \
+                         If it has expired, ask {invited_by} to send a new one.",
+                        utc(*expires_at)
+                    ),
+                ],
+                facts: vec![
+                    ("Organisation", org.name.clone()),
+                    ("Role", role.clone()),
+                    ("Invited by", invited_by.clone()),
+                    ("Link valid until", utc(*expires_at)),
+                ],
+            };
+            let link = About::Link {
+                label: "Accept the invitation",
+                path: "/invitation",
+                secret: link_secret.map(str::to_owned),
+                footer: "If you do not know why you were invited, ignore this message: \
+                         nothing happens unless the link is followed.",
+            };
+            (body, link)
+        }
+        Notice::MembersChanged { org, what, done } => {
+            let body = Body {
+                subject: format!("Members of {} changed", org.name),
+                paragraphs: vec![what.clone()],
+                facts: with_done(vec![("Organisation", org.name.clone())], done),
+            };
+            (body, About::Members { org })
         }
     }
 }

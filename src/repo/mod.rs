@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod clients;
 pub mod feedback;
+pub mod invitations;
 pub mod login_failures;
 pub mod memberships;
 pub mod organisations;

@@ -11,9 +11,11 @@ pub mod error;
 pub mod feedback_import;
 pub mod health;
 pub mod home;
+pub mod invitation;
 pub mod layout;
 pub mod login;
 pub mod markdown;
+pub mod members;
 pub mod notifications;
 pub mod orgs;
 pub mod password_reset;
@@ -52,6 +54,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/reset-password",
             web::post().to(password_reset::reset_submit),
         )
+        .route("/invitation", web::get().to(invitation::show))
+        .route("/invitation/join", web::post().to(invitation::join))
+        .route("/invitation/register", web::post().to(invitation::register))
         .route(
             "/account/notifications",
             web::post().to(notifications::save),
@@ -90,7 +95,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/orgs/{slug}/access-request/decline",
             web::post().to(staff::decline_request),
         )
+        .route(
+            "/staff/orgs/{slug}/invitations",
+            web::post().to(staff::invite_owner),
+        )
+        .route(
+            "/staff/orgs/{slug}/invitations/{id}/resend",
+            web::post().to(staff::resend_invitation),
+        )
         .route("/orgs/{slug}", web::get().to(orgs::home))
+        .route("/orgs/{slug}/leave", web::post().to(members::leave))
+        .service(
+            web::scope("/orgs/{slug}/settings/members")
+                .route("", web::get().to(members::show))
+                .route("/invite", web::post().to(members::invite))
+                .route("/{user_id}/role", web::post().to(members::change_role))
+                .route("/{user_id}/remove", web::post().to(members::remove))
+                .route(
+                    "/invitations/{id}/{action}",
+                    web::post().to(members::invitation),
+                ),
+        )
         .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
         .route("/orgs/{slug}/analytics", web::get().to(analytics::show))
         .route(

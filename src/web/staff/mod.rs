@@ -3,6 +3,7 @@
 mod access;
 mod console;
 pub mod mail;
+mod people;
 mod support;
 pub mod users;
 
@@ -11,6 +12,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::Staff;
 use crate::domain::organisations;
@@ -23,6 +25,7 @@ use crate::web::layout::Nav;
 
 pub use access::{decline_request, set_api_access};
 use console::{ConsoleQuery, ConsoleView};
+pub use people::{invite_owner, resend_invitation};
 pub use support::show;
 
 #[derive(Template)]
@@ -39,6 +42,7 @@ struct StaffOrgsPage {
     /// The create form's values, kept when it is refused.
     name: String,
     slug: String,
+    owner_email: String,
 }
 
 impl StaffOrgsPage {
@@ -73,6 +77,7 @@ impl StaffOrgsPage {
             error: None,
             name: String::new(),
             slug: String::new(),
+            owner_email: String::new(),
         }
     }
 }
@@ -96,19 +101,27 @@ pub struct NewOrgForm {
     slug: String,
     #[serde(default)]
     api_enabled: Option<String>,
+    /// The first owner's address, invited at once; empty for none.
+    #[serde(default)]
+    owner_email: String,
 }
 
 pub async fn create(
     staff: Staff,
+    ClientAddr(addr): ClientAddr,
     state: web::Data<AppState>,
     CsrfForm(form): CsrfForm<NewOrgForm>,
 ) -> Result<HttpResponse, WebError> {
     let (name, slug) = (form.name.clone(), form.slug.clone());
     let api_enabled = form.api_enabled.is_some();
-    let now = state.clock.now();
+    let owner = Some(form.owner_email.trim().to_owned()).filter(|e| !e.is_empty());
+    let (by, now) = (people::acting(&staff, addr), state.clock.now());
     let created = state
         .db
-        .run(move |conn| organisations::create(conn, &name, &slug, api_enabled, now))
+        .run(move |conn| {
+            let new = (name.as_str(), slug.as_str(), api_enabled);
+            organisations::create_with_owner(conn, new, owner.as_deref(), &by, now)
+        })
         .await;
     match created {
         Ok(org) => Ok(see_other(&format!("/staff/orgs?created={}", org.slug))),
@@ -117,6 +130,7 @@ pub async fn create(
                 error: Some(message),
                 name: form.name,
                 slug: form.slug,
+                owner_email: form.owner_email,
                 ..StaffOrgsPage::new(&staff)
             };
             page.render(&state, StatusCode::BAD_REQUEST).await
