@@ -222,6 +222,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_access_requests (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        requested_by -> Nullable<Integer>,
+        note -> Text,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<Integer>,
+        outcome -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(api_access_requests -> organisations (organisation_id));
+
+diesel::table! {
     invitations (id) {
         id -> Integer,
         organisation_id -> Integer,
@@ -283,5 +299,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     notification_preferences,
     password_resets,
+    api_access_requests,
     invitations,
 );

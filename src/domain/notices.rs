@@ -12,6 +12,7 @@ use crate::domain::account_notices::AccountNotice;
 use crate::domain::actor::Actor;
 use crate::domain::secret;
 use crate::error::AppError;
+use crate::repo::access_requests::AccessRequest;
 use crate::repo::api_tokens::ApiToken;
 use crate::repo::memberships::{self, Recipient};
 use crate::repo::outbox::{self, NewMessage};
@@ -114,7 +115,38 @@ pub enum Notice {
         at: NaiveDateTime,
     },
     /// Carries a single-use link; its secret is kept beside the payload, never in it.
-    PasswordReset { expires_at: NaiveDateTime },
+    PasswordReset {
+        expires_at: NaiveDateTime,
+        /// The member of staff who sent it from the console; `None` when the person asked.
+        #[serde(default)]
+        sent_by: Option<String>,
+    },
+    /// To staff: an owner asked for API access.
+    AccessRequested {
+        org: OrgRef,
+        by: String,
+        by_email: String,
+        note: String,
+        at: NaiveDateTime,
+    },
+    /// Pulse staff changed the person's account from the console (`domain::recovery`).
+    RecoveredByStaff {
+        change: StaffChange,
+        /// The person's sessions that the change ended.
+        sessions_ended: usize,
+        by: String,
+        from: String,
+        at: NaiveDateTime,
+    },
+    /// To the organisation's owners: staff switched API access on (`declined` is `None`) or
+    /// declined their request with this reason.
+    AccessRequestAnswered {
+        org: OrgRef,
+        asked_at: NaiveDateTime,
+        declined: Option<String>,
+        by: String,
+        at: NaiveDateTime,
+    },
     /// An invitation to join `org` as `role`; carries a single-use link like a reset.
     Invitation {
         org: OrgRef,
@@ -129,6 +161,15 @@ pub enum Notice {
         what: String,
         done: Done,
     },
+}
+
+/// What staff did to a person's account.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffChange {
+    TwoFactorReset,
+    Unlocked,
+    SignedOut,
 }
 
 /// Optional mail a person may turn off on their account page.
@@ -233,7 +274,21 @@ fn to_managers(
     notice: &Notice,
     at: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    let managers = memberships::managers_of(conn, organisation_id)?;
+    to_managers_except(conn, organisation_id, notice, &[], at)
+}
+
+/// `to_managers`, skipping the people `skip`.
+fn to_managers_except(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    notice: &Notice,
+    skip: &[i32],
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let managers = memberships::managers_of(conn, organisation_id)?
+        .into_iter()
+        .filter(|manager| !skip.contains(&manager.user_id))
+        .collect();
     to_each(conn, managers, notice, at)
 }
 
@@ -387,12 +442,13 @@ pub fn token_expiry(
     to_managers(conn, organisation_id, &notice, at)
 }
 
-/// Staff member `staff_user_id` switched the organisation's API access on or off.
+/// Staff member `staff_user_id` switched the organisation's API access on or off; `told` (the
+/// owners who heard it as the answer to their request) are skipped.
 pub fn api_access_changed(
     conn: &mut DbConn,
     organisation_id: i32,
-    enabled: bool,
-    staff_user_id: i32,
+    (enabled, staff_user_id): (bool, i32),
+    told: &[i32],
     at: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let notice = Notice::ApiAccessChanged {
@@ -401,7 +457,52 @@ pub fn api_access_changed(
         by: name_of(conn, staff_user_id)?,
         at,
     };
-    to_managers(conn, organisation_id, &notice, at)
+    to_managers_except(conn, organisation_id, &notice, told, at)
+}
+
+/// An owner (`actor`) asked for API access with `note`: every member of staff is told.
+pub fn access_requested(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    actor: &Actor,
+    note: &str,
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let asker = users::find(conn, actor.user_id)?.ok_or(AppError::NotFound)?;
+    let notice = Notice::AccessRequested {
+        org: org_ref(conn, organisation_id)?,
+        by: asker.name,
+        by_email: asker.email,
+        note: note.to_owned(),
+        at,
+    };
+    let staff = users::staff(conn)?;
+    for (_, email, name) in &staff {
+        enqueue(conn, (email, name), &notice, None, None, at)?;
+    }
+    Ok(staff.len())
+}
+
+/// Staff member `staff_user_id` answered `request`: API access switched on, or declined with
+/// `reason`. Every owner of the organisation is told; returns their ids.
+pub fn access_request_answered(
+    conn: &mut DbConn,
+    request: &AccessRequest,
+    reason: Option<&str>,
+    staff_user_id: i32,
+    at: NaiveDateTime,
+) -> Result<Vec<i32>, AppError> {
+    let notice = Notice::AccessRequestAnswered {
+        org: org_ref(conn, request.organisation_id)?,
+        asked_at: request.created_at,
+        declined: reason.map(str::to_owned),
+        by: name_of(conn, staff_user_id)?,
+        at,
+    };
+    let owners = memberships::owners_of(conn, request.organisation_id)?;
+    let told = owners.iter().map(|owner| owner.user_id).collect();
+    to_each(conn, owners, &notice, at)?;
+    Ok(told)
 }
 
 /// The person's password was changed (on the account page, or with a reset link).
@@ -473,16 +574,38 @@ pub fn other_sessions_ended(
     to_person(conn, &user, &notice, at)
 }
 
+/// Staff member `staff` (id, address) made `change` to `user`'s account, ending
+/// `sessions_ended` sessions.
+pub fn recovered_by_staff(
+    conn: &mut DbConn,
+    user: &User,
+    (change, sessions_ended): (StaffChange, usize),
+    (staff_user_id, from): (i32, &str),
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let notice = Notice::RecoveredByStaff {
+        change,
+        sessions_ended,
+        by: name_of(conn, staff_user_id)?,
+        from: from.to_owned(),
+        at,
+    };
+    to_person(conn, user, &notice, at)
+}
+
 /// A password-reset link for `email`: queued with its secret when `account` is the person's
 /// (email, name), otherwise written as dropped, so both cases cost the same.
 pub fn password_reset(
     conn: &mut DbConn,
     (email, account): (&str, Option<&str>),
     link_secret: &str,
-    expires_at: NaiveDateTime,
+    (expires_at, sent_by): (NaiveDateTime, Option<String>),
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let notice = Notice::PasswordReset { expires_at };
+    let notice = Notice::PasswordReset {
+        expires_at,
+        sent_by,
+    };
     match account {
         Some(name) => with_link(conn, (email, name), &notice, link_secret, at),
         None => enqueue(conn, (email, ""), &notice, None, Some(NO_ACCOUNT), at),

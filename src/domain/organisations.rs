@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use crate::db::DbConn;
 use crate::domain::invitations;
 use crate::domain::members::Acting;
-use crate::domain::notices;
 use crate::domain::role::Role;
 use crate::domain::slug::{parse_name, parse_slug};
+use crate::domain::{access_requests, notices};
 use crate::error::AppError;
 use crate::repo::audit::{self, NewAuditEvent};
 use crate::repo::organisations::{self, NewOrganisation, Organisation};
@@ -57,7 +57,8 @@ pub fn create_with_owner(
     })
 }
 
-/// Switches API access on or off, with an audit entry, in one transaction.
+/// Switches API access on or off, with an audit entry, in one transaction; switching on answers
+/// the organisation's open request for it (`access_requests::grant`).
 pub fn set_api_access(
     conn: &mut DbConn,
     slug: &str,
@@ -84,7 +85,13 @@ pub fn set_api_access(
                 created_at: at,
             },
         )?;
-        notices::api_access_changed(conn, org.id, enabled, staff_user_id, at)?;
+        // Switching on answers an open request: its owners hear that answer instead.
+        let answered = match enabled {
+            true => access_requests::grant(conn, org.id, (staff_user_id, client_addr), at)?,
+            false => Vec::new(),
+        };
+        let change = (enabled, staff_user_id);
+        notices::api_access_changed(conn, org.id, change, &answered, at)?;
         organisations::find(conn, org.id)?.ok_or(AppError::NotFound)
     })
 }

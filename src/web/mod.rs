@@ -1,4 +1,5 @@
 //! Browser routes: server-rendered pages, one file per resource.
+pub mod access_request;
 pub mod account;
 pub mod analytics;
 pub mod api_docs;
@@ -76,12 +77,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::post().to(account::change))
         .route("/staff/mail", web::get().to(staff::mail::list))
         .route("/staff/mail/{id}/retry", web::post().to(staff::mail::retry))
+        .route("/staff/users", web::get().to(staff::users::find))
+        .route("/staff/users/{id}", web::get().to(staff::users::show))
+        .service(
+            web::resource("/staff/users/{id}/{action}")
+                .route(web::get().to(staff::users::confirm))
+                .route(web::post().to(staff::users::act)),
+        )
         .route("/staff/orgs", web::get().to(staff::list))
         .route("/staff/orgs", web::post().to(staff::create))
         .route("/staff/orgs/{slug}", web::get().to(staff::show))
         .route(
             "/staff/orgs/{slug}/api-access",
             web::post().to(staff::set_api_access),
+        )
+        .route(
+            "/staff/orgs/{slug}/access-request/decline",
+            web::post().to(staff::decline_request),
         )
         .route(
             "/staff/orgs/{slug}/invitations",
@@ -134,7 +146,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/grace/end", web::post().to(api_settings::end_grace))
                 .route("/reveal", web::post().to(api_settings::reveal))
-                .route("/copied", web::post().to(api_settings::copied)),
+                .route("/copied", web::post().to(api_settings::copied))
+                .route("/request-access", web::post().to(access_request::ask)),
         )
         .default_service(web::to(not_found));
 }

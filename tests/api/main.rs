@@ -12,6 +12,7 @@ mod smtp_sink;
 mod token_helpers;
 
 mod access_log;
+mod access_requests;
 mod account_sessions;
 mod auth;
 mod backend;
@@ -66,6 +67,8 @@ mod sign_in_throttle;
 mod single_binary;
 mod slow_bodies;
 mod staff;
+mod staff_console;
+mod staff_people;
 mod token_lifecycle;
 mod token_screen;
 mod token_screen_refusals;

@@ -23,6 +23,7 @@ use crate::domain::api_tokens::screen;
 use crate::error::AppError;
 use crate::repo::audit::HistoryCursor;
 use crate::state::{AppState, NEW_TOKEN_COOKIE};
+use crate::web::access_request::AskPanel;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
 pub use actions::{confirm_revoke, copied, end_grace, reveal, revoke};
@@ -69,6 +70,10 @@ async fn render_screen(
         extras.revealed = plain.map(|p| Revealed::new(&p, until, true, now));
     }
     let org = &manager.member.org;
+    let ask = match org.api_enabled() {
+        true => None,
+        false => Some(AskPanel::load(state, org.id, manager.member.role).await?),
+    };
     let page = ApiPage {
         nav: Some(Nav::from(&manager.member.signed_in)),
         csrf_token: manager.member.signed_in.csrf_token.clone(),
@@ -82,6 +87,7 @@ async fn render_screen(
         notice: extras.notice,
         error: extras.error,
         expiry_choices: ApiPage::EXPIRY_CHOICES,
+        ask,
     };
     let mut response = render_with_status(&page, status)?;
     if manager.new_token.is_some() {

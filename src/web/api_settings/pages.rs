@@ -2,6 +2,7 @@
 use askama::Template;
 
 use crate::domain::api_tokens::{Expiry, Grace};
+use crate::web::access_request::AskPanel;
 use crate::web::api_settings::view::{Revealed, ScreenView, TokenView};
 use crate::web::layout::Nav;
 
@@ -14,6 +15,9 @@ pub fn notice(done: &str) -> Option<&'static str> {
         ),
         "grace-ended" => {
             Some("The previous token's grace period has ended: the API refuses it now.")
+        }
+        "access-requested" => {
+            Some("Your request was sent to Clientshare. You will hear by mail when they answer.")
         }
         _ => None,
     }
@@ -35,6 +39,8 @@ pub struct ApiPage {
     pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub expiry_choices: &'static [(&'static str, &'static str)],
+    /// Asking for API access, while it is off.
+    pub ask: Option<AskPanel>,
 }
 
 impl ApiPage {
