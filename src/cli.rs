@@ -61,6 +61,16 @@ enum Command {
         #[arg(long, requires = "org", value_parser = clap::value_parser!(RoleArg))]
         role: Option<RoleArg>,
     },
+    /// Invite EMAIL to the organisation as ROLE and print the invitation's link (for a server
+    /// that sends no mail yet; the message is queued in the outbox too).
+    Invite {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = clap::value_parser!(RoleArg))]
+        role: RoleArg,
+    },
     /// Fill an empty database with sample organisations, users and feedback.
     SeedDemo {
         /// Instead, give the demo accounts of an earlier seed a new password (PULSE_PASSWORD,
@@ -195,6 +205,10 @@ impl Cli {
             } => {
                 let membership = org.zip(role.map(Role::from));
                 create_user(&config, &email, &name, staff, membership)?;
+            }
+            Command::Invite { org, email, role } => {
+                let db = open_database(&config, Missing::Refuse)?;
+                operator::invite(&config, &db, (&org, &email, Role::from(role)))?;
             }
             Command::RebuildRollups => {
                 let db = open_database(&config, Missing::Refuse)?;

@@ -7,9 +7,12 @@ use clap::Subcommand;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Database, DatabaseUrl, backup};
+use crate::domain::invitations;
+use crate::domain::members::Acting;
 use crate::domain::password::Password;
 use crate::domain::recovery::{self, Recovery};
 use crate::domain::reveal::RevealKey;
+use crate::domain::role::Role;
 use crate::keys;
 
 #[derive(Subcommand)]
@@ -160,5 +163,36 @@ pub fn restore(config: &Config, source: &str) -> anyhow::Result<()> {
     if let Some(key) = done.key_file {
         println!("The reveal key file came with it: {key}.");
     }
+    Ok(())
+}
+
+/// `pulse invite`: invites `email` to organisation `slug` as `role` and prints the link (from
+/// `PULSE_PUBLIC_URL`, else the listen address), for a server that sends no mail yet.
+pub fn invite(
+    config: &Config,
+    db: &Database,
+    (slug, email, role): (&str, &str, Role),
+) -> anyhow::Result<()> {
+    let now = Clock::system().now();
+    let mut conn = db.conn()?;
+    let org = crate::repo::organisations::find_by_slug(&mut conn, slug)?
+        .with_context(|| format!("there is no organisation with slug {slug:?}"))?;
+    let by = Acting {
+        user_id: None,
+        role: Role::Owner,
+        addr: "command line".to_owned(),
+    };
+    let sent = invitations::invite(&mut conn, org.id, (email, role), &by, now)?;
+    let base = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.bind));
+    println!(
+        "Invited {} to {} as {role}; the link works once, for that address, until {} UTC:",
+        sent.invitation.email,
+        org.name,
+        sent.invitation.expires_at.format("%Y-%m-%d %H:%M")
+    );
+    println!("{base}/invitation?token={}", sent.secret);
     Ok(())
 }

@@ -244,14 +244,25 @@ fn credentials_at(text: &str) -> Option<(usize, usize)> {
         .min_by_key(|(start, _)| *start)
 }
 
-/// `name=value` or `"name":"value"` where `name` is one of `SECRET_NAMES` as a whole word.
+/// `name=value` or `"name":"value"` where `name` is one of `SECRET_NAMES` as a whole word; also
+/// percent-encoded inside another parameter's value (`next=%2Finvitation%3Ftoken%3D…`).
 fn named_value_at(text: &str) -> Option<(usize, usize)> {
     let lower = text.to_ascii_lowercase();
+    // After a percent-escape (`%3f`, or `%253f` encoded twice), a name starts a word.
+    let escaped = |before: &str| {
+        let hex = before.len() >= 3
+            && before.as_bytes()[before.len() - 2..]
+                .iter()
+                .all(u8::is_ascii_hexdigit);
+        let before = before.get(..before.len().saturating_sub(2)).unwrap_or("");
+        hex && (before.ends_with('%') || before.ends_with("%25"))
+    };
     let word_start = |at: usize| {
-        !lower[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        escaped(&lower[..at])
+            || !lower[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
     };
     SECRET_NAMES
         .iter()
@@ -262,8 +273,8 @@ fn named_value_at(text: &str) -> Option<(usize, usize)> {
                 .map(move |(at, _)| at + name.len())
         })
         .filter_map(|after| {
-            let rest = &text[after..];
-            let separator = ["=", "\":\"", "\":"]
+            let rest = &lower[after..];
+            let separator = ["=", "\":\"", "\":", "%3d", "%253d"]
                 .into_iter()
                 .find(|s| rest.starts_with(s))?;
             let start = after + separator.len();
@@ -344,6 +355,11 @@ mod tests {
             ),
             ("AUTHORIZATION: basic dXNlcjpwdWxzZV8=", "dXNlcjpwdWxzZV8="),
             ("csrf_token=AbC123xyz next=/", "AbC123xyz"),
+            (
+                "GET /login?next=%2Finvitation%3Ftoken%3DzsVIkO85l58q4wi6 200",
+                "zsVIkO85l58q4wi6",
+            ),
+            ("next=%252Finvitation%253Ftoken%253DAbC123xyz", "AbC123xyz"),
             ("cookie: pulse_session=QWERTY123; other=1", "QWERTY123"),
             ("totp code=123456", "123456"),
             ("current_password=p4ss&new_password=w0rd", "w0rd"),

@@ -7,6 +7,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { before, after } = require("node:test");
+const assert = require("node:assert/strict");
 const { chromium } = require("playwright-core");
 const PostalMime = require("postal-mime");
 
@@ -209,6 +210,17 @@ async function axeViolations(page) {
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
+/** Fails unless axe finds no serious or critical violation on the page. */
+async function assertAccessible(page) {
+  assert.deepEqual(await axeViolations(page), [], `axe violations on ${page.url()}`);
+}
+
+/** Fails if the page is wider than the viewport (it would scroll sideways). */
+async function noSidewaysScroll(page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
+}
+
 /**
  * A fresh server (`startServer(options)`) and browser for the tests of one `describe` block,
  * stopped after them. `ready(suite)` runs once both are up, e.g. to sign someone in.
@@ -237,4 +249,6 @@ module.exports = {
   totp,
   screenshot,
   axeViolations,
+  assertAccessible,
+  noSidewaysScroll,
 };

@@ -7,14 +7,7 @@ const assert = require("node:assert/strict");
 const h = require("../lib/harness");
 const { whoami, reportLeak } = require("../lib/api");
 
-async function assertAccessible(page) {
-  assert.deepEqual(await h.axeViolations(page), [], `axe violations on ${page.url()}`);
-}
-
-async function noSidewaysScroll(page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
-}
+const { assertAccessible, noSidewaysScroll } = h;
 
 const field = (page) => page.locator("#api-token");
 const SCREEN = "/orgs/acme/settings/api";

@@ -14,9 +14,12 @@ const PAGES = [
   ["owner@acme.example", "/orgs/acme/connect", "connect-reports"],
   ["owner@acme.example", "/account", "account-sessions"],
   ["owner@acme.example", "/account/password", "change-password"],
+  ["owner@acme.example", "/orgs/acme/settings/members", "members-owner"],
+  ["admin@acme.example", "/orgs/acme/settings/members", "members-admin"],
   ["member@acme.example", "/orgs/acme", "org-home-member"],
   ["staff@pulse.example", "/staff/orgs", "staff-console-demo"],
   ["staff@pulse.example", "/staff/mail", "staff-outbox"],
+  ["staff@pulse.example", "/staff/orgs/acme", "staff-support-members"],
   ["owner@acme.example", "/forgot-password", "forgot-password-signed-in"],
 ];
 

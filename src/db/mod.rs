@@ -60,6 +60,20 @@ impl DbConn {
             }
         }
     }
+
+    /// Makes transactions that call this with the same (`class`, `key`) take turns until the
+    /// current one ends, on every instance, so that what one reads to decide what to write sees
+    /// the others' writes. PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing,
+    /// since `write_transaction` holds the database's one write lock already.
+    pub fn take_turns(&mut self, class: i32, key: i32) -> QueryResult<()> {
+        if let DbConn::Postgres(pg) = self {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+                .bind::<diesel::sql_types::Integer, _>(class)
+                .bind::<diesel::sql_types::Integer, _>(key)
+                .execute(pg)?;
+        }
+        Ok(())
+    }
 }
 
 /// Where the data lives, decided by the shape of `DATABASE_URL`.

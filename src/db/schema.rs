@@ -222,6 +222,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_access_requests (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        requested_by -> Nullable<Integer>,
+        note -> Text,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<Integer>,
+        outcome -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(api_access_requests -> organisations (organisation_id));
+
+diesel::table! {
+    invitations (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        email -> Text,
+        role -> Text,
+        digest -> Text,
+        invited_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        replaced_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::table! {
@@ -245,6 +277,8 @@ diesel::joinable!(feedback_daily -> clients (client_id));
 diesel::joinable!(feedback_by_client -> clients (client_id));
 diesel::joinable!(notification_preferences -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(invitations -> organisations (organisation_id));
+diesel::joinable!(invitations -> users (invited_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -266,4 +300,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     notification_preferences,
     password_resets,
+    api_access_requests,
+    invitations,
 );

@@ -134,6 +134,36 @@ pub fn unlock(conn: &mut DbConn, email: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Whether an account is locked out of signing in (from somewhere), as staff see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInLock {
+    pub locked: bool,
+    /// Wrong passwords within the throttle window, from anywhere.
+    pub wrong_passwords: i64,
+    /// Wrong second-factor codes within the throttle window.
+    pub wrong_codes: i64,
+}
+
+/// The sign-in lock of `user` at `now`: locked once a place's wrong passwords, the account's
+/// ceiling or its wrong codes reach their limit (`unlock` and `two_factor::unlock` lift it).
+pub fn sign_in_lock(
+    conn: &mut DbConn,
+    user: &User,
+    now: NaiveDateTime,
+) -> Result<SignInLock, AppError> {
+    let wrong_passwords = throttle::failures(conn, &account_key(&user.email), now)?;
+    let since = now - throttle::window();
+    let worst_place = login_failures::most_starting_with(conn, &pair_key(&user.email, ""), since)?;
+    let wrong_codes = crate::domain::two_factor::failures(conn, user.id, now)?;
+    Ok(SignInLock {
+        locked: worst_place >= MAX_FAILURES_PER_PLACE
+            || wrong_passwords >= MAX_FAILURES_PER_ACCOUNT
+            || wrong_codes >= crate::domain::two_factor::MAX_SECOND_FACTOR_FAILURES,
+        wrong_passwords,
+        wrong_codes,
+    })
+}
+
 fn account_key(email: &str) -> String {
     format!("account:{email}")
 }

@@ -1,5 +1,6 @@
 //! Typed values and the rules of the product, independent of HTTP. Services here take a
 //! `&mut DbConn` and the time they act at, and return `Result<_, AppError>`.
+pub mod access_requests;
 pub mod account_notices;
 pub mod accounts;
 pub mod actor;
@@ -10,13 +11,17 @@ pub mod feedback_import;
 pub mod gate;
 pub mod housekeeping;
 pub mod instants;
+pub mod invitations;
+pub mod members;
 pub mod notices;
 pub mod nps;
 pub mod organisations;
+pub mod orgs_console;
 pub mod outbox;
 pub mod partner_keys;
 pub mod password;
 pub mod password_reset;
+pub mod people;
 pub mod rate_limit;
 pub mod readiness;
 pub mod recovery;

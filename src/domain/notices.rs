@@ -12,6 +12,7 @@ use crate::domain::account_notices::AccountNotice;
 use crate::domain::actor::Actor;
 use crate::domain::secret;
 use crate::error::AppError;
+use crate::repo::access_requests::AccessRequest;
 use crate::repo::api_tokens::ApiToken;
 use crate::repo::memberships::{self, Recipient};
 use crate::repo::outbox::{self, NewMessage};
@@ -114,7 +115,61 @@ pub enum Notice {
         at: NaiveDateTime,
     },
     /// Carries a single-use link; its secret is kept beside the payload, never in it.
-    PasswordReset { expires_at: NaiveDateTime },
+    PasswordReset {
+        expires_at: NaiveDateTime,
+        /// The member of staff who sent it from the console; `None` when the person asked.
+        #[serde(default)]
+        sent_by: Option<String>,
+    },
+    /// To staff: an owner asked for API access.
+    AccessRequested {
+        org: OrgRef,
+        by: String,
+        by_email: String,
+        note: String,
+        at: NaiveDateTime,
+    },
+    /// Pulse staff changed the person's account from the console (`domain::recovery`).
+    RecoveredByStaff {
+        change: StaffChange,
+        /// The person's sessions that the change ended.
+        sessions_ended: usize,
+        by: String,
+        from: String,
+        at: NaiveDateTime,
+    },
+    /// To the organisation's owners: staff switched API access on (`declined` is `None`) or
+    /// declined their request with this reason.
+    AccessRequestAnswered {
+        org: OrgRef,
+        asked_at: NaiveDateTime,
+        declined: Option<String>,
+        by: String,
+        at: NaiveDateTime,
+    },
+    /// An invitation to join `org` as `role`; carries a single-use link like a reset.
+    Invitation {
+        org: OrgRef,
+        role: String,
+        invited_by: String,
+        expires_at: NaiveDateTime,
+    },
+    /// Someone was invited, joined, changed role, was removed or left (`what`, one sentence);
+    /// told to the organisation's owners.
+    MembersChanged {
+        org: OrgRef,
+        what: String,
+        done: Done,
+    },
+}
+
+/// What staff did to a person's account.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffChange {
+    TwoFactorReset,
+    Unlocked,
+    SignedOut,
 }
 
 /// Optional mail a person may turn off on their account page.
@@ -146,7 +201,10 @@ impl Notice {
     /// Whether it carries a single-use link, whose secret the outbox keeps beside the payload
     /// until the message is settled (and without which it cannot be sent).
     pub fn carries_link(&self) -> bool {
-        matches!(self, Notice::PasswordReset { .. })
+        matches!(
+            self,
+            Notice::PasswordReset { .. } | Notice::Invitation { .. }
+        )
     }
 
     /// Its name in the outbox (`kind`), the same as its tag in the stored JSON.
@@ -216,12 +274,38 @@ fn to_managers(
     notice: &Notice,
     at: NaiveDateTime,
 ) -> Result<usize, AppError> {
+    to_managers_except(conn, organisation_id, notice, &[], at)
+}
+
+/// `to_managers`, skipping the people `skip`.
+fn to_managers_except(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    notice: &Notice,
+    skip: &[i32],
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let managers = memberships::managers_of(conn, organisation_id)?
+        .into_iter()
+        .filter(|manager| !skip.contains(&manager.user_id))
+        .collect();
+    to_each(conn, managers, notice, at)
+}
+
+/// Tells each of `recipients` (those who want it, for optional notices); returns how many
+/// messages were queued.
+fn to_each(
+    conn: &mut DbConn,
+    recipients: Vec<Recipient>,
+    notice: &Notice,
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
     let mut queued = 0;
     for Recipient {
         user_id,
         email,
         name,
-    } in memberships::managers_of(conn, organisation_id)?
+    } in recipients
     {
         if let Some(topic) = notice.topic()
             && !topic.wanted(preferences::of_user(conn, user_id)?)
@@ -253,6 +337,14 @@ fn org_ref(conn: &mut DbConn, organisation_id: i32) -> Result<OrgRef, AppError> 
 
 fn name_of(conn: &mut DbConn, user_id: i32) -> Result<String, AppError> {
     Ok(users::find(conn, user_id)?.map_or_else(|| "someone".to_owned(), |u| u.name))
+}
+
+/// The name of user `user_id`, or of the server's operator (a command such as `pulse invite`).
+fn acting_name(conn: &mut DbConn, user_id: Option<i32>) -> Result<String, AppError> {
+    match user_id {
+        Some(id) => name_of(conn, id),
+        None => Ok("The Pulse operator".to_owned()),
+    }
 }
 
 fn done(conn: &mut DbConn, actor: &Actor, at: NaiveDateTime) -> Result<Done, AppError> {
@@ -350,12 +442,13 @@ pub fn token_expiry(
     to_managers(conn, organisation_id, &notice, at)
 }
 
-/// Staff member `staff_user_id` switched the organisation's API access on or off.
+/// Staff member `staff_user_id` switched the organisation's API access on or off; `told` (the
+/// owners who heard it as the answer to their request) are skipped.
 pub fn api_access_changed(
     conn: &mut DbConn,
     organisation_id: i32,
-    enabled: bool,
-    staff_user_id: i32,
+    (enabled, staff_user_id): (bool, i32),
+    told: &[i32],
     at: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let notice = Notice::ApiAccessChanged {
@@ -364,7 +457,52 @@ pub fn api_access_changed(
         by: name_of(conn, staff_user_id)?,
         at,
     };
-    to_managers(conn, organisation_id, &notice, at)
+    to_managers_except(conn, organisation_id, &notice, told, at)
+}
+
+/// An owner (`actor`) asked for API access with `note`: every member of staff is told.
+pub fn access_requested(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    actor: &Actor,
+    note: &str,
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let asker = users::find(conn, actor.user_id)?.ok_or(AppError::NotFound)?;
+    let notice = Notice::AccessRequested {
+        org: org_ref(conn, organisation_id)?,
+        by: asker.name,
+        by_email: asker.email,
+        note: note.to_owned(),
+        at,
+    };
+    let staff = users::staff(conn)?;
+    for (_, email, name) in &staff {
+        enqueue(conn, (email, name), &notice, None, None, at)?;
+    }
+    Ok(staff.len())
+}
+
+/// Staff member `staff_user_id` answered `request`: API access switched on, or declined with
+/// `reason`. Every owner of the organisation is told; returns their ids.
+pub fn access_request_answered(
+    conn: &mut DbConn,
+    request: &AccessRequest,
+    reason: Option<&str>,
+    staff_user_id: i32,
+    at: NaiveDateTime,
+) -> Result<Vec<i32>, AppError> {
+    let notice = Notice::AccessRequestAnswered {
+        org: org_ref(conn, request.organisation_id)?,
+        asked_at: request.created_at,
+        declined: reason.map(str::to_owned),
+        by: name_of(conn, staff_user_id)?,
+        at,
+    };
+    let owners = memberships::owners_of(conn, request.organisation_id)?;
+    let told = owners.iter().map(|owner| owner.user_id).collect();
+    to_each(conn, owners, &notice, at)?;
+    Ok(told)
 }
 
 /// The person's password was changed (on the account page, or with a reset link).
@@ -436,16 +574,38 @@ pub fn other_sessions_ended(
     to_person(conn, &user, &notice, at)
 }
 
+/// Staff member `staff` (id, address) made `change` to `user`'s account, ending
+/// `sessions_ended` sessions.
+pub fn recovered_by_staff(
+    conn: &mut DbConn,
+    user: &User,
+    (change, sessions_ended): (StaffChange, usize),
+    (staff_user_id, from): (i32, &str),
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let notice = Notice::RecoveredByStaff {
+        change,
+        sessions_ended,
+        by: name_of(conn, staff_user_id)?,
+        from: from.to_owned(),
+        at,
+    };
+    to_person(conn, user, &notice, at)
+}
+
 /// A password-reset link for `email`: queued with its secret when `account` is the person's
 /// (email, name), otherwise written as dropped, so both cases cost the same.
 pub fn password_reset(
     conn: &mut DbConn,
     (email, account): (&str, Option<&str>),
     link_secret: &str,
-    expires_at: NaiveDateTime,
+    (expires_at, sent_by): (NaiveDateTime, Option<String>),
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let notice = Notice::PasswordReset { expires_at };
+    let notice = Notice::PasswordReset {
+        expires_at,
+        sent_by,
+    };
     match account {
         Some(name) => with_link(conn, (email, name), &notice, link_secret, at),
         None => enqueue(conn, (email, ""), &notice, None, Some(NO_ACCOUNT), at),
@@ -463,6 +623,46 @@ pub fn with_link(
 ) -> Result<(), AppError> {
     debug_assert!(notice.carries_link());
     enqueue(conn, (email, name), notice, Some(link_secret), None, at)
+}
+
+/// An invitation to `email` to join organisation `organisation_id` as `role`, sent by
+/// `invited_by` (a user, or the operator), with the link's secret; valid until `expires_at`.
+pub fn invitation(
+    conn: &mut DbConn,
+    (email, organisation_id, role): (&str, i32, &str),
+    invited_by: Option<i32>,
+    (link_secret, expires_at): (&str, NaiveDateTime),
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let notice = Notice::Invitation {
+        org: org_ref(conn, organisation_id)?,
+        role: role.to_owned(),
+        invited_by: acting_name(conn, invited_by)?,
+        expires_at,
+    };
+    with_link(conn, (email, ""), &notice, link_secret, at)
+}
+
+/// Tells the organisation's owners what changed among its members (`what`), done by user
+/// `by` (or the operator) from `from`.
+pub fn members_changed(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    what: String,
+    (by, from): (Option<i32>, &str),
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let notice = Notice::MembersChanged {
+        org: org_ref(conn, organisation_id)?,
+        what,
+        done: Done {
+            by: acting_name(conn, by)?,
+            from: from.to_owned(),
+            at,
+        },
+    };
+    let owners = memberships::owners_of(conn, organisation_id)?;
+    to_each(conn, owners, &notice, at)
 }
 
 /// Why a reset message for an unknown address is not sent (staff see it on `/staff/mail`).

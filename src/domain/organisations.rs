@@ -2,8 +2,11 @@
 use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
-use crate::domain::notices;
+use crate::domain::invitations;
+use crate::domain::members::Acting;
+use crate::domain::role::Role;
 use crate::domain::slug::{parse_name, parse_slug};
+use crate::domain::{access_requests, notices};
 use crate::error::AppError;
 use crate::repo::audit::{self, NewAuditEvent};
 use crate::repo::organisations::{self, NewOrganisation, Organisation};
@@ -36,7 +39,26 @@ pub fn create(
     )?)
 }
 
-/// Switches API access on or off, with an audit entry, in one transaction.
+/// Creates an organisation for staff member `by` and, given `owner_email`, invites its first
+/// owner, in one transaction: a refused address creates nothing.
+pub fn create_with_owner(
+    conn: &mut DbConn,
+    (raw_name, raw_slug, api_enabled): (&str, &str, bool),
+    owner_email: Option<&str>,
+    by: &Acting,
+    at: NaiveDateTime,
+) -> Result<Organisation, AppError> {
+    conn.write_transaction(|conn| {
+        let org = create(conn, raw_name, raw_slug, api_enabled, at)?;
+        if let Some(email) = owner_email {
+            invitations::invite(conn, org.id, (email, Role::Owner), by, at)?;
+        }
+        Ok(org)
+    })
+}
+
+/// Switches API access on or off, with an audit entry, in one transaction; switching on answers
+/// the organisation's open request for it (`access_requests::grant`).
 pub fn set_api_access(
     conn: &mut DbConn,
     slug: &str,
@@ -63,7 +85,13 @@ pub fn set_api_access(
                 created_at: at,
             },
         )?;
-        notices::api_access_changed(conn, org.id, enabled, staff_user_id, at)?;
+        // Switching on answers an open request: its owners hear that answer instead.
+        let answered = match enabled {
+            true => access_requests::grant(conn, org.id, (staff_user_id, client_addr), at)?,
+            false => Vec::new(),
+        };
+        let change = (enabled, staff_user_id);
+        notices::api_access_changed(conn, org.id, change, &answered, at)?;
         organisations::find(conn, org.id)?.ok_or(AppError::NotFound)
     })
 }

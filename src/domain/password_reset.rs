@@ -44,8 +44,6 @@ pub fn request(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let email = normalise_email(raw_email)?;
-    let secret = random_base62(43);
-    let digest = sha256_hex(secret.as_bytes());
     conn.write_transaction(|conn| {
         // Counted first, serialised with every other throttling decision (and a write, so SQLite
         // never upgrades a read transaction). Every request counts: it is never taken back.
@@ -63,13 +61,28 @@ pub fn request(
         ];
         let _counted = throttle::reserve(conn, &limits, now)?;
         let user = users::find_by_email(conn, &email)?;
-        let user_id = user.as_ref().map(|u| u.id);
-        let expires_at = now + link_lifetime();
-        password_resets::replace_open(conn, user_id, now)?;
-        password_resets::insert(conn, user_id, &digest, now, expires_at)?;
-        let account = user.as_ref().map(|u| u.name.as_str());
-        notices::password_reset(conn, (&email, account), &secret, expires_at, now)
+        issue(conn, (&email, user.as_ref()), None, now)
     })
+}
+
+/// Inside a transaction: a new link for `email` (the account `user`, if any) replaces the open
+/// ones, and its message is queued (written as dropped without an account). `sent_by` names the
+/// member of staff who sent it from the console.
+pub fn issue(
+    conn: &mut DbConn,
+    (email, user): (&str, Option<&User>),
+    sent_by: Option<String>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let secret = random_base62(43);
+    let digest = sha256_hex(secret.as_bytes());
+    let user_id = user.map(|u| u.id);
+    let expires_at = now + link_lifetime();
+    password_resets::replace_open(conn, user_id, now)?;
+    password_resets::insert(conn, user_id, &digest, now, expires_at)?;
+    let account = user.map(|u| u.name.as_str());
+    let link = (expires_at, sent_by);
+    notices::password_reset(conn, (email, account), &secret, link, now)
 }
 
 /// What a link is good for.

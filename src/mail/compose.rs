@@ -5,7 +5,9 @@
 use chrono::NaiveDateTime;
 
 use crate::domain::account_notices::sessions_signed_out;
-use crate::domain::notices::{Done, Notice, OrgRef};
+use crate::domain::members::with_article;
+use crate::domain::notices::{Done, Notice, OrgRef, StaffChange};
+use crate::domain::role::Role;
 
 /// A message ready to render: everything in it is plain text (the HTML part escapes it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,9 +64,15 @@ enum About<'a> {
     /// An organisation's token or API access, told to its owners and admins; `optional` ones can
     /// be turned off.
     Organisation { org: &'a OrgRef, optional: bool },
+    /// The organisation's members, told to its owners.
+    Members { org: &'a OrgRef },
     /// The reader's own account.
     Account,
-    /// A single-use link to `path` (a password reset; later, invitations): labelled `label`,
+    /// Work for Pulse staff, on the console page `path`.
+    Staff { path: String },
+    /// The answer to the request for API access an owner of `org` made.
+    Request { org: &'a OrgRef },
+    /// A single-use link to `path` (a password reset, an invitation): labelled `label`,
     /// with its secret while the message still holds it; `footer` says what ignoring it means.
     Link {
         label: &'static str,
@@ -112,12 +120,41 @@ pub fn compose(
             )),
             manager_footer(org, optional, base_url),
         ),
+        About::Members { org } => (
+            Some((
+                "Open the members page".to_owned(),
+                format!("{base_url}/orgs/{}/settings/members", org.slug),
+            )),
+            format!(
+                "You receive this because you are an owner of {} in Pulse. Notices of changes \
+                 to its members are always sent.",
+                org.name
+            ),
+        ),
         About::Account => (
             Some((
                 "Review your account".to_owned(),
                 format!("{base_url}/account"),
             )),
             format!("{PERSONAL_FOOTER} {}", if_not_you(base_url)),
+        ),
+        About::Staff { path } => (
+            Some((
+                "Open the staff console".to_owned(),
+                format!("{base_url}{path}"),
+            )),
+            "You receive this because you are Pulse staff.".to_owned(),
+        ),
+        About::Request { org } => (
+            Some((
+                "Open the API authentication page".to_owned(),
+                format!("{base_url}/orgs/{}/settings/api", org.slug),
+            )),
+            format!(
+                "You receive this because you are an owner of {} in Pulse, which asked for API \
+                 access.",
+                org.name
+            ),
         ),
         About::Link {
             label,
@@ -459,13 +496,23 @@ fn body<'a>(notice: &'a Notice, link_secret: Option<&str>) -> (Body, About<'a>) 
             };
             (body, About::Account)
         }
-        Notice::PasswordReset { expires_at } => {
+        Notice::PasswordReset {
+            expires_at,
+            sent_by,
+        } => {
+            let why = match sent_by {
+                None => "Someone, hopefully you, asked to reset the password of the Pulse \
+                         account with this address."
+                    .to_owned(),
+                Some(staff) => format!(
+                    "{staff} of Pulse staff sent you this link to reset the password of your \
+                     Pulse account."
+                ),
+            };
             let body = Body {
                 subject: "Reset your Pulse password".into(),
                 paragraphs: vec![
-                    "Someone, hopefully you, asked to reset the password of the Pulse account \
-                     with this address. Follow the link to choose a new one."
-                        .into(),
+                    format!("{why} Follow the link to choose a new one."),
                     format!(
                         "The link works once, until {} (one hour), and stops working when a newer \
                          one is sent.",
@@ -481,6 +528,169 @@ fn body<'a>(notice: &'a Notice, link_secret: Option<&str>) -> (Body, About<'a>) 
                 footer: "If you did not ask, ignore this message: your password stays as it is.",
             };
             (body, link)
+        }
+        Notice::RecoveredByStaff {
+            change,
+            sessions_ended,
+            by,
+            from,
+            at,
+        } => {
+            let (subject, what) = match change {
+                StaffChange::TwoFactorReset => (
+                    "Two-factor sign-in of your Pulse account was reset",
+                    "reset the two-factor sign-in of your Pulse account: your authenticator app \
+                     and recovery codes no longer work. Staff set up a new authenticator at \
+                     their next sign-in; anyone else signs in with their password and may turn \
+                     two-factor sign-in on again on the account page.",
+                ),
+                StaffChange::Unlocked => (
+                    "Your Pulse account can sign in again",
+                    "lifted the sign-in lock of your Pulse account that too many wrong passwords \
+                     or codes had set.",
+                ),
+                StaffChange::SignedOut => (
+                    "You were signed out of Pulse everywhere",
+                    "signed your Pulse account out everywhere: sign in again to go on.",
+                ),
+            };
+            let ended = match sessions_ended {
+                0 => String::new(),
+                1 => " 1 session ended.".to_owned(),
+                n => format!(" {n} sessions ended."),
+            };
+            let mut facts = vec![("By", format!("{by} (Pulse staff)"))];
+            facts.extend(account_facts(from, *at));
+            let body = Body {
+                subject: subject.into(),
+                paragraphs: vec![format!("{by} of Pulse staff {what}{ended}")],
+                facts,
+            };
+            (body, About::Account)
+        }
+        Notice::AccessRequested {
+            org,
+            by,
+            by_email,
+            note,
+            at,
+        } => {
+            let mut paragraphs = vec![format!(
+                "{by} ({by_email}), an owner of {}, asked for API access to be switched on.",
+                org.name
+            )];
+            if !note.is_empty() {
+                paragraphs.push(format!("Their note: {note}"));
+            }
+            paragraphs.push(
+                "Switch API access on in the staff console to answer, or decline the request \
+                 with a reason; the owners are told either way."
+                    .into(),
+            );
+            let body = Body {
+                subject: format!("{} asks for API access", org.name),
+                paragraphs,
+                facts: vec![
+                    ("Organisation", format!("{} ({})", org.name, org.slug)),
+                    ("Asked by", format!("{by} <{by_email}>")),
+                    ("When", utc(*at)),
+                ],
+            };
+            let path = format!("/staff/orgs/{}", org.slug);
+            (body, About::Staff { path })
+        }
+        Notice::AccessRequestAnswered {
+            org,
+            asked_at,
+            declined,
+            by,
+            at,
+        } => {
+            let asked = utc(*asked_at);
+            let (subject, paragraphs) = match declined {
+                None => (
+                    format!("API access switched on for {}", org.name),
+                    vec![
+                        format!(
+                            "{by} of Pulse staff switched API access on for {}, as asked on \
+                             {asked}.",
+                            org.name
+                        ),
+                        "Owners and admins can now generate a token on the API authentication \
+                         page and put it into their reports."
+                            .into(),
+                    ],
+                ),
+                Some(reason) => (
+                    format!("Request for API access of {} declined", org.name),
+                    vec![
+                        format!(
+                            "{by} of Pulse staff declined the request for API access of {} \
+                             made on {asked}.",
+                            org.name
+                        ),
+                        format!("The reason given: {reason}"),
+                        "API access stays off. You may ask again from the API authentication \
+                         page."
+                            .into(),
+                    ],
+                ),
+            };
+            let body = Body {
+                subject,
+                paragraphs,
+                facts: vec![
+                    ("Asked", asked),
+                    ("Answered by", format!("{by} (Pulse staff)")),
+                    ("When", utc(*at)),
+                ],
+            };
+            (body, About::Request { org })
+        }
+        Notice::Invitation {
+            org,
+            role,
+            invited_by,
+            expires_at,
+        } => {
+            let body = Body {
+                subject: format!("{invited_by} invited you to {} in Pulse", org.name),
+                paragraphs: vec![
+                    format!(
+                        "{invited_by} invited you to join {} in Pulse as {}.",
+                        org.name,
+                        role.parse::<Role>()
+                            .map_or_else(|_| role.clone(), with_article)
+                    ),
+                    format!(
+                        "The link works once, for this address only, until {} (7 days). \
+                         If it has expired, ask {invited_by} to send a new one.",
+                        utc(*expires_at)
+                    ),
+                ],
+                facts: vec![
+                    ("Organisation", org.name.clone()),
+                    ("Role", role.clone()),
+                    ("Invited by", invited_by.clone()),
+                    ("Link valid until", utc(*expires_at)),
+                ],
+            };
+            let link = About::Link {
+                label: "Accept the invitation",
+                path: "/invitation",
+                secret: link_secret.map(str::to_owned),
+                footer: "If you do not know why you were invited, ignore this message: \
+                         nothing happens unless the link is followed.",
+            };
+            (body, link)
+        }
+        Notice::MembersChanged { org, what, done } => {
+            let body = Body {
+                subject: format!("Members of {} changed", org.name),
+                paragraphs: vec![what.clone()],
+                facts: with_done(vec![("Organisation", org.name.clone())], done),
+            };
+            (body, About::Members { org })
         }
     }
 }
@@ -531,7 +741,10 @@ mod tests {
 
     #[test]
     fn only_a_reset_carries_its_link_secret() {
-        let notice = Notice::PasswordReset { expires_at: at() };
+        let notice = Notice::PasswordReset {
+            expires_at: at(),
+            sent_by: None,
+        };
         let email = compose(&notice, "Ann", Some("S3cr3t"), "http://127.0.0.1:8080");
         assert_eq!(
             email.action.unwrap().1,

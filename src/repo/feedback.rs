@@ -189,16 +189,7 @@ const IMPORT_LOCK_CLASS: i32 = 7_355_610;
 /// those the others added. PostgreSQL: a transaction-scoped advisory lock; SQLite: nothing,
 /// since `write_transaction` holds the database's one write lock already.
 pub fn lock_imports(conn: &mut DbConn, org_id: i32) -> QueryResult<()> {
-    match conn {
-        DbConn::Postgres(pg) => {
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
-                .bind::<diesel::sql_types::Integer, _>(IMPORT_LOCK_CLASS)
-                .bind::<diesel::sql_types::Integer, _>(org_id)
-                .execute(pg)?;
-            Ok(())
-        }
-        DbConn::Sqlite(_) => Ok(()),
-    }
+    conn.take_turns(IMPORT_LOCK_CLASS, org_id)
 }
 
 /// The keys of the organisation's responses submitted from `from` to `to` (inclusive).

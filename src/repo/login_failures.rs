@@ -65,20 +65,41 @@ pub fn clear(conn: &mut DbConn, key: &str) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Clears every key that starts with `prefix` (`%`, `_` and `\` in it match only themselves).
+/// A LIKE pattern for keys starting with `prefix` (`%`, `_` and `\` in it match only
+/// themselves; `\` escapes).
+fn starting_with(prefix: &str) -> String {
+    format!("{}%", super::escape_like(prefix))
+}
+
+/// Clears every key that starts with `prefix`.
 pub fn clear_starting_with(conn: &mut DbConn, prefix: &str) -> QueryResult<usize> {
-    let escaped = prefix
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
     diesel::delete(
         login_failures::table.filter(
             login_failures::throttle_key
-                .like(format!("{escaped}%"))
+                .like(starting_with(prefix))
                 .escape('\\'),
         ),
     )
     .execute(conn)
+}
+
+/// The most failures since `since` under any one key starting with `prefix` (0 without any).
+pub fn most_starting_with(
+    conn: &mut DbConn,
+    prefix: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    let counts: Vec<i64> = login_failures::table
+        .filter(
+            login_failures::throttle_key
+                .like(starting_with(prefix))
+                .escape('\\'),
+        )
+        .filter(login_failures::failed_at.gt(since))
+        .group_by(login_failures::throttle_key)
+        .select(diesel::dsl::count_star())
+        .load(conn)?;
+    Ok(counts.into_iter().max().unwrap_or(0))
 }
 
 /// Forgets failures older than the throttle window: they no longer count.

@@ -188,3 +188,27 @@ pub fn replace_totp_secret(conn: &mut DbConn, id: i32, old: &str, new: &str) -> 
         .set(users::totp_secret.eq(new))
         .execute(conn)
 }
+
+/// Platform staff who can sign in, to whom staff notices go: (id, email, name).
+pub fn staff(conn: &mut DbConn) -> QueryResult<Vec<(i32, String, String)>> {
+    users::table
+        .filter(users::is_staff.eq(1))
+        .filter(users::disabled_at.is_null())
+        .order(users::id.asc())
+        .select((users::id, users::email, users::name))
+        .load(conn)
+}
+
+/// Up to `limit` people whose email or name contains `text` (in lower case), by email.
+pub fn search(conn: &mut DbConn, text: &str, limit: i64) -> QueryResult<Vec<User>> {
+    let pattern = format!("%{}%", super::escape_like(text));
+    let by_name = diesel::dsl::sql::<diesel::sql_types::Bool>("LOWER(users.name) LIKE ")
+        .bind::<diesel::sql_types::Text, _>(pattern.clone())
+        .sql(" ESCAPE '\\'");
+    users::table
+        .filter(users::email.like(pattern).escape('\\').or(by_name))
+        .order(users::email.asc())
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)
+}

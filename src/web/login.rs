@@ -179,12 +179,19 @@ fn with_retry_after(mut response: HttpResponse, seconds: Option<u64>) -> HttpRes
 #[derive(Deserialize)]
 pub struct Empty {}
 
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    /// Where to go afterwards (a path of this site, e.g. an invitation for another address);
+    /// the sign-in page otherwise.
+    next: Option<String>,
+}
+
 /// Signs out: this session ends, and so does every sign-in of the user still waiting for its
 /// second factor.
 pub async fn logout(
     session: Session,
     state: web::Data<AppState>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(form): CsrfForm<LogoutForm>,
 ) -> Result<HttpResponse, WebError> {
     if let Ok(Some(user_id)) = session.get::<i32>(USER_ID_KEY) {
         state
@@ -194,5 +201,8 @@ pub async fn logout(
     }
     // purge() deletes the server-side row: the old cookie is worthless from now on.
     session.purge();
-    Ok(see_other("/login"))
+    let next = form
+        .next
+        .map_or_else(|| "/login".to_owned(), |n| safe_next(Some(n.as_str())));
+    Ok(see_other(&next))
 }

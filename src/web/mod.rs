@@ -1,4 +1,5 @@
 //! Browser routes: server-rendered pages, one file per resource.
+pub mod access_request;
 pub mod account;
 pub mod analytics;
 pub mod api_docs;
@@ -9,9 +10,11 @@ pub mod error;
 pub mod feedback_import;
 pub mod health;
 pub mod home;
+pub mod invitation;
 pub mod layout;
 pub mod login;
 pub mod markdown;
+pub mod members;
 pub mod notifications;
 pub mod orgs;
 pub mod password;
@@ -51,6 +54,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/reset-password",
             web::post().to(password_reset::reset_submit),
         )
+        .route("/invitation", web::get().to(invitation::show))
+        .route("/invitation/join", web::post().to(invitation::join))
+        .route("/invitation/register", web::post().to(invitation::register))
         .route(
             "/account/notifications",
             web::post().to(notifications::save),
@@ -72,6 +78,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/time-zone", web::post().to(time_zone::save))
         .route("/staff/mail", web::get().to(staff::mail::list))
         .route("/staff/mail/{id}/retry", web::post().to(staff::mail::retry))
+        .route("/staff/users", web::get().to(staff::users::find))
+        .route("/staff/users/{id}", web::get().to(staff::users::show))
+        .service(
+            web::resource("/staff/users/{id}/{action}")
+                .route(web::get().to(staff::users::confirm))
+                .route(web::post().to(staff::users::act)),
+        )
         .route("/staff/orgs", web::get().to(staff::list))
         .route("/staff/orgs", web::post().to(staff::create))
         .route("/staff/orgs/{slug}", web::get().to(staff::show))
@@ -79,7 +92,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/orgs/{slug}/api-access",
             web::post().to(staff::set_api_access),
         )
+        .route(
+            "/staff/orgs/{slug}/access-request/decline",
+            web::post().to(staff::decline_request),
+        )
+        .route(
+            "/staff/orgs/{slug}/invitations",
+            web::post().to(staff::invite_owner),
+        )
+        .route(
+            "/staff/orgs/{slug}/invitations/{id}/resend",
+            web::post().to(staff::resend_invitation),
+        )
         .route("/orgs/{slug}", web::get().to(orgs::home))
+        .route("/orgs/{slug}/leave", web::post().to(members::leave))
+        .service(
+            web::scope("/orgs/{slug}/settings/members")
+                .route("", web::get().to(members::show))
+                .route("/invite", web::post().to(members::invite))
+                .route("/{user_id}/role", web::post().to(members::change_role))
+                .route("/{user_id}/remove", web::post().to(members::remove))
+                .route(
+                    "/invitations/{id}/{action}",
+                    web::post().to(members::invitation),
+                ),
+        )
         .route("/orgs/{slug}/settings", web::get().to(orgs::settings))
         .route("/orgs/{slug}/analytics", web::get().to(analytics::show))
         .route(
@@ -118,7 +155,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(api_settings::show_revealed))
                         .route(web::post().to(api_settings::reveal)),
                 )
-                .route("/copied", web::post().to(api_settings::copied)),
+                .route("/copied", web::post().to(api_settings::copied))
+                .route("/request-access", web::post().to(access_request::ask)),
         )
         .default_service(web::to(not_found));
 }

@@ -16,6 +16,7 @@ struct OrgHomePage {
     role: String,
     can_manage: bool,
     members: Vec<(String, String, String)>,
+    csrf_token: String,
 }
 
 pub async fn home(member: OrgMember, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
@@ -31,6 +32,7 @@ pub async fn home(member: OrgMember, state: web::Data<AppState>) -> Result<HttpR
         role: member.role.to_string(),
         can_manage: member.role.can_manage(),
         members,
+        csrf_token: member.signed_in.csrf_token.clone(),
     })
 }
 

@@ -53,7 +53,7 @@ struct ResetPage {
 /// so the URL (which may carry a link's secret) goes nowhere, not even to this site's own
 /// stylesheet requests. (`no-referrer` would make the form's `Origin` "null", which the CSRF
 /// check refuses.)
-fn anonymous_form(
+pub(crate) fn anonymous_form(
     req: &HttpRequest,
     state: &AppState,
     status: StatusCode,

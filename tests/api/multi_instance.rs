@@ -286,3 +286,53 @@ async fn the_api_rate_limit_is_shared_by_all_instances() {
         shared_empty_at(a, &token).map(charged)
     );
 }
+
+#[tokio::test]
+#[ignore = "PostgreSQL only: run with PULSE_TEST_POSTGRES set and `-- --include-ignored`"]
+async fn a_member_removed_on_one_instance_is_refused_by_the_other_at_the_next_request() {
+    let server = postgres_required();
+    let database = PgTestDatabase::create(&server);
+    let instances = start_instances(&database, 2).await;
+    let (a, b) = (&instances[0].app, &instances[1].app);
+    a.create_org("acme", true);
+    a.member("owner@acme.example", "acme", Role::Owner);
+    let admin_id = a.member("admin@acme.example", "acme", Role::Admin).id;
+    let owner = a.signed_in("owner@acme.example").await;
+    let admin = b.signed_in("admin@acme.example").await;
+    assert_eq!(b.status_of(&admin, SCREEN).await, 200);
+
+    let members = "/orgs/acme/settings/members";
+    let lowered = a
+        .post_form(
+            &owner,
+            &format!("{members}/{admin_id}/role"),
+            members,
+            &[("role", "member")],
+        )
+        .await;
+    assert_eq!(lowered.status().as_u16(), 303);
+    assert_eq!(
+        b.status_of(&admin, SCREEN).await,
+        403,
+        "lowered at once on B"
+    );
+    let removed = a
+        .post_form(
+            &owner,
+            &format!("{members}/{admin_id}/remove"),
+            members,
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status().as_u16(), 303);
+    assert_eq!(
+        b.status_of(&admin, "/orgs/acme").await,
+        404,
+        "removed at once on B"
+    );
+    assert_eq!(
+        b.status_of(&admin, "/account").await,
+        200,
+        "still signed in"
+    );
+}

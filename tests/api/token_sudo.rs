@@ -24,7 +24,7 @@ fn prompt_fields(html: &str, password: &str) -> Vec<(String, String)> {
     fields
 }
 
-async fn submit_prompt(
+pub async fn submit_prompt(
     app: &TestApp,
     client: &reqwest::Client,
     prompt: &str,

@@ -15,6 +15,7 @@ use chrono::NaiveDateTime;
 use subtle::ConstantTimeEq;
 
 use crate::db::DbConn;
+use crate::domain::access_requests;
 use crate::domain::actor::Actor;
 use crate::domain::organisations::{API_ACCESS_DISABLED, API_ACCESS_ENABLED};
 use crate::domain::token::PlainToken;
@@ -38,7 +39,7 @@ pub const TOKEN_EXPOSED: &str = "token.exposed";
 /// it from where without an audit row per request.
 pub const TOKEN_FIRST_USED: &str = "token.first_used";
 /// What the screen's history shows.
-pub const HISTORY_ACTIONS: [&str; 10] = [
+pub const HISTORY_ACTIONS: [&str; 13] = [
     TOKEN_GENERATED,
     TOKEN_REGENERATED,
     TOKEN_REVEALED,
@@ -49,6 +50,9 @@ pub const HISTORY_ACTIONS: [&str; 10] = [
     TOKEN_FIRST_USED,
     API_ACCESS_ENABLED,
     API_ACCESS_DISABLED,
+    access_requests::REQUESTED,
+    access_requests::REQUEST_GRANTED,
+    access_requests::REQUEST_DECLINED,
 ];
 
 /// From this long before a token expires, owners and admins are warned on their pages.

@@ -64,13 +64,19 @@ pub fn history(
     organisation_id: i32,
     before: Option<HistoryCursor>,
 ) -> Result<HistoryPage, AppError> {
-    let mut entries = audit::recent_for_organisation(
-        conn,
-        organisation_id,
-        &HISTORY_ACTIONS,
-        before,
-        HISTORY_PAGE + 1,
-    )?;
+    history_among(conn, organisation_id, &HISTORY_ACTIONS, before)
+}
+
+/// The organisation's history among `actions` (the token screen's, the members page's),
+/// `HISTORY_PAGE` at a time.
+pub fn history_among(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    actions: &[&str],
+    before: Option<HistoryCursor>,
+) -> Result<HistoryPage, AppError> {
+    let mut entries =
+        audit::recent_for_organisation(conn, organisation_id, actions, before, HISTORY_PAGE + 1)?;
     // One entry beyond the page tells whether an older page exists.
     let older = if entries.len() as i64 > HISTORY_PAGE {
         entries.truncate(HISTORY_PAGE as usize);

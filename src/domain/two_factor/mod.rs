@@ -22,7 +22,8 @@ pub use sealed::{
 };
 pub use settings::{Change, TurnedOn, turn_off, turn_on};
 pub use sign_in::{
-    CodeCheck, MAX_CODES_PER_SIGN_IN, MAX_SECOND_FACTOR_FAILURES, SecondStep, second_step, unlock,
+    CodeCheck, MAX_CODES_PER_SIGN_IN, MAX_SECOND_FACTOR_FAILURES, SecondStep, failures,
+    second_step, unlock,
 };
 
 const ISSUER: &str = "Pulse";

@@ -42,6 +42,11 @@ pub fn unlock(conn: &mut DbConn, user_id: i32) -> Result<(), AppError> {
     )?)
 }
 
+/// Wrong second-factor codes of `user_id` within the throttle window.
+pub fn failures(conn: &mut DbConn, user_id: i32, now: NaiveDateTime) -> Result<i64, AppError> {
+    throttle::failures(conn, &second_factor_key(user_id), now)
+}
+
 /// Checks a second-factor `code` for `user` at sign-in: the current TOTP code (each good once)
 /// or an unused recovery code (then used up). `sign_in` names the pending sign-in (its own cap).
 /// Throttled: per account (a right password clears nothing), per pending sign-in, and per place

@@ -2,6 +2,7 @@
 use askama::Template;
 
 use crate::domain::api_tokens::{Expiry, Grace};
+use crate::web::access_request::AskPanel;
 use crate::web::api_settings::view::{Revealed, ScreenView, TokenView};
 use crate::web::layout::Nav;
 
@@ -22,6 +23,8 @@ pub struct ApiPage {
     pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub expiry_choices: &'static [(&'static str, &'static str)],
+    /// Asking for API access, while it is off.
+    pub ask: Option<AskPanel>,
 }
 
 impl ApiPage {

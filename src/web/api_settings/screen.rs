@@ -11,6 +11,7 @@ use crate::domain::api_tokens::screen;
 use crate::error::{AppError, in_words};
 use crate::repo::audit::HistoryCursor;
 use crate::state::{AppState, NEW_TOKEN_COOKIE};
+use crate::web::access_request::AskPanel;
 use crate::web::error::{WebError, render_with_status};
 use crate::web::layout::Nav;
 
@@ -49,6 +50,10 @@ pub async fn render_screen(
         extras.revealed = plain.map(|p| Revealed::new(&p, until, true, now));
     }
     let org = &request.member.org;
+    let ask = match org.api_enabled() {
+        true => None,
+        false => Some(AskPanel::load(state, org.id, request.member.role).await?),
+    };
     let page = ApiPage {
         nav: Some(Nav::for_member(&request.member, state).await?),
         csrf_token: request.member.signed_in.csrf_token.clone(),
@@ -65,6 +70,7 @@ pub async fn render_screen(
         revealed: extras.revealed,
         error: extras.error,
         expiry_choices: ApiPage::EXPIRY_CHOICES,
+        ask,
     };
     let mut response = render_with_status(&page, status)?;
     if request.new_token.is_some() {
@@ -89,6 +95,9 @@ fn notice(done: &str, screen: &screen::Screen) -> Option<&'static str> {
         ),
         "grace-ended" if screen.in_grace.is_none() => {
             Some("The previous token's grace period has ended: the API refuses it now.")
+        }
+        "access-requested" => {
+            Some("Your request was sent to Clientshare. You will hear by mail when they answer.")
         }
         "replaced" => Some(
             "That token was already replaced: nothing was changed. This is the token the API \

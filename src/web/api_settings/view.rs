@@ -2,6 +2,7 @@
 //! built from the domain's `Screen`.
 use chrono::NaiveDateTime;
 
+use crate::domain::access_requests;
 use crate::domain::api_tokens::screen::{HistoryPage, Screen, TokenDetails};
 use crate::domain::api_tokens::{
     TOKEN_COPIED, TOKEN_EXPOSED, TOKEN_FIRST_USED, TOKEN_GENERATED, TOKEN_GRACE_ENDED,
@@ -141,6 +142,9 @@ impl From<&AuditEntry> for HistoryView {
                 TOKEN_FIRST_USED => "Token first used by the API",
                 API_ACCESS_ENABLED => "API access enabled",
                 API_ACCESS_DISABLED => "API access disabled",
+                access_requests::REQUESTED => "API access requested",
+                access_requests::REQUEST_GRANTED => "Request for API access answered: switched on",
+                access_requests::REQUEST_DECLINED => "Request for API access declined",
                 _ => "Other",
             },
             detail: entry.detail.clone(),

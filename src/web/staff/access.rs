@@ -1,5 +1,6 @@
-//! Switching an organisation's API access on or off. Switching it off stops every report of
-//! that organisation at once, so it asks for confirmation first.
+//! Switching an organisation's API access on or off (switching on answers an open request for
+//! it), and declining a request with a reason. Switching it off stops every report of that
+//! organisation at once, so it asks for confirmation first.
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -8,7 +9,7 @@ use serde::Deserialize;
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::extractors::Staff;
-use crate::domain::organisations;
+use crate::domain::{access_requests, organisations};
 use crate::error::AppError;
 use crate::repo::organisations as org_repo;
 use crate::state::AppState;
@@ -76,4 +77,32 @@ pub async fn set_api_access(
         "api-disabled"
     };
     Ok(see_other(&format!("/staff/orgs/{}?done={done}", org.slug)))
+}
+
+#[derive(Deserialize)]
+pub struct DeclineForm {
+    reason: String,
+}
+
+/// Declines the organisation's open request for API access with the reason the owners are told.
+pub async fn decline_request(
+    ClientAddr(addr): ClientAddr,
+    staff: Staff,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    CsrfForm(form): CsrfForm<DeclineForm>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, staff_id, now) = (slug.into_inner(), staff.0.user.id, state.clock.now());
+    let answering = slug.clone();
+    state
+        .db
+        .run(move |conn| {
+            let who = (staff_id, addr.as_str());
+            access_requests::decline(conn, &answering, who, &form.reason, now)
+        })
+        .await?;
+    tracing::info!(org = %slug, "request for API access declined");
+    Ok(see_other(&format!(
+        "/staff/orgs/{slug}?done=request-declined"
+    )))
 }
