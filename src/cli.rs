@@ -72,7 +72,12 @@ enum Command {
         role: RoleArg,
     },
     /// Fill an empty database with sample organisations, users and feedback.
-    SeedDemo,
+    SeedDemo {
+        /// Instead, give the demo accounts of an earlier seed a new password (PULSE_PASSWORD,
+        /// else generated) and print it: how to get in when the first one is lost.
+        #[arg(long)]
+        reset_password: bool,
+    },
     /// Recompute the daily score rollups from the feedback, e.g. after loading rows with the
     /// database's triggers switched off.
     RebuildRollups,
@@ -210,9 +215,13 @@ impl Cli {
                 scores::rebuild_rollups(&mut *db.conn()?)?;
                 println!("Score rollups rebuilt from the feedback.");
             }
-            Command::SeedDemo => {
+            Command::SeedDemo { reset_password } => {
                 let db = open_database(&config, Missing::Create)?;
-                let outcome = demo::seed(&mut *db.conn()?, Clock::system().now())?;
+                let (conn, now) = (&mut *db.conn()?, Clock::system().now());
+                let outcome = match reset_password {
+                    true => demo::reset_password(conn, now)?,
+                    false => demo::seed(conn, now)?,
+                };
                 print_seed_outcome(outcome, &format!("http://{}", config.bind));
             }
         }
@@ -287,10 +296,20 @@ fn create_user(
 fn print_seed_outcome(outcome: demo::SeedOutcome, address: &str) {
     match outcome {
         demo::SeedOutcome::AlreadyPopulated => {
-            println!("The database already has users; demo data was not added.");
+            println!(
+                "The database already has users; demo data was not added. Sign in at \
+                 {address}/login with the password printed the first time; lost it? Run \
+                 `pulse seed-demo --reset-password` to give the demo accounts a new one."
+            );
+        }
+        demo::SeedOutcome::NoDemoAccounts => {
+            println!(
+                "None of the demo accounts exists in this database; nothing was changed. To set \
+                 a password of another account: `pulse user set-password --email …`."
+            );
         }
         demo::SeedOutcome::Seeded { password, accounts } => {
-            println!("Demo data created. Sign in at {address}/login with:");
+            println!("The demo accounts are ready. Sign in at {address}/login with:");
             for (email, what) in accounts {
                 println!("  {email:<28} {what}");
             }

@@ -6,6 +6,7 @@
 //! | `Forbidden`        | 403    | signed in, but the role is too low for this                  |
 //! | `ApiDisabled`      | 403    | staff have switched the organisation's API access off        |
 //! | `Invalid`          | 400    | the input is wrong; the message says how to put it right     |
+//! | `WrongPassword`    | 401    | a password (signing in, sudo mode, changing it) was wrong    |
 //! | `Conflict`         | 409    | the input was fine but the state moved on (a rival won)      |
 //! | `TooManyAttempts`  | 429    | throttled; `Retry-After` says when to try again              |
 //! | `Unavailable`      | 503    | the database cannot be reached or written (read-only, disk   |
@@ -14,10 +15,11 @@
 //!
 //! Browser routes (`web::error::WebError`) render this as an HTML page, `/api` routes
 //! (`api::error::ApiError`) as `application/problem+json`; both take the status from
-//! [`AppError::status`], so one failure never has two statuses. Database, pool and worker-pool
-//! failures become `Internal` where diesel is called (`db::Database::run`), keeping their cause
-//! with `anyhow::Context`, except outages (see [`is_outage`]), which become `Unavailable`: the
-//! request may be retried and nothing was half-written, since every change is one transaction.
+//! [`AppError::status`], so one failure never has two statuses. Database errors become
+//! `Internal` (`From<diesel::result::Error>` below) and worker-pool failures too
+//! (`db::Database::run`), keeping their cause with `anyhow::Context`, except outages (see
+//! [`is_outage`]) and a pool with no connection to give, which become `Unavailable`: the request
+//! may be retried and nothing was half-written, since every change is one transaction.
 //! Messages of `Invalid` and `Conflict` are shown to people: write them
 //! for the person reading, never include a secret or an internal cause.
 use actix_web::http::StatusCode;
@@ -33,9 +35,12 @@ pub enum AppError {
     ApiDisabled,
     #[error("{0}")]
     Invalid(String),
+    /// The message says which password was wrong, and warns when few tries are left.
+    #[error("{0}")]
+    WrongPassword(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("Too many attempts; retry in {retry_after_secs} seconds.")]
+    #[error("Too many attempts: try again in {}.", in_words(*retry_after_secs))]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("The service is briefly unavailable; retry in {RETRY_UNAVAILABLE_SECS} seconds.")]
     Unavailable(#[source] anyhow::Error),
@@ -61,6 +66,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::ApiDisabled => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::WrongPassword(_) => StatusCode::UNAUTHORIZED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -76,6 +82,18 @@ impl AppError {
             _ => None,
         }
     }
+}
+
+/// A wait in the words people use: "45 seconds", "1 minute", "15 minutes", "2 hours" (rounded
+/// up, never shorter than the real wait).
+pub fn in_words(seconds: u64) -> String {
+    let (count, unit) = match seconds {
+        0..60 => (seconds, "second"),
+        60..3600 => (seconds.div_ceil(60), "minute"),
+        _ => (seconds.div_ceil(3600), "hour"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural}")
 }
 
 /// Whether a database error means the database cannot be used right now, rather than that the
@@ -179,5 +197,23 @@ mod tests {
         }
         let bad = AppError::from(sqlite("no such column: x"));
         assert_eq!(bad.status().as_u16(), 500);
+    }
+
+    #[test]
+    fn waits_are_said_in_words_never_shorter_than_they_are() {
+        assert_eq!(in_words(1), "1 second");
+        assert_eq!(in_words(45), "45 seconds");
+        assert_eq!(in_words(60), "1 minute");
+        assert_eq!(in_words(61), "2 minutes");
+        assert_eq!(in_words(897), "15 minutes");
+        assert_eq!(in_words(3600), "1 hour");
+        assert_eq!(in_words(7201), "3 hours");
+        let throttled = AppError::TooManyAttempts {
+            retry_after_secs: 897,
+        };
+        assert_eq!(
+            throttled.to_string(),
+            "Too many attempts: try again in 15 minutes."
+        );
     }
 }

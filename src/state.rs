@@ -1,6 +1,6 @@
 //! What every handler and extractor can reach, and the names of the cookies the app sets.
-//! Depends only on configuration, the database, the clock and the rate limiter, so any layer
-//! above the domain may import it.
+//! Holds configuration, the database, the clock, keys, the API's rate limiter and usage log,
+//! the metrics and the mail sender's handle; any layer above `mail` may import it.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -1,13 +1,20 @@
 // Progressive enhancements only: every page works without this file.
 "use strict";
 
-// API authentication screen: local times, Copy, Reveal/Hide and the reveal-window countdown.
+// Every page: times in the person's zone. API authentication screen: Copy, Show/Hide and the
+// reveal-window countdown.
 (function () {
-  // <time data-local>: show the viewer's local time; the title keeps the exact UTC time.
+  // <time data-local>: the time in the zone chosen on /account (<body data-time-zone>), else the
+  // browser's, always with the zone's name; the title keeps the exact UTC time.
+  var zone = document.body.getAttribute("data-time-zone") || undefined;
   document.querySelectorAll("time[data-local]").forEach(function (el) {
     var when = new Date(el.getAttribute("datetime"));
-    if (!isNaN(when.getTime())) {
-      el.textContent = when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    if (isNaN(when.getTime())) { return; }
+    var options = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short", timeZone: zone };
+    try {
+      el.textContent = when.toLocaleString(undefined, options);
+    } catch (e) {
+      // An unknown zone: keep the UTC text the server wrote.
     }
   });
 
@@ -46,13 +53,13 @@
     });
   });
 
-  document.querySelectorAll("[data-reveal-target]").forEach(function (button) {
-    var field = document.getElementById(button.getAttribute("data-reveal-target"));
+  document.querySelectorAll("[data-show-target]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-show-target"));
     if (!field) { return; }
     button.hidden = false;
     function show(visible) {
       field.type = visible ? "text" : "password";
-      button.textContent = visible ? "Hide" : "Reveal";
+      button.textContent = visible ? "Hide" : "Show";
       button.setAttribute("aria-pressed", visible ? "true" : "false");
     }
     button.addEventListener("click", function () { show(field.type !== "text"); });
@@ -68,7 +75,8 @@
         field.type = "text";
         field.value = field.getAttribute("data-masked-value") || "";
       }
-      document.querySelectorAll("[data-copy-target], [data-reveal-target]").forEach(function (b) {
+      // Nothing can be copied, shown or revealed any more.
+      document.querySelectorAll("[data-copy-target], [data-show-target], [data-reveal-form]").forEach(function (b) {
         b.hidden = true;
       });
       // Notices above the field change their words rather than disappear: the field must not move.
@@ -108,6 +116,14 @@
       reader.readAsText(file, "utf-8");
     });
   });
+  // While the server imports (a large file takes seconds): say so, and do not send it twice.
+  document.querySelectorAll("form[data-import]").forEach(function (form) {
+    var status = form.querySelector("[data-import-status]");
+    form.addEventListener("submit", function () {
+      if (status) { status.hidden = false; }
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    });
+  });
 })();
 
 // Copy buttons on code snippets (Connect page, API documentation): hidden without this script,
@@ -118,13 +134,41 @@
     var code = button.parentElement && button.parentElement.querySelector("pre code");
     if (!code || !navigator.clipboard || !window.isSecureContext) { return; }
     button.hidden = false;
-    button.setAttribute("aria-label", "Copy this snippet");
+    // Each button says what it copies, so a list of them is not ten times "Copy".
+    var label = button.getAttribute("data-copy-label");
+    if (!label) {
+      var section = button.closest("section, li, div.prose") || document.body;
+      var heading = section.querySelector("h2, h3");
+      var index = Array.prototype.indexOf.call(section.querySelectorAll("[data-copy-snippet]"), button);
+      label = "Copy snippet " + (index + 1) + (heading ? " of " + heading.textContent.trim() : "");
+    }
+    button.setAttribute("aria-label", label);
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(code.textContent).then(function () {
+        // The name keeps the visible word first ("Copied the recovery codes").
         button.textContent = "Copied";
+        button.setAttribute("aria-label", label.replace(/^Copy/, "Copied"));
         if (status) { status.textContent = "Snippet copied to the clipboard."; }
-        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+        setTimeout(function () {
+          button.textContent = "Copy";
+          button.setAttribute("aria-label", label);
+        }, 2000);
       });
+    });
+  });
+})();
+
+// Password forms: a "Show passwords" box that turns the form's password fields into text.
+// Hidden without this script.
+(function () {
+  document.querySelectorAll("[data-show-passwords]").forEach(function (label) {
+    var box = label.querySelector("input[type=checkbox]");
+    var form = label.closest("form");
+    if (!box || !form) { return; }
+    var fields = form.querySelectorAll("input[type=password]");
+    label.hidden = false;
+    box.addEventListener("change", function () {
+      fields.forEach(function (field) { field.type = box.checked ? "text" : "password"; });
     });
   });
 })();

@@ -178,11 +178,13 @@ async function signIn(page, email) {
     await Promise.all([page.waitForURL(leftSignIn), page.getByRole("button", { name: "Verify" }).click()]);
     return;
   }
-  const secret = (await page.locator("p.muted code").textContent()).trim();
+  // The key is shown in groups of four; authenticator apps ignore the spaces.
+  const secret = (await page.locator("p.muted code").textContent()).replace(/\s+/g, "");
   await page.locator("#code").fill(totp(secret));
   await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
   await page.locator(".recovery-codes").waitFor();
-  recoveryCodes.set(account, await page.locator(".recovery-codes code").allTextContents());
+  const codes = (await page.locator(".recovery-codes code").textContent()).split("\n").filter(Boolean);
+  recoveryCodes.set(account, codes);
   await Promise.all([page.waitForURL(leftSignIn), page.getByRole("link", { name: "Continue" }).click()]);
 }
 
@@ -244,6 +246,7 @@ module.exports = {
   launchBrowser,
   newPage,
   signIn,
+  totp,
   screenshot,
   axeViolations,
   assertAccessible,

@@ -44,7 +44,19 @@ describe("token lifecycle", () => {
     assert.match(await grace.textContent(), new RegExp(`${first.slice(0, 10)}… keeps working until`));
     await h.screenshot(s.owner, "grace-period");
     await assertAccessible(s.owner);
-    await grace.getByRole("button", { name: "End now" }).click();
+    // End now asks first, naming the old token and who still uses it.
+    await grace.getByRole("link", { name: "End now…" }).click();
+    await s.owner.getByRole("heading", { name: "End the grace period now?" }).waitFor();
+    await s.owner.getByRole("heading", { name: "Who still uses it" }).waitFor();
+    assert.ok((await s.owner.content()).includes(`${first.slice(0, 10)}…`), "the review names the old token");
+    assert.equal(await whoami(s.server.baseUrl, first), 200, "the review acts on nothing");
+    await h.screenshot(s.owner, "end-grace-review");
+    await assertAccessible(s.owner);
+    await s.owner.setViewportSize({ width: 390, height: 844 });
+    await h.screenshot(s.owner, "end-grace-review-phone");
+    await assertAccessible(s.owner);
+    await s.owner.setViewportSize({ width: 1280, height: 800 });
+    await s.owner.getByRole("button", { name: "End the grace period" }).click();
     await s.owner.getByText("The previous token's grace period has ended").waitFor();
     assert.equal(await whoami(s.server.baseUrl, first), 401);
     assert.equal(await whoami(s.server.baseUrl, second), 200);
@@ -78,6 +90,10 @@ describe("token lifecycle", () => {
     s.server.sql("UPDATE api_tokens SET expires_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '+10 days') WHERE superseded_at IS NULL");
     await s.owner.goto("/orgs/acme");
     await s.owner.locator(".banner").getByText(/expires on/).waitFor();
+    // The banner's text starts where the page's heading does.
+    const bannerLeft = await s.owner.locator(".banner").evaluate((b) => b.getBoundingClientRect().left + parseFloat(getComputedStyle(b).paddingLeft));
+    const headingLeft = await s.owner.locator("main h1").evaluate((h) => h.getBoundingClientRect().left);
+    assert.ok(Math.abs(bannerLeft - headingLeft) <= 1, `banner text at ${bannerLeft}px, heading at ${headingLeft}px`);
     await h.screenshot(s.owner, "expiry-banner");
     await assertAccessible(s.owner);
     s.server.sql("UPDATE api_tokens SET expires_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 days') WHERE superseded_at IS NULL");

@@ -50,11 +50,16 @@ describe("demo data pages", () => {
     const snippets = page.locator("div.snippet");
     const count = await snippets.count();
     assert.ok(count >= 5, `${count} snippets`);
+    const labels = new Set();
     for (let i = 0; i < count; i++) {
       const snippet = snippets.nth(i);
-      const button = snippet.getByRole("button", { name: "Copy this snippet" });
+      const button = snippet.locator("[data-copy-snippet]");
+      // Each Copy button says what it copies: no two alike.
+      const label = await button.getAttribute("aria-label");
+      assert.ok(label && !labels.has(label), `snippet ${i}: ${label}`);
+      labels.add(label);
       await button.click();
-      await snippet.getByRole("button", { name: "Copy this snippet" }).filter({ hasText: "Copied" }).waitFor();
+      await snippet.locator("[data-copy-snippet]").filter({ hasText: "Copied" }).waitFor();
       const code = await snippet.locator("pre code").textContent();
       assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code);
       assert.ok(code.includes(s.server.baseUrl), `snippet ${i} names this server`);

@@ -92,14 +92,14 @@ describe("API authentication screen", () => {
     assert.deepEqual(s.owner.problems, []);
   });
 
-  test("Reveal/Hide toggles the field, by mouse and by keyboard, without moving the layout", async () => {
-    const toggle = s.owner.locator("[data-reveal-target]");
+  test("Show/Hide toggles the field, by mouse and by keyboard, without moving the layout", async () => {
+    const toggle = s.owner.locator("[data-show-target]");
     const box = await field(s.owner).boundingBox();
     assert.equal(await toggle.textContent(), "Hide");
     assert.equal(await toggle.getAttribute("aria-pressed"), "true");
     await toggle.click();
     assert.equal(await field(s.owner).getAttribute("type"), "password");
-    assert.equal(await toggle.textContent(), "Reveal");
+    assert.equal(await toggle.textContent(), "Show");
     assert.equal(await toggle.getAttribute("aria-pressed"), "false");
     assert.deepEqual(await field(s.owner).boundingBox(), box);
     await h.screenshot(s.owner, "just-generated-hidden");
@@ -109,7 +109,7 @@ describe("API authentication screen", () => {
     await s.owner.keyboard.press("Tab");
     assert.ok(await s.owner.evaluate(() => document.activeElement.hasAttribute("data-copy-target")), "Copy follows the field");
     await s.owner.keyboard.press("Tab");
-    assert.equal(await s.owner.evaluate(() => document.activeElement.textContent), "Reveal");
+    assert.equal(await s.owner.evaluate(() => document.activeElement.textContent), "Show");
     const ring = await s.owner.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert.notEqual(ring, "none", "focused toggle shows a focus ring");
     await s.owner.keyboard.press("Enter");
@@ -142,10 +142,19 @@ describe("API authentication screen", () => {
     await h.screenshot(admin, "admin-view");
     await assertAccessible(admin);
 
-    // Signed in a moment ago, so no password prompt: Reveal shows it and records it.
+    // Signed in a moment ago, so no password prompt: Reveal shows it and records it, on a page
+    // of its own (Post/Redirect/Get): a reload shows it again and resubmits nothing.
     await admin.getByRole("button", { name: "Reveal token" }).click();
     await admin.getByRole("button", { name: "Copy" }).waitFor();
     assert.equal(await field(admin).inputValue(), firstToken);
+    assert.ok(admin.url().endsWith("/settings/api/reveal"), admin.url());
+    let dialogs = 0;
+    admin.on("dialog", (d) => { dialogs += 1; d.dismiss(); });
+    await admin.reload();
+    await admin.getByRole("button", { name: "Copy" }).waitFor();
+    assert.equal(await field(admin).inputValue(), firstToken);
+    assert.equal(dialogs, 0, "no Confirm Form Resubmission");
+    await admin.getByText(/Owners and admins can reveal this token again until/).waitFor();
     await admin.evaluate(() => navigator.clipboard.writeText("something else"));
     await admin.getByRole("button", { name: "Copy" }).click();
     await admin.getByText("Copied to the clipboard.").waitFor();
@@ -224,7 +233,7 @@ describe("reveal window", () => {
     const masked = await field(owner).inputValue();
     assert.ok(masked.endsWith("…") && token.startsWith(masked.slice(0, -1)), `masked value ${masked}`);
     assert.equal(await owner.getByRole("button", { name: "Copy" }).count(), 0);
-    assert.equal(await owner.locator("[data-reveal-target]:visible").count(), 0);
+    assert.equal(await owner.locator("[data-show-target]:visible").count(), 0);
     assert.deepEqual(await field(owner).boundingBox(), box, "masking must not move the field");
     await owner.getByText(/reveal window has passed/).waitFor();
     assert.equal(await owner.getByText(/Copy it now/).count(), 0, "no invitation to copy a masked token");
@@ -234,7 +243,7 @@ describe("reveal window", () => {
     await owner.reload();
     assert.equal(await field(owner).inputValue(), masked);
     assert.ok(!(await owner.content()).includes(token), "no page contains the token after the reveal window");
-    await owner.getByText(/password protected/).waitFor();
+    await owner.getByText(/Pulse keeps only a hash of this token, so nobody can see it again/).waitFor();
     await h.screenshot(owner, "masked-after-reload");
     await assertAccessible(owner);
     assert.equal(await whoami(s.server.baseUrl, token), 200, "masking is display only: the token still works");

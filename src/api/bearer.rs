@@ -14,6 +14,7 @@ use chrono::NaiveDateTime;
 use crate::api::error::ApiError;
 use crate::auth::client_addr::ClientAddr;
 use crate::db::DbConn;
+use crate::domain::api_tokens::Refusal;
 use crate::domain::api_tokens::{
     self,
     usage::{self, Client},
@@ -129,9 +130,10 @@ impl Bearer {
         let (admission, outcome) = state
             .db
             .run(move |conn| {
-                let (token, organisation) = match api_tokens::authenticate(conn, &token, at)? {
+                let (token, organisation) = match api_tokens::authenticate(conn, &token, at) {
                     Ok(found) => found,
-                    Err(refusal) => return Ok((None, Err(ApiError::Refused(refusal)))),
+                    Err(Refusal::Failed(e)) => return Err(e),
+                    Err(refusal) => return Ok((None, Err(ApiError::from(refusal)))),
                 };
                 if app.usage.due(token.id, &client, at) {
                     usage::record_use(conn, &token, &client, at)?;

@@ -3,12 +3,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::api::bearer::Bearer;
-use crate::api::conditional;
+use crate::api::answer::{self, Operation, Read};
+use crate::api::bearer::{ApiCaller, Bearer};
 use crate::api::error::ApiError;
 use crate::api::format::{Score, rfc3339};
 use crate::api::output::{self, CsvFile, CsvQuery, Output};
 use crate::api::params::declared;
+use crate::db::DbConn;
 use crate::domain::scores;
 use crate::error::AppError;
 use crate::repo::feedback::{self, Filter};
@@ -59,8 +60,8 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let out = output::negotiate(&req, declared::<ClientsQuery>()).map(|(_, out)| out);
-    answer(bearer, req, state, out).await
+    let parsed = output::negotiate(&req, declared::<ClientsQuery>()).map(|(_, out)| ((), out));
+    answer::serve(bearer, req, state, operation(parsed)).await
 }
 
 /// The organisation's clients as CSV.
@@ -82,28 +83,29 @@ pub async fn export(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let out = output::csv(&req, declared::<ClientsQuery>()).map(|(_, o)| Output::Csv(o));
-    answer(bearer, req, state, out).await
+    let parsed = output::csv(&req, declared::<ClientsQuery>()).map(|(_, o)| ((), Output::Csv(o)));
+    answer::serve(bearer, req, state, operation(parsed)).await
 }
 
-async fn answer(
-    bearer: Bearer,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    out: Result<Output, ApiError>,
-) -> Result<HttpResponse, ApiError> {
-    let (caller, (out, clients, changed)) = bearer
-        .run(&state, move |conn, caller| {
-            let out = out?;
-            let org = caller.organisation_id;
-            let all = Filter::default();
-            let changed = feedback::last_change(conn, org, &all)?;
-            Ok((out, scores::by_client(conn, org, &all)?, changed))
-        })
-        .await?;
+type Query = fn(&mut DbConn, &ApiCaller, ()) -> Result<Read<ClientList>, ApiError>;
+type Csv = fn(&ClientList, csv::CsvOptions) -> Result<web::Bytes, AppError>;
+
+fn operation(parsed: Result<((), Output), ApiError>) -> Operation<(), Query, Csv> {
+    Operation {
+        parsed,
+        read,
+        csv_name: "clients",
+        csv: |list, options| clients_csv(&list.data, options),
+    }
+}
+
+fn read(conn: &mut DbConn, caller: &ApiCaller, (): ()) -> Result<Read<ClientList>, ApiError> {
+    let org = caller.organisation_id;
+    let all = Filter::default();
+    let changed = feedback::last_change(conn, org, &all)?;
+    let clients = scores::by_client(conn, org, &all)?;
     let created = clients.iter().map(|(client, _)| client.created_at).max();
-    let last_modified = changed.max(created);
-    let data: Vec<ClientItem> = clients
+    let data = clients
         .into_iter()
         .map(|(client, counts)| ClientItem {
             id: client.id,
@@ -112,20 +114,10 @@ async fn answer(
             score: counts.into(),
         })
         .collect();
-    let (response, body) = match out {
-        Output::Json => (output::json_response(), output::json(&ClientList { data })?),
-        Output::Csv(options) => {
-            let name = output::filename(&state, &caller, "clients");
-            csv::whole(&name, options, clients_csv(&data, options)?)
-        }
-    };
-    Ok(conditional::answer(
-        &req,
-        response,
-        body,
-        last_modified,
-        state.clock.now(),
-    ))
+    Ok(Read {
+        value: ClientList { data },
+        last_modified: changed.max(created),
+    })
 }
 
 fn clients_csv(data: &[ClientItem], options: csv::CsvOptions) -> Result<web::Bytes, AppError> {

@@ -1,11 +1,13 @@
-//! Validators, so that a report refreshing unchanged data costs one small exchange: every whole
-//! answer carries a strong `ETag` (a digest of its exact bytes) and, where the data says when it
+//! Validators, so that a report refreshing unchanged data costs one small exchange: every answer
+//! written whole (`api::answer`, the feedback pages; not the streamed feedback CSV) carries a
+//! strong `ETag` (a digest of its exact bytes) and, where the data says when it
 //! last changed, `Last-Modified`; a request whose `If-None-Match` (or, without one,
 //! `If-Modified-Since`) still holds gets `304 Not Modified` without a body (RFC 9110 §13).
 //!
-//! Compression happens after the handler (`startup`'s `Compress`), and a compressed body is a
-//! different representation, so `encoding_tags` (middleware around `Compress`) gives its ETag the
-//! coding as a suffix (`"…-br"`) and takes the suffix off again in `If-None-Match`.
+//! Compression happens after the handler (the `/api` scope's `Compress`, `api::routes`), and a
+//! compressed body is a different representation, so `encoding_tags` (middleware around
+//! `Compress`) gives its ETag the coding as a suffix (`"…-br"`) and takes the suffix off again in
+//! `If-None-Match`.
 use std::time::SystemTime;
 
 use actix_web::body::MessageBody;
@@ -19,7 +21,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
-use crate::domain::feedback::{SETTLE, whole_seconds};
+use crate::domain::instants::{SETTLE, whole_seconds};
 
 /// Content codings `Compress` may apply, as ETag suffixes.
 const CODINGS: [&str; 3] = ["br", "gzip", "zstd"];

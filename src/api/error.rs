@@ -26,9 +26,10 @@ pub enum ApiError {
     /// Not the shape of a Pulse token (checked without the database).
     #[error(
         "The token is malformed: Pulse tokens are pulse_ followed by 49 letters and digits. \
-         Copy it again from Organisation settings → API authentication."
+         Check that it was pasted whole; if it cannot be copied again (only owners and admins see a new token, for a few minutes), an owner or admin regenerates it under Organisation settings → API authentication."
     )]
     MalformedToken,
+    /// An unknown or stopped token (built from a `Refusal` by `From`).
     #[error("{}", refusal_detail(.0))]
     Refused(Refusal),
     #[error("The request body is too large (at most {limit_bytes} bytes).")]
@@ -52,6 +53,18 @@ pub enum ApiError {
     App(#[from] AppError),
 }
 
+/// A token refused: unknown or stopped ones are 401s of their own; API access switched off
+/// and a database failure are the application's errors, with their one status.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::ApiDisabled => ApiError::App(AppError::ApiDisabled),
+            Refusal::Failed(e) => ApiError::App(e),
+            token => ApiError::Refused(token),
+        }
+    }
+}
+
 /// A failed query inside `Bearer::run` is the application's error, as it would be anywhere.
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
@@ -61,6 +74,8 @@ impl From<diesel::result::Error> for ApiError {
 
 fn refusal_detail(refusal: &Refusal) -> String {
     match refusal {
+        Refusal::ApiDisabled => AppError::ApiDisabled.to_string(),
+        Refusal::Failed(e) => e.to_string(),
         Refusal::Unknown => "No Pulse token matches this one: it may have been mistyped or \
                              belong to another Pulse server."
             .into(),
@@ -105,6 +120,8 @@ impl ApiError {
             ApiError::MalformedToken => "token_malformed",
             ApiError::Refused(Refusal::Unknown) => "token_unknown",
             ApiError::Refused(Refusal::Stopped(stop)) => stop.code(),
+            ApiError::Refused(Refusal::ApiDisabled) => "api_disabled",
+            ApiError::Refused(Refusal::Failed(_)) => "internal_error",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsignedReport => "signature_invalid",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
@@ -114,6 +131,7 @@ impl ApiError {
                 AppError::Forbidden => "forbidden",
                 AppError::ApiDisabled => "api_disabled",
                 AppError::Invalid(_) => "invalid_request",
+                AppError::WrongPassword(_) => "wrong_password",
                 AppError::Conflict(_) => "conflict",
                 AppError::TooManyAttempts { .. } => "rate_limited",
                 AppError::Unavailable(_) => "unavailable",
@@ -148,6 +166,8 @@ fn invalid_token(description: &str) -> String {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
+            ApiError::Refused(Refusal::ApiDisabled) => AppError::ApiDisabled.status(),
+            ApiError::Refused(Refusal::Failed(e)) => e.status(),
             ApiError::MissingToken
             | ApiError::MalformedToken
             | ApiError::Refused(_)

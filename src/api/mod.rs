@@ -2,6 +2,7 @@
 //! problem+json errors (`error::ApiError`). Add endpoints to the scope in `routes`; every data
 //! handler takes a `Bearer`, does its database work in `Bearer::run`, and scopes its queries to
 //! the `ApiCaller`'s `organisation_id`.
+pub mod answer;
 pub mod bearer;
 pub mod clients;
 pub mod conditional;

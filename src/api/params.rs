@@ -16,8 +16,8 @@ use utoipa::openapi::{Ref, RefOr};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::api::error::ApiError;
-use crate::domain::feedback::{parse_instant, round_up};
 use crate::domain::feedback_import::MAX_TEXT;
+use crate::domain::instants::{parse_instant, round_up};
 use crate::domain::scores::day_start;
 use crate::error::AppError;
 use crate::repo::feedback::Filter;
@@ -110,7 +110,7 @@ impl PartialSchema for TimeText {
 
 impl ToSchema for TimeText {}
 
-/// RFC 3339, a date, or Unix seconds, as `domain::feedback::parse_instant` reads them.
+/// RFC 3339, a date, or Unix seconds, as `domain::instants::parse_instant` reads them.
 const TIME_PATTERN: &str = concat!(
     r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])",
     r"([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?",

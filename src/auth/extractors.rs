@@ -6,14 +6,13 @@ use std::pin::Pin;
 
 use actix_session::SessionExt;
 use actix_web::dev::Payload;
+use actix_web::http::{Method, Uri, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use anyhow::Context;
-use chrono::NaiveDateTime;
 
 use crate::auth::csrf;
 use crate::auth::error::AuthError;
 use crate::auth::session_store::USER_ID_KEY;
-use crate::domain::api_tokens;
 use crate::domain::role::Role;
 use crate::error::AppError;
 use crate::repo::organisations::Organisation;
@@ -43,13 +42,9 @@ impl FromRequest for SignedIn {
         let req = req.clone();
         Box::pin(async move {
             let session = req.get_session();
-            let next = req
-                .uri()
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_owned();
+            let refused = sign_in_required(&req);
             let Some(user_id) = session.get::<i32>(USER_ID_KEY).ok().flatten() else {
-                return Err(AuthError::SignInRequired { next });
+                return Err(refused);
             };
             let user = state(&req)
                 .db
@@ -59,11 +54,36 @@ impl FromRequest for SignedIn {
             // before is refused here.
             let Some(user) = user.filter(|user| !user.is_disabled()) else {
                 session.purge();
-                return Err(AuthError::SignInRequired { next });
+                return Err(refused);
             };
             let csrf_token = csrf::token(&session)?;
             Ok(SignedIn { user, csrf_token })
         })
+    }
+}
+
+/// Where the sign-in page sends the person back to: the page asked for; for a form posted
+/// after the session ended (an action, which is not done), the page the form was on, as its
+/// same-site `Referer` names it.
+fn sign_in_required(req: &HttpRequest) -> AuthError {
+    let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return AuthError::SignInRequired {
+            next: here.to_owned(),
+            interrupted: false,
+        };
+    }
+    let host = req.connection_info().host().to_owned();
+    let form_page = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|referer| referer.to_str().ok())
+        .and_then(|referer| referer.parse::<Uri>().ok())
+        .filter(|referer| referer.authority().is_some_and(|a| a.as_str() == host))
+        .and_then(|referer| referer.path_and_query().map(|p| p.as_str().to_owned()));
+    AuthError::SignInRequired {
+        next: form_page.unwrap_or_else(|| "/".to_owned()),
+        interrupted: true,
     }
 }
 
@@ -92,15 +112,6 @@ pub struct OrgMember {
     pub signed_in: SignedIn,
     pub org: Organisation,
     pub role: Role,
-    /// For owners and admins: the organisation's current token if it has expired or expires
-    /// within `api_tokens::expiry_warning`, so the organisation's pages warn them in time.
-    pub token_expiry: Option<TokenExpiry>,
-}
-
-pub struct TokenExpiry {
-    pub prefix: String,
-    pub at: NaiveDateTime,
-    pub expired: bool,
 }
 
 impl FromRequest for OrgMember {
@@ -114,7 +125,7 @@ impl FromRequest for OrgMember {
         Box::pin(async move {
             let signed_in = signed_in.await?;
             let user_id = signed_in.user.id;
-            let (org, role, token) = app
+            let (org, role) = app
                 .db
                 .run(move |conn| {
                     let org =
@@ -124,27 +135,13 @@ impl FromRequest for OrgMember {
                         .parse()
                         .map_err(anyhow::Error::msg)
                         .context("stored membership role")?;
-                    let token = match role.can_manage() {
-                        true => crate::repo::api_tokens::current_for_organisation(conn, org.id)?,
-                        false => None,
-                    };
-                    Ok((org, role, token))
+                    Ok((org, role))
                 })
                 .await?;
-            let now = app.clock.now();
-            let token_expiry = token
-                .and_then(|t| Some((t.display_prefix, t.expires_at?)))
-                .filter(|(_, at)| *at - now <= api_tokens::expiry_warning())
-                .map(|(prefix, at)| TokenExpiry {
-                    prefix,
-                    at,
-                    expired: at <= now,
-                });
             Ok(OrgMember {
                 signed_in,
                 org,
                 role,
-                token_expiry,
             })
         })
     }

@@ -24,7 +24,7 @@ pub fn start_session(
     csrf::forget(session);
     remember(session, USER_ID_KEY, &user_id)?;
     describe_session(req, session, addr)?;
-    sudo::confirmed(session, now)?;
+    sudo::password_entered(session, now)?;
     session_marker::start(session)?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Sudo mode, as GitHub has it: a sensitive action needs the user's password entered within the
-//! last ten minutes (`Config::sudo_window`). Signing in counts; so does confirming the password
-//! on the prompt that a sensitive form shows otherwise (`web::sudo`).
+//! last ten minutes (`Config::sudo_window`). Signing in counts; so does entering the password
+//! again on the prompt that a sensitive form shows otherwise (`web::sudo`).
 use actix_session::Session;
 use chrono::{DateTime, Duration, NaiveDateTime};
 
@@ -10,7 +10,7 @@ use crate::error::AppError;
 const SESSION_KEY: &str = "password_confirmed_at";
 
 /// Notes in the session that the user entered their password at `at`.
-pub fn confirmed(session: &Session, at: NaiveDateTime) -> Result<(), AppError> {
+pub fn password_entered(session: &Session, at: NaiveDateTime) -> Result<(), AppError> {
     remember(session, SESSION_KEY, &at.and_utc().timestamp())
 }
 

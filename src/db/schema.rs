@@ -11,6 +11,7 @@ diesel::table! {
         totp_enabled_at -> Nullable<Timestamp>,
         totp_last_step -> Nullable<Integer>,
         disabled_at -> Nullable<Timestamp>,
+        time_zone -> Nullable<Text>,
     }
 }
 

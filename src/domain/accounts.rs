@@ -100,7 +100,7 @@ pub fn change_password(
     addr: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let user = confirm_password(conn, user_id, current, addr, now)?;
+    let user = recheck_password(conn, user_id, current, addr, now)?;
     password::check_new(new, &[&user.email, &user.name])?;
     let password_hash = password::hash(new)?;
     conn.write_transaction(|conn| {
@@ -112,7 +112,7 @@ pub fn change_password(
 
 /// Checks a signed-in user's own password again, before changing it or another sensitive
 /// action. Throttled exactly like signing in: refused while locked, and a wrong guess counts.
-pub fn confirm_password(
+pub fn recheck_password(
     conn: &mut DbConn,
     user_id: i32,
     password: &Password,
@@ -120,10 +120,9 @@ pub fn confirm_password(
     now: NaiveDateTime,
 ) -> Result<User, AppError> {
     let user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
-    if verify_throttled(conn, &user.email, Some(&user), password, addr, now)? {
-        Ok(user)
-    } else {
-        Err(AppError::invalid("The password is incorrect."))
+    match verify_throttled(conn, &user.email, Some(&user), password, addr, now)? {
+        Guess::Right => Ok(user),
+        Guess::Wrong { left } => Err(wrong_password("The password is incorrect.", left)),
     }
 }
 
@@ -209,6 +208,35 @@ pub fn signed_in_from(
     )?)
 }
 
+/// What a password guess turned out to be.
+enum Guess {
+    Right,
+    /// Wrong; `left` more wrong ones from this place lock signing in to the account here.
+    Wrong {
+        left: i64,
+    },
+}
+
+/// The wrong-password refusal, warning once two tries or fewer are left before the lock (which
+/// stops signing in too, wherever the password was entered).
+fn wrong_password(message: &str, left: i64) -> AppError {
+    let minutes = throttle::WINDOW_MINUTES;
+    AppError::WrongPassword(match left {
+        0 => format!(
+            "{message} Signing in to this account from here is now locked for {minutes} minutes."
+        ),
+        1 => format!(
+            "{message} One more wrong password locks signing in to this account from here for \
+             {minutes} minutes."
+        ),
+        2 => format!(
+            "{message} Two more wrong passwords lock signing in to this account from here for \
+             {minutes} minutes."
+        ),
+        _ => message.to_owned(),
+    })
+}
+
 /// Verifies `password` for the account `email` (`user`, if it exists), throttled: per account
 /// and place first, then the account's ceiling and the place's limit across accounts, neither of
 /// which applies at the account's usual places. Runs argon2 (against a dummy hash for unknown
@@ -221,7 +249,7 @@ fn verify_throttled(
     password: &Password,
     addr: &str,
     now: NaiveDateTime,
-) -> Result<bool, AppError> {
+) -> Result<Guess, AppError> {
     let place = throttle::place(addr);
     let usual = is_usual_place(conn, user, &place, now)?;
     let pair = pair_key(email, &place);
@@ -251,11 +279,18 @@ fn verify_throttled(
         let key = account_key(email);
         account_notices::tell_if_guessed(conn, user.id, (&key, GUESSING_NOTICE_AT), &notice, now)?;
     }
-    Ok(right)
+    if right {
+        return Ok(Guess::Right);
+    }
+    let mut left = i64::MAX;
+    for limit in limits.iter().filter(|limit| limit.enforced) {
+        left = left.min(limit.max - throttle::failures(conn, &limit.key, now)?);
+    }
+    Ok(Guess::Wrong { left: left.max(0) })
 }
 
 /// Signs in with email and password. Runs argon2, so call it on the blocking pool.
-/// Any failure is the same `Invalid` message, never saying whether the account exists.
+/// A wrong password is the same `WrongPassword` message whether or not the account exists.
 pub fn authenticate(
     conn: &mut DbConn,
     raw_email: &str,
@@ -265,19 +300,26 @@ pub fn authenticate(
 ) -> Result<User, AppError> {
     let email = raw_email.trim().to_lowercase();
     let user = users::find_by_email(conn, &email)?;
-    let verified = verify_throttled(conn, &email, user.as_ref(), password, addr, now)?;
+    let guess = verify_throttled(conn, &email, user.as_ref(), password, addr, now)?;
+    let wrong = match guess {
+        Guess::Right => None,
+        Guess::Wrong { left } => Some(left),
+    };
     match user {
         // Only someone who knows the password learns that the account is disabled.
-        Some(user) if verified && user.is_disabled() => Err(AppError::invalid(
+        Some(user) if wrong.is_none() && user.is_disabled() => Err(AppError::invalid(
             "This account is disabled. Ask Pulse staff to enable it again.",
         )),
-        Some(user) if verified => {
+        Some(user) if wrong.is_none() => {
             if !user.needs_second_factor() {
                 signed_in_from(conn, user.id, addr, now)?;
             }
             Ok(user)
         }
-        _ => Err(AppError::invalid("The email or password is incorrect.")),
+        _ => Err(wrong_password(
+            "The email or password is incorrect.",
+            wrong.unwrap_or(i64::MAX),
+        )),
     }
 }
 

@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::db::DbConn;
-use crate::domain::feedback::whole_seconds;
+use crate::domain::instants::whole_seconds;
 use crate::domain::nps::Category;
 use crate::error::AppError;
 use crate::repo::clients;

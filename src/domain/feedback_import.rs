@@ -1,13 +1,15 @@
 //! Importing feedback from CSV: every row is checked first, and a file with any bad row imports
 //! nothing, so a fixed file can simply be uploaded again. A response already there (same client,
 //! respondent email, survey and submitted time) is skipped and counted as a duplicate, so
-//! uploading the same file twice adds nothing the second time.
+//! uploading the same file twice adds nothing the second time. Clients are matched by their exact
+//! name; a name the organisation does not have yet (a new client, or a misspelt one) is created
+//! only once the person has confirmed the list of new names.
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
-use crate::domain::feedback::{parse_instant, whole_seconds};
+use crate::domain::instants::{parse_instant, whole_seconds};
 use crate::error::AppError;
 use crate::repo::clients;
 use crate::repo::feedback::{self, Answer, NewFeedback};
@@ -24,6 +26,8 @@ pub const COLUMNS: [&str; 7] = [
 ];
 /// The longest text a cell may hold (names, comments, survey names).
 pub const MAX_TEXT: usize = 2000;
+/// The largest file imported at once: 16 MiB, well over 100,000 rows of ordinary feedback.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
 /// A mistake in a row: the row's line in the file as an editor counts it (the header is line 1;
 /// a quoted value spanning lines counts them all), and what is wrong. A row with several mistakes
@@ -47,6 +51,9 @@ pub enum Outcome {
         duplicates: usize,
     },
     Rejected(Vec<RowError>),
+    /// The file is fine, but names clients the organisation does not have: nothing was imported
+    /// until the person confirms these names (by their exact spelling).
+    NewClients(Vec<String>),
 }
 
 /// The row, or every mistake in it.
@@ -130,16 +137,43 @@ fn line_at(text: &str, offset: u64) -> u64 {
 }
 
 /// Checks every row of `csv_text`; imports all of them into `org_id` in one transaction, or none.
+/// Clients new to the organisation are created only if `confirmed` lists every one of them;
+/// otherwise the answer is the list to confirm.
 pub fn import(
     conn: &mut DbConn,
     org_id: i32,
-    csv_text: &str,
+    (csv_text, confirmed): (&str, &[String]),
     now: NaiveDateTime,
 ) -> Result<Outcome, AppError> {
-    match read(csv_text, now)? {
-        Ok(rows) => store(conn, org_id, rows, now),
-        Err(errors) => Ok(Outcome::Rejected(errors)),
+    if csv_text.len() > MAX_FILE_BYTES {
+        return Err(AppError::invalid(format!(
+            "The file is {:.1} MB; at most {} MB are imported at once. Split it into smaller \
+             files (each keeps the header row).",
+            csv_text.len() as f64 / (1024.0 * 1024.0),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
     }
+    let rows = match read(csv_text, now)? {
+        Ok(rows) => rows,
+        Err(errors) => return Ok(Outcome::Rejected(errors)),
+    };
+    let known: HashSet<String> = clients::list(conn, org_id)?
+        .into_iter()
+        .map(|client| client.name)
+        .collect();
+    let mut new: Vec<String> = rows
+        .iter()
+        .map(|row| &row.client)
+        .filter(|name| !known.contains(*name))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .cloned()
+        .collect();
+    if new.iter().any(|name| !confirmed.contains(name)) {
+        new.sort();
+        return Ok(Outcome::NewClients(new));
+    }
+    store(conn, org_id, rows, now)
 }
 
 /// The file's rows, checked; or every row error (a missing column is an error of line 1).
@@ -173,6 +207,20 @@ fn read(csv_text: &str, now: NaiveDateTime) -> Result<Result<Vec<Row>, Vec<RowEr
         |position: Option<&csv::Position>| line_at(csv_text, position.map_or(0, |p| p.byte()));
     for result in reader.records() {
         match result {
+            // An unquoted comma splits a value in two: say that, not what the shifted fields
+            // then look like.
+            Ok(record) if record.len() != header.len() => {
+                let (found, expected) = (record.len(), header.len());
+                let hint = if found > expected {
+                    ": quote values that contain commas (\"Smith, Jones\")"
+                } else {
+                    ""
+                };
+                errors.push(RowError {
+                    line: line_of(record.position()),
+                    reason: format!("{found} values, expected {expected}{hint}"),
+                });
+            }
             Ok(record) => match check_row(&record, &index, now) {
                 Ok(row) => rows.push(row),
                 Err(reasons) => {
@@ -286,5 +334,26 @@ mod tests {
             panic!("errors expected")
         };
         assert_eq!(errors[0].line, 6, "{errors:?}");
+    }
+
+    #[test]
+    fn an_unquoted_comma_is_named_as_such() {
+        let now =
+            NaiveDateTime::parse_from_str("2026-06-01 00:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        let text = format!(
+            "{}\nGlobex,Ann,ann@globex.example,9,Good, fast,Q1,2026-01-05\n",
+            COLUMNS.join(",")
+        );
+        let Ok(Err(errors)) = read(&text, now) else {
+            panic!("errors expected")
+        };
+        assert_eq!(
+            errors,
+            [RowError {
+                line: 2,
+                reason: "8 values, expected 7: quote values that contain commas (\"Smith, Jones\")"
+                    .into()
+            }]
+        );
     }
 }

@@ -21,6 +21,8 @@ pub struct User {
     pub totp_last_step: Option<i32>,
     /// Set by an operator (`pulse user disable`): no sign-in until `pulse user enable`.
     pub disabled_at: Option<NaiveDateTime>,
+    /// The IANA time zone the pages show times in (`domain::time_zone`); `None`: the browser's.
+    pub time_zone: Option<String>,
 }
 
 impl User {
@@ -133,6 +135,13 @@ pub fn use_totp_step(conn: &mut DbConn, id: i32, step: i32) -> QueryResult<usize
     )
     .set(users::totp_last_step.eq(step))
     .execute(conn)
+}
+
+/// Sets the time zone the pages show `id`'s times in (`None`: the browser's).
+pub fn set_time_zone(conn: &mut DbConn, id: i32, zone: Option<&str>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::time_zone.eq(zone))
+        .execute(conn)
 }
 
 /// Disables the account from `at`, or enables it again with `None`.

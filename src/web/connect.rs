@@ -21,6 +21,8 @@ struct ConnectPage {
     nav: Option<Nav>,
     name: String,
     slug: String,
+    /// Owners and admins: the page links to the token screen.
+    can_manage: bool,
     /// The recipes, rendered.
     recipes: String,
     has_token: bool,
@@ -49,9 +51,10 @@ pub async fn show(
         .as_ref()
         .map_or("pulse_", |t| t.display_prefix.as_str());
     render(&ConnectPage {
-        nav: Some(Nav::for_member(&member)),
+        nav: Some(Nav::for_member(&member, &state).await?),
         recipes: recipes(&public_origin(&req), prefix),
         has_token: token.is_some(),
+        can_manage: member.role.can_manage(),
         name: member.org.name,
         slug: member.org.slug,
     })

@@ -101,8 +101,9 @@ fn auth_status(e: &AuthError) -> StatusCode {
 
 fn auth_response(e: &AuthError) -> HttpResponse {
     match e {
-        AuthError::SignInRequired { next } => {
-            see_other(&format!("/login?next={}", percent_encode(next)))
+        AuthError::SignInRequired { next, interrupted } => {
+            let ended = if *interrupted { "&ended=action" } else { "" };
+            see_other(&format!("/login?next={}{ended}", percent_encode(next)))
         }
         AuthError::CsrfRejected => {
             error_page(StatusCode::FORBIDDEN, "Form expired", e.to_string(), None)

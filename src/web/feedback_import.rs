@@ -5,14 +5,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::csrf::CsrfForm;
-use crate::auth::extractors::OrgManager;
+use crate::auth::extractors::{OrgManager, OrgMember};
 use crate::domain::feedback_import::{self, COLUMNS, Outcome, RowError};
+use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::error::{WebError, render, render_with_status};
 use crate::web::layout::Nav;
 
-/// Imports are bigger than other forms: allow up to this much CSV on this one route.
-pub const IMPORT_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+/// Imports are bigger than other forms: allow this much request body on this one route, room
+/// for a file of `feedback_import::MAX_FILE_BYTES` once the form has encoded it.
+pub const IMPORT_LIMIT_BYTES: usize = 3 * feedback_import::MAX_FILE_BYTES;
 
 #[derive(Template)]
 #[template(path = "orgs/import.html")]
@@ -28,12 +30,18 @@ struct ImportPage {
     errors: Vec<RowError>,
     /// How many different lines the errors are on.
     rows_to_fix: usize,
+    /// Clients the file names that the organisation does not have yet, to confirm; and the
+    /// same list as the form carries it back (JSON).
+    new_clients: Vec<String>,
+    new_clients_field: String,
+    /// The largest file, in MB.
+    max_megabytes: usize,
 }
 
 impl ImportPage {
-    fn new(member: &crate::auth::extractors::OrgMember) -> Self {
-        Self {
-            nav: Some(Nav::for_member(member)),
+    async fn new(member: &OrgMember, state: &AppState) -> Result<Self, AppError> {
+        Ok(Self {
+            nav: Some(Nav::for_member(member, state).await?),
             name: member.org.name.clone(),
             slug: member.org.slug.clone(),
             columns: COLUMNS.join(","),
@@ -42,17 +50,26 @@ impl ImportPage {
             problem: None,
             errors: Vec::new(),
             rows_to_fix: 0,
-        }
+            new_clients: Vec::new(),
+            new_clients_field: String::new(),
+            max_megabytes: feedback_import::MAX_FILE_BYTES / (1024 * 1024),
+        })
     }
 }
 
-pub async fn form(OrgManager(member): OrgManager) -> Result<HttpResponse, WebError> {
-    render(&ImportPage::new(&member))
+pub async fn form(
+    OrgManager(member): OrgManager,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    render(&ImportPage::new(&member, &state).await?)
 }
 
 #[derive(Deserialize)]
 pub struct ImportForm {
     csv: String,
+    /// The new clients' names the person confirmed (JSON, from the confirmation).
+    #[serde(default)]
+    new_clients: String,
 }
 
 pub async fn submit(
@@ -62,15 +79,22 @@ pub async fn submit(
 ) -> Result<HttpResponse, WebError> {
     let (org_id, now) = (member.org.id, state.clock.now());
     let text = form.csv.clone();
+    let confirmed: Vec<String> = serde_json::from_str(&form.new_clients).unwrap_or_default();
     let outcome = state
         .db
-        .run(move |conn| feedback_import::import(conn, org_id, &text, now))
+        .run(move |conn| feedback_import::import(conn, org_id, (&text, &confirmed), now))
         .await;
-    let mut page = ImportPage::new(&member);
+    let mut page = ImportPage::new(&member, &state).await?;
     match outcome {
         Ok(Outcome::Imported { added, duplicates }) => {
             tracing::info!(org = %member.org.slug, added, duplicates, "feedback imported");
             page.imported = Some((added, duplicates));
+            render(&page)
+        }
+        Ok(Outcome::NewClients(names)) => {
+            page.csv = form.csv;
+            page.new_clients_field = serde_json::to_string(&names).unwrap_or_default();
+            page.new_clients = names;
             render(&page)
         }
         Ok(Outcome::Rejected(errors)) => {
@@ -83,7 +107,7 @@ pub async fn submit(
             page.errors = errors;
             render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(crate::error::AppError::Invalid(message)) => {
+        Err(AppError::Invalid(message)) => {
             page.csv = form.csv;
             page.problem = Some(message);
             render_with_status(&page, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)

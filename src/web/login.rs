@@ -1,6 +1,7 @@
 use actix_session::Session;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use anyhow::Context;
 use askama::Template;
@@ -33,7 +34,8 @@ struct LoginPage {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
-    /// Why an earlier sign-in ended (`codes`: too many wrong second-factor codes).
+    /// Why an earlier sign-in ended (`codes`: too many wrong second-factor codes; `action`: the
+    /// session had ended when a form was sent, so it did nothing).
     ended: Option<String>,
     /// `done` after a password was set with a reset link.
     reset: Option<String>,
@@ -89,9 +91,17 @@ pub async fn form(
         csrf_token: String::new(),
         email: String::new(),
         next: safe_next(query.next.as_deref()),
-        error: (query.ended.as_deref() == Some("codes")).then(|| {
-            "Too many wrong codes: that sign-in has ended. Enter your password again.".to_owned()
-        }),
+        error: match query.ended.as_deref() {
+            Some("codes") => Some(
+                "Too many wrong codes: that sign-in has ended. Enter your password again.".into(),
+            ),
+            Some("action") => Some(
+                "Your session had ended, so that action was not carried out. Sign in to go back \
+                 to the page, then try again."
+                    .into(),
+            ),
+            _ => None,
+        },
         notice: (query.reset.as_deref() == Some("done"))
             .then_some("Your password has been changed and you were signed out everywhere. Sign in with the new one."),
     };
@@ -136,20 +146,34 @@ pub async fn submit(
             let next = landing(next, user.is_staff());
             with_cookie(see_other(&next), &csrf::sign_in_cookie_removal(&state))
         }
-        Err(AppError::Invalid(message)) => {
+        Err(
+            refusal @ (AppError::WrongPassword(_)
+            | AppError::Invalid(_)
+            | AppError::TooManyAttempts { .. }),
+        ) => {
             tracing::info!("sign-in failed");
             let page = LoginPage {
                 nav: None,
                 csrf_token: String::new(),
                 email: form.email,
                 next,
-                error: Some(message),
+                error: Some(refusal.to_string()),
                 notice: None,
             };
-            login_page(&req, &state, page, StatusCode::UNAUTHORIZED)
+            // A lock is said on the sign-in page itself, with when to try again.
+            let response = login_page(&req, &state, page, refusal.status())?;
+            Ok(with_retry_after(response, refusal.retry_after()))
         }
         Err(other) => Err(other.into()),
     }
+}
+
+fn with_retry_after(mut response: HttpResponse, seconds: Option<u64>) -> HttpResponse {
+    if let Some(seconds) = seconds {
+        let value = HeaderValue::from(seconds);
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 #[derive(Deserialize)]

@@ -20,7 +20,7 @@ fn snippet_start(kind: &CodeBlockKind) -> String {
     };
     format!(
         "<div class=\"snippet\"><button type=\"button\" class=\"copy-snippet\" \
-         data-copy-snippet hidden>Copy</button><pre><code{class}>"
+         data-copy-snippet hidden>Copy</button><pre tabindex=\"0\"><code{class}>"
     )
 }
 
@@ -47,7 +47,7 @@ mod tests {
         assert!(html.contains("&lt;b&gt;now&lt;/b&gt;"), "{html}");
         assert!(html.contains(
             "<button type=\"button\" class=\"copy-snippet\" data-copy-snippet hidden>Copy</button>\
-             <pre><code class=\"language-python\">print(\"&lt;x&gt;\")\n</code></pre>"
+             <pre tabindex=\"0\"><code class=\"language-python\">print(\"&lt;x&gt;\")\n</code></pre>"
         ), "{html}");
     }
 }

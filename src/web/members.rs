@@ -120,7 +120,7 @@ fn history_entry(entry: &AuditEntry) -> HistoryView {
     }
 }
 
-fn view(member: &OrgMember, loaded: MembersPage, paged: bool) -> Page {
+fn view(member: &OrgMember, loaded: MembersPage, paged: bool, nav: Nav) -> Page {
     let by = member.role;
     let role_of = |raw: &str| raw.parse::<Role>().unwrap_or(Role::Owner);
     let members = loaded
@@ -152,7 +152,7 @@ fn view(member: &OrgMember, loaded: MembersPage, paged: bool) -> Page {
         .map(Role::as_str)
         .collect();
     Page {
-        nav: Some(Nav::for_member(member)),
+        nav: Some(nav),
         csrf_token: member.signed_in.csrf_token.clone(),
         name: member.org.name.clone(),
         slug: member.org.slug.clone(),
@@ -192,7 +192,8 @@ async fn render_page(
         .db
         .run(move |conn| members::page(conn, org_id, before, now))
         .await?;
-    let mut page = view(member, loaded, before.is_some());
+    let nav = Nav::for_member(member, state).await?;
+    let mut page = view(member, loaded, before.is_some(), nav);
     page.notice = notice;
     let status = match refused {
         Some((error, email)) => {
@@ -274,7 +275,7 @@ async fn confirm<T>(
     (form, to): (SudoForm<T>, &str),
 ) -> Result<T, WebError> {
     let back = members_path(&member.org.slug);
-    form.confirm(
+    form.recheck(
         (&member.signed_in, session, addr),
         state,
         &Purpose { to, back: &back },

@@ -6,7 +6,6 @@ pub mod api_docs;
 pub mod api_settings;
 pub mod assets;
 pub mod connect;
-pub mod device;
 pub mod error;
 pub mod feedback_import;
 pub mod health;
@@ -18,11 +17,12 @@ pub mod markdown;
 pub mod members;
 pub mod notifications;
 pub mod orgs;
+pub mod password;
 pub mod password_reset;
-pub mod sessions;
 pub mod staff;
 pub mod sudo;
 pub mod time;
+pub mod time_zone;
 pub mod two_factor;
 
 use actix_web::{guard, web};
@@ -67,14 +67,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/account/two-factor/disable",
             web::post().to(two_factor::disable),
         )
-        .route("/account", web::get().to(sessions::show))
-        .route("/account/sessions/end", web::post().to(sessions::end))
+        .route("/account", web::get().to(account::show))
+        .route("/account/sessions/end", web::post().to(account::end))
         .route(
             "/account/sessions/end-others",
-            web::post().to(sessions::end_others),
+            web::post().to(account::end_others),
         )
-        .route("/account/password", web::get().to(account::form))
-        .route("/account/password", web::post().to(account::change))
+        .route("/account/password", web::get().to(password::form))
+        .route("/account/password", web::post().to(password::change))
+        .route("/account/time-zone", web::post().to(time_zone::save))
         .route("/staff/mail", web::get().to(staff::mail::list))
         .route("/staff/mail/{id}/retry", web::post().to(staff::mail::retry))
         .route("/staff/users", web::get().to(staff::users::find))
@@ -136,16 +137,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/generate", web::post().to(api_settings::generate))
                 .service(
                     web::resource("/regenerate")
-                        .route(web::get().to(api_settings::confirm_regenerate))
+                        .route(web::get().to(api_settings::review_regenerate))
                         .route(web::post().to(api_settings::regenerate)),
                 )
                 .service(
                     web::resource("/revoke")
-                        .route(web::get().to(api_settings::confirm_revoke))
+                        .route(web::get().to(api_settings::review_revoke))
                         .route(web::post().to(api_settings::revoke)),
                 )
-                .route("/grace/end", web::post().to(api_settings::end_grace))
-                .route("/reveal", web::post().to(api_settings::reveal))
+                .service(
+                    web::resource("/grace/end")
+                        .route(web::get().to(api_settings::review_end_grace))
+                        .route(web::post().to(api_settings::end_grace)),
+                )
+                .service(
+                    web::resource("/reveal")
+                        .route(web::get().to(api_settings::show_revealed))
+                        .route(web::post().to(api_settings::reveal)),
+                )
                 .route("/copied", web::post().to(api_settings::copied))
                 .route("/request-access", web::post().to(access_request::ask)),
         )

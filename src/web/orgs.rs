@@ -26,7 +26,7 @@ pub async fn home(member: OrgMember, state: web::Data<AppState>) -> Result<HttpR
         .run(move |conn| Ok(memberships::members_of(conn, org_id)?))
         .await?;
     render(&OrgHomePage {
-        nav: Some(Nav::for_member(&member)),
+        nav: Some(Nav::for_member(&member, &state).await?),
         name: member.org.name,
         slug: member.org.slug,
         role: member.role.to_string(),
@@ -46,9 +46,12 @@ struct SettingsPage {
 }
 
 /// Organisation settings: owners and admins only.
-pub async fn settings(OrgManager(member): OrgManager) -> Result<HttpResponse, WebError> {
+pub async fn settings(
+    OrgManager(member): OrgManager,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
     render(&SettingsPage {
-        nav: Some(Nav::for_member(&member)),
+        nav: Some(Nav::for_member(&member, &state).await?),
         api_enabled: member.org.api_enabled(),
         name: member.org.name,
         slug: member.org.slug,

@@ -13,7 +13,7 @@ use crate::auth::client_addr::ClientAddr;
 use crate::auth::csrf::{self, CsrfForm};
 use crate::domain::password::Password;
 use crate::domain::password_reset::{self, Link};
-use crate::error::AppError;
+use crate::error::{AppError, in_words};
 use crate::state::AppState;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
@@ -33,7 +33,8 @@ struct ForgotPage {
 #[template(path = "auth/forgot_password_sent.html")]
 struct SentPage {
     nav: Option<Nav>,
-    minutes: i64,
+    /// How long the link works, in words.
+    lifetime: String,
 }
 
 #[derive(Template)]
@@ -116,8 +117,14 @@ pub async fn forgot_submit(
     match requested {
         Ok(()) => {
             tracing::info!("password reset requested");
-            let minutes = password_reset::link_lifetime().num_minutes();
-            render_with_status(&SentPage { nav: None, minutes }, StatusCode::OK)
+            let lifetime = in_words(password_reset::link_lifetime().num_seconds() as u64);
+            render_with_status(
+                &SentPage {
+                    nav: None,
+                    lifetime,
+                },
+                StatusCode::OK,
+            )
         }
         Err(AppError::Invalid(message)) => forgot_page(
             &req,

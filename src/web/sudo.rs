@@ -1,5 +1,5 @@
 //! Forms behind sudo mode (`auth::sudo`). `SudoForm<T>` checks the form like `CsrfForm`; its
-//! `confirm` gives the form's fields when the password was entered within the last ten minutes
+//! `recheck` gives the form's fields when the password was entered within the last ten minutes
 //! (or is entered now, with this very form), and otherwise stops the handler with a password
 //! prompt (`WebError::Page`) that posts the same form again. Wrong passwords count towards the
 //! sign-in lock.
@@ -20,7 +20,7 @@ use crate::auth::extractors::SignedIn;
 use crate::auth::sudo;
 use crate::domain::accounts;
 use crate::domain::password::Password;
-use crate::error::AppError;
+use crate::error::{AppError, in_words};
 use crate::state::AppState;
 use crate::web::error::WebError;
 use crate::web::layout::Nav;
@@ -80,21 +80,22 @@ struct PromptPage<'a> {
     action: &'a str,
     hidden: &'a [(String, String)],
     purpose: &'a Purpose<'a>,
-    minutes: i64,
+    /// How long the password then counts, in words.
+    window: String,
     error: Option<String>,
 }
 
 impl<T> SudoForm<T> {
+    /// The prompt, with the refusal of the password just entered (and its status), if any.
     fn prompt(
         &self,
-        (who, minutes): (&SignedIn, i64),
+        (who, window): (&SignedIn, &str),
         purpose: &Purpose,
-        error: Option<String>,
+        refusal: Option<(StatusCode, String)>,
     ) -> WebError {
-        let status = if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
+        let (status, error) = match refusal {
+            Some((status, error)) => (status, Some(error)),
+            None => (StatusCode::OK, None),
         };
         let page = PromptPage {
             nav: Some(Nav::from(who)),
@@ -102,7 +103,7 @@ impl<T> SudoForm<T> {
             action: &self.action,
             hidden: &self.hidden,
             purpose,
-            minutes,
+            window: window.to_owned(),
             error,
         };
         match page.render().context("rendering the password prompt") {
@@ -112,34 +113,51 @@ impl<T> SudoForm<T> {
     }
 
     /// The form's fields if the user may act now; the password prompt otherwise.
-    pub async fn confirm(
+    pub async fn recheck(
         mut self,
         (who, session, addr): (&SignedIn, &Session, &str),
         state: &AppState,
         purpose: &Purpose<'_>,
     ) -> Result<T, WebError> {
         let (now, window) = (state.clock.now(), state.config.sudo_window);
-        let asking = (who, window.num_minutes().max(1));
+        let window_words = in_words(window.num_seconds().max(1) as u64);
+        let asking = (who, window_words.as_str());
         let password = match self.password.take() {
             None if sudo::is_recent(session, now, window) => return Ok(self.fields),
             None => return Err(self.prompt(asking, purpose, None)),
             Some(password) if password.expose().is_empty() => {
-                let error = Some("Enter your password.".into());
-                return Err(self.prompt(asking, purpose, error));
+                let error = AppError::invalid("Enter your password.");
+                return Err(self.prompt(
+                    asking,
+                    purpose,
+                    Some((error.status(), error.to_string())),
+                ));
             }
             Some(password) => password,
         };
         let (user_id, addr) = (who.user.id, addr.to_owned());
         let checked = state
             .db
-            .run(move |conn| accounts::confirm_password(conn, user_id, &password, &addr, now))
+            .run(move |conn| accounts::recheck_password(conn, user_id, &password, &addr, now))
             .await;
         match checked {
             Ok(_) => {
-                sudo::confirmed(session, now)?;
+                sudo::password_entered(session, now)?;
                 Ok(self.fields)
             }
-            Err(AppError::Invalid(message)) => Err(self.prompt(asking, purpose, Some(message))),
+            Err(wrong @ AppError::WrongPassword(_)) => {
+                let refusal = (wrong.status(), wrong.to_string());
+                Err(self.prompt(asking, purpose, Some(refusal)))
+            }
+            Err(locked @ AppError::TooManyAttempts { retry_after_secs }) => {
+                // The lock is the sign-in lock: say so, on the prompt, rather than a dead end.
+                let words = format!(
+                    "Too many wrong passwords: signing in to this account from here is locked \
+                     for {}. Try again then, or use Cancel.",
+                    in_words(retry_after_secs)
+                );
+                Err(self.prompt(asking, purpose, Some((locked.status(), words))))
+            }
             Err(other) => Err(other.into()),
         }
     }

@@ -254,10 +254,15 @@ async fn changing_the_password_ends_other_sessions() {
             &[
                 ("current_password", "not my password"),
                 ("new_password", "a brand new passphrase"),
+                ("new_password_again", "a brand new passphrase"),
             ],
         )
         .await;
-    assert_eq!(wrong.status().as_u16(), 400);
+    assert_eq!(
+        wrong.status().as_u16(),
+        401,
+        "a wrong password, as at sign-in"
+    );
     assert_eq!(app.status_of(&phone, "/").await, 200);
     let changed = app
         .post_form(
@@ -267,10 +272,14 @@ async fn changing_the_password_ends_other_sessions() {
             &[
                 ("current_password", PASSWORD),
                 ("new_password", "a brand new passphrase"),
+                ("new_password_again", "a brand new passphrase"),
             ],
         )
         .await;
     assert_eq!(changed.status().as_u16(), 303);
+    assert_eq!(changed.headers()["location"], "/account?saved=password");
+    let (_, account) = app.get_html(&laptop, "/account?saved=password").await;
+    assert!(account.contains("Every other session was signed out"));
     assert_eq!(app.status_of(&laptop, "/").await, 200);
     assert_eq!(app.status_of(&phone, "/").await, 303);
     let old = app.login_as(&browser(), "ann@example.com", PASSWORD).await;
@@ -292,13 +301,14 @@ async fn wrong_current_passwords_are_throttled_and_count_towards_the_sign_in_loc
             let fields = [
                 ("current_password", current),
                 ("new_password", "a brand new passphrase"),
+                ("new_password_again", "a brand new passphrase"),
             ];
             let path = "/account/password";
             app.post_form(client, path, path, &fields).await.status()
         }
     };
     for _ in 0..MAX_FAILURES_PER_PLACE {
-        assert_eq!(change("a wrong guess").await, 400);
+        assert_eq!(change("a wrong guess").await, 401);
     }
     // Locked: even the right password is refused now, here and at sign-in.
     assert_eq!(change(PASSWORD).await, 429);

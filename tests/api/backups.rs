@@ -53,7 +53,12 @@ async fn a_backup_under_writes_restores_every_committed_row() {
                      Acme,R,r{n}@example.com,9,,Q1,2026-01-01T10:00:00Z\n"
                 );
                 let response = app
-                    .post_form(&client, IMPORT, IMPORT, &[("csv", &csv)])
+                    .post_form(
+                        &client,
+                        IMPORT,
+                        IMPORT,
+                        &[("csv", &csv), ("new_clients", r#"["Acme"]"#)],
+                    )
                     .await;
                 assert_eq!(response.status(), 200);
                 acknowledged.push((format!("r{n}@example.com"), Instant::now()));

@@ -131,12 +131,29 @@ fn seed_demo_fills_an_empty_database_once_and_prints_how_to_sign_in() {
     assert!(out.contains("a long enough password"), "{out}");
     let again = succeeded(&pulse_with_password(&path, &["seed-demo"]));
     assert!(again.contains("already has users"), "{again}");
+    // A second run says how to get in: a new password for the demo accounts.
+    assert!(
+        again.contains("pulse seed-demo --reset-password"),
+        "{again}"
+    );
+    let reset = succeeded(&run(pulse(&path, &["seed-demo", "--reset-password"])
+        .env("PULSE_PASSWORD", "another long enough password")));
+    assert!(
+        reset.contains("owner@acme.example")
+            && reset.contains("Password for every demo account: another long enough password"),
+        "{reset}"
+    );
     let db = Database::connect(&path).unwrap();
     let count: i64 = users::table
         .count()
         .get_result(&mut db.conn().unwrap())
         .unwrap();
     assert_eq!(count, 5);
+    let owner = pulse::repo::users::find_by_email(&mut db.conn().unwrap(), "owner@acme.example")
+        .unwrap()
+        .unwrap();
+    let new = pulse::domain::password::Password::new("another long enough password".into());
+    assert!(pulse::domain::password::verify(&new, Some(&owner.password_hash)).unwrap());
 }
 
 #[test]

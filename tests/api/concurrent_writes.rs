@@ -39,7 +39,16 @@ async fn importer(app: &TestApp, file_of: impl Fn(usize) -> String, start: &Barr
         let csrf_token = app.csrf_token(&client, IMPORT).await;
         let file = file_of(round);
         start.wait().await;
-        let form = [("csrf_token", csrf_token.as_str()), ("csv", &file)];
+        // The round's client names, confirmed up front: every importer meets them as new.
+        let names: Vec<String> = (0..CLIENTS_PER_ROUND)
+            .map(|c| format!("Client {round}-{c}"))
+            .collect();
+        let confirmed = serde_json::to_string(&names).unwrap();
+        let form = [
+            ("csrf_token", csrf_token.as_str()),
+            ("csv", &file),
+            ("new_clients", &confirmed),
+        ];
         let response = app.post_raw(&client, IMPORT, &form).await;
         statuses.push(response.status().as_u16());
     }

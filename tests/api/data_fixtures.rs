@@ -46,7 +46,7 @@ pub fn set_updated_at(app: &TestApp, slug: &str, at: NaiveDateTime) {
     let org = app.org_id(slug);
     app.with_conn(|conn| {
         diesel::update(f::table.filter(f::organisation_id.eq(org)))
-            .set(f::updated_at.eq(pulse::domain::feedback::whole_seconds(at)))
+            .set(f::updated_at.eq(pulse::domain::instants::whole_seconds(at)))
             .execute(conn)
             .unwrap();
     });

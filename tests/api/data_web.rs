@@ -16,10 +16,36 @@ fn responses(app: &TestApp, slug: &str) -> i64 {
     })
 }
 
-/// Posts `csv` through the Import feedback page as `client`.
+/// Posts `csv` through the Import feedback page as `client`, with the client names it holds
+/// confirmed (as the page asks a person to, once they have checked the spelling).
 async fn import(app: &TestApp, client: &reqwest::Client, csv: &str) -> reqwest::Response {
     const PAGE: &str = "/orgs/acme/import";
-    app.post_form(client, PAGE, PAGE, &[("csv", csv)]).await
+    let confirmed = serde_json::to_string(&client_names(csv)).unwrap();
+    app.post_form(
+        client,
+        PAGE,
+        PAGE,
+        &[("csv", csv), ("new_clients", &confirmed)],
+    )
+    .await
+}
+
+/// The values of the `client` column of `csv`.
+pub fn client_names(csv: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv.as_bytes());
+    let Some(column) = reader
+        .headers()
+        .ok()
+        .and_then(|h| h.iter().position(|name| name == "client"))
+    else {
+        return Vec::new();
+    };
+    reader
+        .records()
+        .filter_map(|r| r.ok()?.get(column).map(|name| name.trim().to_owned()))
+        .collect()
 }
 
 const HEADER: &str = "client,respondent_name,respondent_email,score,comment,survey,submitted_at";
@@ -200,7 +226,8 @@ async fn analytics_draws_nps_and_shares_on_their_own_axes_with_named_months() {
     assert!(texts("svg.nps-chart desc")[0].contains("NPS in 1 of 12 months: 33.3 in"));
     assert_eq!(texts("table#months-table caption").len(), 1);
     // Months by name with years: on the axis and in the table.
-    let this_month = app.now().format("%B %Y").to_string();
+    // The current month is marked as not over yet.
+    let this_month = app.now().format("%B %Y (so far)").to_string();
     assert_eq!(texts("tbody th[scope=row]").last(), Some(&this_month));
     let axis = texts("svg.nps-chart text.axis-label");
     assert!(axis.contains(&app.now().format("%b").to_string()));
@@ -262,11 +289,13 @@ async fn analytics_shows_one_client_at_a_time_and_only_its_own() {
     };
     let initech = page_for(id_of("acme", "Initech")).await;
     assert!(
-        initech.contains("(UTC): 1 response, NPS <strong>-100.0</strong>"),
+        initech.contains(
+            "(months in UTC; the current month so far): 1 response, NPS <strong>−100.0</strong>"
+        ),
         "singular"
     );
     let hidden = page_for(id_of("rival", "Hidden")).await;
-    assert!(hidden.contains("(UTC): 0 responses"));
+    assert!(hidden.contains("so far): 0 responses"));
     assert!(!hidden.contains("Hidden"));
 }
 

@@ -59,6 +59,7 @@ mod rolling_restart;
 mod schema_drift;
 mod scores_grouping;
 mod scores_rollups;
+mod screens;
 mod secrets_at_rest;
 mod security;
 mod sessions;

@@ -5,7 +5,7 @@ use std::process::Stdio;
 
 use pulse::domain::role::Role;
 
-use crate::helpers::{body, shown_token};
+use crate::helpers::shown_token;
 use crate::server_process::ServerProcess;
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -28,14 +28,8 @@ async fn plaintext_tokens_reach_neither_the_database_files_nor_the_logs() {
     let owner = app.signed_in("owner@acme.example").await;
 
     let first = app.generate_token(&owner, "acme").await;
-    let screen = "/orgs/acme/settings/api";
-    let revealed = app
-        .post_form(&owner, &format!("{screen}/reveal"), screen, &[])
-        .await;
-    assert_eq!(
-        shown_token(&body(revealed).await).as_deref(),
-        Some(first.as_str())
-    );
+    let (_, revealed) = app.reveal(&owner, "acme", &[]).await;
+    assert_eq!(shown_token(&revealed).as_deref(), Some(first.as_str()));
     assert_eq!(app.whoami_status(&first).await, 200);
     let response = app.regenerate_token(&owner, "acme", "1h").await;
     assert_eq!(response.status().as_u16(), 303);

@@ -304,6 +304,7 @@ async fn changes_to_an_account_are_told_to_its_person() {
             &[
                 ("current_password", PASSWORD),
                 ("new_password", new_password),
+                ("new_password_again", new_password),
             ],
         )
         .await;

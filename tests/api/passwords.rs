@@ -16,7 +16,11 @@ async fn a_weak_new_password_is_refused_and_changes_nothing() {
         ("ann@example.com!", "too easy to guess"),
         (&"x".repeat(129), "12 to 128 characters"),
     ] {
-        let fields = [("current_password", PASSWORD), ("new_password", weak)];
+        let fields = [
+            ("current_password", PASSWORD),
+            ("new_password", weak),
+            ("new_password_again", weak),
+        ];
         let response = app
             .post_form(&client, "/account/password", "/account/password", &fields)
             .await;

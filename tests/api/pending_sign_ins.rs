@@ -45,6 +45,7 @@ async fn a_password_change_ends_a_pending_sign_in_and_the_account_page_lists_it(
     let fields = [
         ("current_password", PASSWORD),
         ("new_password", "a brand new passphrase"),
+        ("new_password_again", "a brand new passphrase"),
     ];
     let changed = app
         .post_form(&laptop, "/account/password", "/account/password", &fields)

@@ -159,7 +159,11 @@ async fn a_disabled_person_cannot_sign_in_but_their_tokens_keep_working() {
     let again = app
         .login_as(&browser(), "owner@acme.example", PASSWORD)
         .await;
-    assert_eq!(again.status(), 401);
+    assert_eq!(
+        again.status(),
+        400,
+        "the right password: not a wrong-password refusal"
+    );
     assert!(again.text().await.unwrap().contains("disabled"));
     assert_eq!(
         app.whoami_status(&token).await,

@@ -85,7 +85,9 @@ impl TestApp {
         let secret = totp_secret_of(self, &user).unwrap_or_else(|| {
             let doc = scraper::Html::parse_document(enrol_page);
             let key = scraper::Selector::parse("p.muted code").unwrap();
-            doc.select(&key).next().expect("enrolment key").inner_html()
+            // Shown in groups of four; authenticator apps ignore the spaces.
+            let shown = doc.select(&key).next().expect("enrolment key").inner_html();
+            shown.replace(' ', "")
         });
         let step = |at: NaiveDateTime| at.and_utc().timestamp() / 30;
         if user

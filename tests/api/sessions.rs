@@ -111,6 +111,7 @@ async fn the_form_token_is_renewed_at_sign_in_and_at_password_change() {
     let fields = [
         ("current_password", PASSWORD),
         ("new_password", "a brand new passphrase"),
+        ("new_password_again", "a brand new passphrase"),
     ];
     let changed = app
         .post_form(&client, "/account/password", "/account/password", &fields)

@@ -183,7 +183,11 @@ async fn actions_need_the_password_recently_and_change_nothing_without_it() {
     let wrong = app
         .post_form(&staff, &path, &path, &[("password", "wrong password here")])
         .await;
-    assert_eq!(wrong.status().as_u16(), 400);
+    assert_eq!(
+        wrong.status().as_u16(),
+        401,
+        "a wrong password has one status everywhere"
+    );
     assert_eq!(
         app.status_of(&ann, "/account").await,
         200,

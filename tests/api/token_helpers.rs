@@ -32,7 +32,35 @@ impl TestApp {
         }
     }
 
-    /// The form of `slug`'s regenerate confirmation step, as a browser would submit it.
+    /// Reveal on `slug`'s screen as a browser does it: POST `…/reveal` with `fields` (e.g. the
+    /// password), then, when it answers 303, GET the page it names. The POST's status and the
+    /// page the browser ends on.
+    pub async fn reveal(
+        &self,
+        client: &reqwest::Client,
+        slug: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
+        let screen = format!("/orgs/{slug}/settings/api");
+        let posted = self
+            .post_form(client, &format!("{screen}/reveal"), &screen, fields)
+            .await;
+        let status = posted.status().as_u16();
+        if status != 303 {
+            return (status, posted.text().await.unwrap());
+        }
+        let location = posted.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(
+            location,
+            format!("{screen}/reveal"),
+            "a reveal shows its own page"
+        );
+        let (shown, html) = self.get_html(client, &location).await;
+        assert_eq!(shown, 200);
+        (status, html)
+    }
+
+    /// The form of `slug`'s regenerate review page, as a browser would submit it.
     pub async fn regenerate_form(
         &self,
         client: &reqwest::Client,

@@ -129,7 +129,7 @@ async fn revoke_confirms_then_stops_the_token_and_any_in_grace_and_blanks_the_fi
     let (_, html) = app
         .get_html(&owner, "/orgs/acme/settings/api?done=revoked")
         .await;
-    assert!(html.contains("No token yet") && html.contains("Generate token"));
+    assert!(html.contains("No current token") && html.contains("Generate token"));
     assert!(html.contains("The token was revoked"));
     assert!(audit_actions(&app).contains(&"token.revoked".to_owned()));
     // A stale confirmation (the token changed meanwhile) revokes nothing.

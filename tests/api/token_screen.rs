@@ -10,7 +10,6 @@ use pulse::domain::role::Role;
 use crate::helpers::{PASSWORD, TestApp, body, shown_token, spawn_app, spawn_app_with};
 
 pub const SCREEN: &str = "/orgs/acme/settings/api";
-const REVEAL: &str = "/orgs/acme/settings/api/reveal";
 const COPIED: &str = "/orgs/acme/settings/api/copied";
 
 pub fn token_rows(app: &TestApp) -> Vec<(String, Option<chrono::NaiveDateTime>)> {
@@ -67,7 +66,7 @@ async fn a_new_token_is_shown_once_then_masked_and_after_the_window_kept_only_as
 
     let (status, before) = app.get_html(&owner, SCREEN).await;
     assert_eq!(status, 200);
-    assert!(before.contains("Generate token") && before.contains("No token yet"));
+    assert!(before.contains("Generate token") && before.contains("No current token"));
     assert!(shown_token(&before).is_none());
 
     let token = app.generate_token(&owner, "acme").await;
@@ -81,6 +80,8 @@ async fn a_new_token_is_shown_once_then_masked_and_after_the_window_kept_only_as
         assert!(!html.contains(&token), "masked after the first display");
         assert!(html.contains(&format!("{}…", &token[..10])));
         assert!(html.contains("Reveal token") && html.contains("by owner"));
+        // Until when, with the time left (a reload keeps saying it).
+        assert!(html.contains("data-countdown-until") && html.contains("5 minutes"));
     }
 
     // After the window nobody can reveal it, and housekeeping soon deletes the ciphertext.
@@ -88,10 +89,12 @@ async fn a_new_token_is_shown_once_then_masked_and_after_the_window_kept_only_as
     app.advance(Duration::seconds(301));
     let (_, later) = app.get_html(&owner, SCREEN).await;
     assert!(!later.contains(&token) && !later.contains("Reveal token"));
-    assert!(later.contains("password protected") && later.contains(&token[..10]));
-    let refused = app.post_form(&owner, REVEAL, SCREEN, &[]).await;
-    assert_eq!(refused.status(), 409);
-    assert!(!body(refused).await.contains(&token));
+    assert!(
+        later.contains("Pulse keeps only a hash of this token") && later.contains(&token[..10])
+    );
+    let (refused, html) = app.reveal(&owner, "acme", &[]).await;
+    assert_eq!(refused, 409);
+    assert!(!html.contains(&token));
     let cleared = async {
         while ciphertexts(&app) != [None] {
             tokio::task::yield_now().await;
@@ -113,28 +116,21 @@ async fn owners_and_admins_reveal_and_copy_inside_the_window_after_their_passwor
     let admin = app.signed_in("admin@acme.example").await;
     let token = app.generate_token(&owner, "acme").await;
     // Signing in counts as entering the password: within ten minutes, Reveal just shows it.
-    let shown = app.post_form(&admin, REVEAL, SCREEN, &[]).await;
-    assert_eq!(shown.status(), 200);
-    assert_eq!(
-        shown_token(&body(shown).await).as_deref(),
-        Some(token.as_str())
-    );
+    let (posted, shown) = app.reveal(&admin, "acme", &[]).await;
+    assert_eq!(posted, 303);
+    assert_eq!(shown_token(&shown).as_deref(), Some(token.as_str()));
     // Later, it asks for the password again first.
     app.advance(Duration::minutes(11));
-    let prompt = app.post_form(&admin, REVEAL, SCREEN, &[]).await;
-    assert_eq!(prompt.status(), 200);
-    let prompt = body(prompt).await;
+    let (status, prompt) = app.reveal(&admin, "acme", &[]).await;
+    assert_eq!(status, 200);
     assert!(prompt.contains("Confirm your password") && !prompt.contains(&token));
-    let wrong = app
-        .post_form(&admin, REVEAL, SCREEN, &[("password", "not the password")])
+    let (wrong, html) = app
+        .reveal(&admin, "acme", &[("password", "not the password")])
         .await;
-    assert_eq!(wrong.status(), 400);
-    assert!(!body(wrong).await.contains(&token));
-    let shown = app
-        .post_form(&admin, REVEAL, SCREEN, &[("password", PASSWORD)])
-        .await;
-    assert_eq!(shown.status(), 200);
-    let html = body(shown).await;
+    assert_eq!(wrong, 401, "a wrong password has one status everywhere");
+    assert!(!html.contains(&token));
+    let (posted, html) = app.reveal(&admin, "acme", &[("password", PASSWORD)]).await;
+    assert_eq!(posted, 303);
     assert_eq!(shown_token(&html).as_deref(), Some(token.as_str()));
     assert!(html.contains("data-copy-audit"));
     // Copying is recorded for whoever can see it; a member cannot record one.

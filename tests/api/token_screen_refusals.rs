@@ -228,7 +228,7 @@ async fn simultaneous_regenerates_leave_exactly_one_active_token() {
         "{statuses:?}"
     );
     for (_, body) in outcomes.iter().filter(|(s, _)| *s == 409) {
-        assert!(body.contains("Someone else changed the token"));
+        assert!(body.contains("The token changed after this page was shown"));
     }
     assert_eq!(active_count(&app), 1);
     assert_eq!(token_rows(&app).len(), 2);

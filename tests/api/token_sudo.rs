@@ -117,7 +117,11 @@ async fn wrong_passwords_on_the_prompt_count_towards_the_sign_in_lock() {
     let prompt = body(app.post_form(&owner, GENERATE, SCREEN, &[]).await).await;
     for _ in 0..MAX_FAILURES_PER_PLACE {
         let wrong = submit_prompt(&app, &owner, &prompt, "a wrong guess").await;
-        assert_eq!(wrong.status(), 400);
+        assert_eq!(
+            wrong.status(),
+            401,
+            "a wrong password has one status everywhere"
+        );
         assert!(body(wrong).await.contains("The password is incorrect"));
     }
     let locked = submit_prompt(&app, &owner, &prompt, PASSWORD).await;

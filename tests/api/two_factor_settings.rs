@@ -43,9 +43,9 @@ async fn turning_it_on_needs_the_password_recently_and_signs_out_everywhere_else
             .contains("Confirm your password")
     );
     assert!(secret_of(&app, "owner@acme.example").is_none());
-    for password in ["", "not the password"] {
+    for (password, status) in [("", 400), ("not the password", 401)] {
         let refused = turn_on(&app, &thief, &[("password", password)]).await;
-        assert_eq!(refused.status(), 400, "password {password:?}");
+        assert_eq!(refused.status(), status, "password {password:?}");
         assert!(secret_of(&app, "owner@acme.example").is_none());
     }
     // With the password: on, with recovery codes, and the phone is signed out.

@@ -9,7 +9,8 @@ use crate::api::error::ApiError;
 use crate::api::params::bad;
 use crate::repo::feedback::{Cursor, FeedbackRow, Sort};
 
-/// `v1` is the original newest-first cursor (still accepted), `u1` the incremental-sync one.
+/// `v1` is the cursor of the default order (newest submitted first), `u1` that of
+/// `sort=updated_at` (incremental sync).
 fn version(sort: Sort) -> &'static str {
     match sort {
         Sort::Submitted => "v1",

@@ -8,7 +8,7 @@ use crate::api::error::ApiError;
 use crate::api::feedback::cursor;
 use crate::api::feedback::item::{Columns, FieldList};
 use crate::api::params::{self, RawFilter, bad};
-use crate::domain::feedback::SETTLE;
+use crate::domain::instants::SETTLE;
 use crate::repo::feedback::{Cursor, Filter, Listing, Sort};
 
 /// The order of `GET /api/v1/feedback`.

@@ -11,14 +11,14 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-use crate::api::bearer::Bearer;
-use crate::api::conditional;
+use crate::api::answer::{self, Operation, Read};
+use crate::api::bearer::{ApiCaller, Bearer};
 use crate::api::error::ApiError;
 use crate::api::output::{self, CsvFile, CsvQuery, Output};
 use crate::api::params::{self, Checked, RawFilter, bad, declared, list_of};
+use crate::db::DbConn;
 use crate::domain::scores::{self, Grouping, Request};
 use crate::repo::feedback::{Filter, Period};
-use crate::spreadsheet;
 use crate::state::AppState;
 pub use model::{ScoreGroup, Scores};
 
@@ -201,6 +201,7 @@ pub async fn export(
     answer(bearer, req, state, parsed).await
 }
 
+/// The operation's shared tail (`api::answer`), with the grouping the CSV columns follow.
 async fn answer(
     bearer: Bearer,
     req: HttpRequest,
@@ -208,16 +209,15 @@ async fn answer(
     parsed: Result<(Asked, Output), ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let (caller, (scores, last_modified, grouping, out)) = bearer
-        .run(&state, move |conn, caller| {
-            let (
-                Asked {
-                    filter,
-                    grouping,
-                    tz,
-                },
-                out,
-            ) = parsed?;
+    let grouping = parsed.as_ref().ok().and_then(|(asked, _)| asked.grouping);
+    let operation = Operation {
+        parsed,
+        read: move |conn: &mut DbConn, caller: &ApiCaller, asked: Asked| {
+            let Asked {
+                filter,
+                grouping,
+                tz,
+            } = asked;
             let org = caller.organisation_id;
             let changed = crate::repo::feedback::last_change(conn, org, &filter)?;
             let request = Request {
@@ -231,23 +231,13 @@ async fn answer(
             // calendar as well as with the data: only the ETag can tell whether it is current.
             let follows_calendar =
                 grouping.is_some_and(|g| g.period.is_some()) && filter.until.is_none();
-            let last_modified = changed.filter(|_| !follows_calendar);
-            Ok((scores, last_modified, grouping, out))
-        })
-        .await?;
-    let (response, body) = match out {
-        Output::Json => (output::json_response(), output::json(&scores)?),
-        Output::Csv(options) => {
-            let name = output::filename(&state, &caller, "scores");
-            let body = csv::scores_csv(&scores, grouping, options)?;
-            spreadsheet::whole(&name, options, body)
-        }
+            Ok(Read {
+                value: scores,
+                last_modified: changed.filter(|_| !follows_calendar),
+            })
+        },
+        csv_name: "scores",
+        csv: move |scores: &Scores, options| csv::scores_csv(scores, grouping, options),
     };
-    Ok(conditional::answer(
-        &req,
-        response,
-        body,
-        last_modified,
-        now,
-    ))
+    answer::serve(bearer, req, state, operation).await
 }

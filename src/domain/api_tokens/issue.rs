@@ -33,8 +33,8 @@ pub struct Issued {
 
 const ALREADY_EXISTS: &str = "This organisation already has an API token; nothing was changed. \
      Use Regenerate to replace it.";
-const LOST_RACE: &str = "Someone else changed the token a moment ago, so nothing was changed. \
-     The page now shows the current token.";
+const LOST_RACE: &str = "The token changed after this page was shown (in another tab or by \
+     someone else), so nothing was changed. The page now shows the current token.";
 
 fn is_unique_violation(e: &DieselError) -> bool {
     matches!(

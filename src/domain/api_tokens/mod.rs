@@ -156,38 +156,53 @@ pub fn stopped(token: &ApiToken, now: NaiveDateTime) -> Option<Stop> {
         .min_by_key(|stop| stop.at)
 }
 
-/// Why the API refuses a well-formed token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why the API does not let a well-formed token through.
+#[derive(Debug)]
 pub enum Refusal {
     /// No token has this digest.
     Unknown,
     Stopped(Stop),
+    /// A working token of an organisation whose API access staff switched off.
+    ApiDisabled,
+    /// The database could not answer; nothing was decided about the token.
+    Failed(AppError),
+}
+
+impl From<AppError> for Refusal {
+    fn from(e: AppError) -> Self {
+        Refusal::Failed(e)
+    }
+}
+
+impl From<diesel::result::Error> for Refusal {
+    fn from(e: diesel::result::Error) -> Self {
+        Refusal::Failed(e.into())
+    }
 }
 
 /// Checks a well-formed token against the database; writes nothing. Returns the working token
-/// with its organisation; a working token of an organisation whose API access staff switched
-/// off is `Err(ApiDisabled)`.
+/// with its organisation, or why not.
 pub fn authenticate(
     conn: &mut DbConn,
     token: &PlainToken,
     now: NaiveDateTime,
-) -> Result<Result<(ApiToken, Organisation), Refusal>, AppError> {
+) -> Result<(ApiToken, Organisation), Refusal> {
     let digest = token.digest();
     let Some((stored, organisation)) = api_tokens::find_with_organisation(conn, &digest)? else {
-        return Ok(Err(Refusal::Unknown));
+        return Err(Refusal::Unknown);
     };
     // The lookup matched on the digest already; comparing again in constant time keeps the
     // decision itself free of timing differences.
     if !bool::from(stored.digest.as_bytes().ct_eq(digest.as_bytes())) {
-        return Ok(Err(Refusal::Unknown));
+        return Err(Refusal::Unknown);
     }
     if let Some(stop) = stopped(&stored, now) {
-        return Ok(Err(Refusal::Stopped(stop)));
+        return Err(Refusal::Stopped(stop));
     }
     if !organisation.api_enabled() {
-        return Err(AppError::ApiDisabled);
+        return Err(Refusal::ApiDisabled);
     }
-    Ok(Ok((stored, organisation)))
+    Ok((stored, organisation))
 }
 
 /// Puts what `actor` did to the organisation's tokens into the audit trail.

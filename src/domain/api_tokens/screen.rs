@@ -102,20 +102,28 @@ pub fn load(
         .next()
         .map(|record| details(conn, record))
         .transpose()?;
-    let exposure =
-        audit::recent_for_organisation(conn, organisation_id, &[TOKEN_EXPOSED], None, 1)?
-            .pop()
-            .filter(|report| {
-                current
-                    .as_ref()
-                    .is_none_or(|token| token.record.created_at <= report.created_at)
-            });
+    let exposure = exposure(conn, organisation_id, current.as_ref().map(|t| &t.record))?;
     Ok(Screen {
         current,
         in_grace,
         exposure,
         history: history(conn, organisation_id, before)?,
     })
+}
+
+/// The latest exposure report, if it came after `current` was generated (or there is no current
+/// token): until a new token replaces the exposed one, owners are told to generate one, on the
+/// screen and on every page of the organisation.
+pub fn exposure(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    current: Option<&ApiToken>,
+) -> Result<Option<AuditEntry>, AppError> {
+    Ok(
+        audit::recent_for_organisation(conn, organisation_id, &[TOKEN_EXPOSED], None, 1)?
+            .pop()
+            .filter(|report| current.is_none_or(|token| token.created_at <= report.created_at)),
+    )
 }
 
 fn open(token: &ApiToken, key: &RevealKey, now: NaiveDateTime) -> Option<PlainToken> {
@@ -155,19 +163,19 @@ pub fn first_display(
 const WINDOW_PASSED: &str = "The reveal window has passed: Pulse keeps only a hash of this token, \
      so nobody can see it again. If it is lost, regenerate it.";
 
-/// Shows the current token again to `actor` (an owner or admin who has confirmed their
-/// password) inside the reveal window, and puts the reveal in the history. Returns the token
-/// and when its window ends.
+/// Lets `actor` (an owner or admin who has just entered their password) see the current token
+/// again inside the reveal window, and puts the reveal in the history. Returns the token's id:
+/// `revealed` shows it for as long as the password stays recent, without another entry.
 pub fn reveal(
     conn: &mut DbConn,
     organisation_id: i32,
     actor: &Actor,
     key: &RevealKey,
     now: NaiveDateTime,
-) -> Result<(PlainToken, NaiveDateTime), AppError> {
+) -> Result<i32, AppError> {
     let token =
         api_tokens::current_for_organisation(conn, organisation_id)?.ok_or(AppError::NotFound)?;
-    let plain = open(&token, key, now).ok_or_else(|| AppError::conflict(WINDOW_PASSED))?;
+    open(&token, key, now).ok_or_else(|| AppError::conflict(WINDOW_PASSED))?;
     record_event(
         conn,
         organisation_id,
@@ -176,7 +184,21 @@ pub fn reveal(
         &token.display_prefix,
         now,
     )?;
-    Ok((plain, token.reveal_until))
+    Ok(token.id)
+}
+
+/// The token `token_id` that `reveal` let someone see, with the end of its reveal window: while
+/// it is still the organisation's current token and the window lasts; writes nothing.
+pub fn revealed(
+    conn: &mut DbConn,
+    organisation_id: i32,
+    token_id: i32,
+    key: &RevealKey,
+    now: NaiveDateTime,
+) -> Result<Option<(PlainToken, NaiveDateTime)>, AppError> {
+    let token = api_tokens::current_for_organisation(conn, organisation_id)?
+        .filter(|token| token.id == token_id);
+    Ok(token.and_then(|token| Some((open(&token, key, now)?, token.reveal_until))))
 }
 
 /// Records that `actor` copied the current token with the screen's Copy button, which only

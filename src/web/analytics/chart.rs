@@ -20,11 +20,19 @@ pub struct MonthView {
     pub short: String,
     pub year: Option<i32>,
     pub counts: Counts,
+    /// NPS as the API writes it (`-19.3`), for the CSV download.
     pub nps: Option<String>,
+    /// NPS as people read it, with a true minus sign (`−19.3`), beside the axis's labels.
+    pub nps_shown: Option<String>,
+    /// The month's responses with thousands separators (`12,345`).
+    pub responses: String,
+    /// The current month: not over yet, so its numbers are so far.
+    pub partial: bool,
     /// Percent of responses: promoters, passives, detractors (one decimal), if any.
     pub shares: Option<[String; 3]>,
-    /// The table's promoter, passive and detractor cells: count and share (empty without any).
-    pub cells: [(i64, String); 3],
+    /// The table's promoter, passive and detractor cells: count (with thousands separators) and
+    /// share (empty without any).
+    pub cells: [(String, String); 3],
     pub x: String,
     /// The NPS point's y on the NPS chart.
     pub y: Option<String>,
@@ -38,11 +46,35 @@ pub struct Tick {
     pub label: String,
 }
 
+/// `12345` as `12,345`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if n < 0 { format!("−{out}") } else { out }
+}
+
+/// An NPS with one decimal and a true minus sign: `−19.3`.
+pub fn signed(n: f64) -> String {
+    let text = format!("{:.1}", n.abs());
+    if n < 0.0 && text != "0.0" {
+        format!("−{text}")
+    } else {
+        text
+    }
+}
+
 fn percent(part: i64, whole: i64) -> f64 {
     part as f64 * 100.0 / whole as f64
 }
 
-/// The twelve months from `first`, with the counts the database gave per `YYYY-MM` period.
+/// The twelve months from `first`, with the counts the database gave per `YYYY-MM` period. The
+/// last is the current month (the window ends with it), so it is marked partial.
 pub fn months(rows: &[(String, Counts)], first: NaiveDate) -> Vec<MonthView> {
     let step = (WIDTH - LEFT) / 12.0;
     (0..12)
@@ -73,7 +105,10 @@ pub fn months(rows: &[(String, Counts)], first: NaiveDate) -> Vec<MonthView> {
             });
             let mut share_texts = shares.clone().unwrap_or_default().into_iter();
             MonthView {
-                cells: categories.map(|n| (n, share_texts.next().unwrap_or_default())),
+                cells: categories.map(|n| (thousands(n), share_texts.next().unwrap_or_default())),
+                responses: thousands(counts.responses),
+                partial: i == 11,
+                nps_shown: counts.nps().map(signed),
                 name: month.format("%B %Y").to_string(),
                 short: month.format("%b").to_string(),
                 year: (i == 0 || month.month() == 1).then(|| month.year()),
@@ -149,6 +184,17 @@ pub fn describe(months: &[MonthView]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(signed(-19.26), "−19.3");
+        assert_eq!(signed(-0.04), "0.0");
+        assert_eq!(signed(33.33), "33.3");
+    }
 
     #[test]
     fn shares_are_rounded_as_the_api_rounds_them() {

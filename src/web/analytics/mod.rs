@@ -32,7 +32,8 @@ struct AnalyticsPage {
     share_ticks: Vec<Tick>,
     description: String,
     overall: Option<String>,
-    responses: i64,
+    /// With thousands separators.
+    responses: String,
     /// The window, for people (`1 December 2025 – 30 November 2026`) and as API parameters.
     window: String,
     since: String,
@@ -116,15 +117,15 @@ pub async fn show(
     let shown = shown(&state, member.org.id, client_id).await?;
     let last_day = shown.end.pred_opt().unwrap_or(shown.end);
     render(&AnalyticsPage {
-        nav: Some(Nav::for_member(&member)),
+        nav: Some(Nav::for_member(&member, &state).await?),
         name: member.org.name,
         slug: member.org.slug,
         points: chart::polyline(&shown.months),
         description: chart::describe(&shown.months),
         nps_ticks: chart::ticks(100, -100, 4, ""),
         share_ticks: chart::ticks(100, 0, 4, " %"),
-        overall: shown.overall.nps().map(|n| format!("{n:.1}")),
-        responses: shown.overall.responses,
+        overall: shown.overall.nps().map(chart::signed),
+        responses: chart::thousands(shown.overall.responses),
         window: format!(
             "{} – {}",
             shown.first.format("%-d %B %Y"),
@@ -140,6 +141,20 @@ pub async fn show(
             .collect(),
         client_id,
     })
+}
+
+/// A client's name as part of a file name: lower-case letters and digits, `-` between words.
+fn file_part(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        "client".to_owned()
+    } else {
+        words.join("-")
+    }
 }
 
 const CSV_HEADER: [&str; 9] = [
@@ -161,7 +176,8 @@ pub async fn export(
     state: web::Data<AppState>,
     query: web::Query<AnalyticsQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let shown = shown(&state, member.org.id, query.client_id()?).await?;
+    let client_id = query.client_id()?;
+    let shown = shown(&state, member.org.id, client_id).await?;
     let rows = shown.months.iter().map(|m| {
         let c = &m.counts;
         let mut row = vec![m.period.clone()];
@@ -174,7 +190,13 @@ pub async fn export(
         bom: true,
         ..CsvOptions::default()
     };
-    let name = spreadsheet::filename(&member.org.slug, "analytics", state.clock.now().date());
+    // A client's download says whose it is: `acme-analytics-globex-inc-2026-12-02.csv`.
+    let client = client_id.and_then(|id| shown.clients.iter().find(|c| c.id == id));
+    let what = match client {
+        Some(client) => format!("analytics-{}", file_part(&client.name)),
+        None => "analytics".to_owned(),
+    };
+    let name = spreadsheet::filename(&member.org.slug, &what, state.clock.now().date());
     let table = spreadsheet::encode(Some(&CSV_HEADER), rows)?;
     let (mut response, body) = spreadsheet::whole(&name, options, table);
     Ok(response.body(body))

@@ -1,39 +1,24 @@
-//! The screen's actions on a token already issued: Revoke (with its confirmation step), End now
-//! (a grace period), Reveal, and the Copy button's record.
+//! The screen's actions on a token already issued: Revoke, End now (a grace period), Reveal, and
+//! the Copy button's record. Revoke and End now are posted from their review pages.
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::manager::TokenManager;
-use super::pages::RevokePage;
+use super::request::{ScreenRequest, screen_path};
+use super::screen::{Extras, refused, render_screen, reviewed_token};
 use super::view::Revealed;
-use super::{Extras, confirmation_step, confirmed_token, refused, render_screen, screen_path};
 use crate::auth::csrf::CsrfForm;
+use crate::auth::session_store::remember;
 use crate::auth::sudo;
 use crate::domain::api_tokens::{self as tokens, screen};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::error::{WebError, render_with_status, see_other};
-use crate::web::layout::Nav;
+use crate::web::error::{WebError, see_other};
 use crate::web::sudo::SudoForm;
-
-pub async fn confirm_revoke(
-    manager: TokenManager,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, WebError> {
-    let Some(step) = confirmation_step(&manager, &state).await? else {
-        return Ok(see_other(&screen_path(manager.slug())));
-    };
-    let page = RevokePage {
-        nav: Some(Nav::from(&manager.member.signed_in)),
-        step,
-    };
-    render_with_status(&page, StatusCode::OK)
-}
 
 #[derive(Deserialize)]
 pub struct RevokeForm {
-    /// The token the user saw on the confirmation step: only that one may be revoked.
+    /// The token the review page named: only that one may be revoked.
     current: String,
 }
 
@@ -44,31 +29,33 @@ pub struct NoFields {}
 /// After an action that stops a token: back to the screen saying what happened, or the screen
 /// with the reason nothing changed.
 async fn after_stopping(
-    manager: &TokenManager,
+    request: &ScreenRequest,
     state: &AppState,
     stopped: Result<(), AppError>,
     done: &str,
 ) -> Result<HttpResponse, WebError> {
     match stopped {
         Ok(()) => {
-            tracing::info!(org = %manager.slug(), done, "API token stopped");
+            tracing::info!(org = %request.slug(), done, "API token stopped");
             Ok(see_other(&format!(
                 "{}?done={done}",
-                screen_path(manager.slug())
+                screen_path(request.slug())
             )))
         }
-        Err(error) => refused(manager, state, error).await,
+        Err(error) => refused(request, state, error).await,
     }
 }
 
 pub async fn revoke(
-    manager: TokenManager,
+    request: ScreenRequest,
     state: web::Data<AppState>,
     form: SudoForm<RevokeForm>,
 ) -> Result<HttpResponse, WebError> {
-    let form = manager.confirm(form, &state, "revoke the token").await?;
-    let (org_id, actor, at) = (manager.org_id(), manager.actor.clone(), state.clock.now());
-    let revoked = match confirmed_token(&form.current) {
+    let form = request
+        .recheck_password(form, &state, "revoke the token")
+        .await?;
+    let (org_id, actor, at) = (request.org_id(), request.actor.clone(), state.clock.now());
+    let revoked = match reviewed_token(&form.current) {
         Ok(current) => {
             state
                 .db
@@ -77,61 +64,94 @@ pub async fn revoke(
         }
         Err(invalid) => Err(invalid),
     };
-    after_stopping(&manager, &state, revoked, "revoked").await
+    after_stopping(&request, &state, revoked, "revoked").await
 }
 
 pub async fn end_grace(
-    manager: TokenManager,
+    request: ScreenRequest,
     state: web::Data<AppState>,
     form: SudoForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
-    manager
-        .confirm(form, &state, "end the grace period now")
+    request
+        .recheck_password(form, &state, "end the grace period now")
         .await?;
-    let (org_id, actor, at) = (manager.org_id(), manager.actor.clone(), state.clock.now());
+    let (org_id, actor, at) = (request.org_id(), request.actor.clone(), state.clock.now());
     let ended = state
         .db
         .run(move |conn| tokens::end_grace(conn, org_id, &actor, at))
         .await;
-    after_stopping(&manager, &state, ended, "grace-ended").await
+    after_stopping(&request, &state, ended, "grace-ended").await
 }
 
-/// Shows the current token again, inside its reveal window, to an owner or admin who confirmed
-/// their password; the reveal goes into the history. Answers with the screen itself (no
-/// redirect), so the token is in this one response only.
+/// The session's note of the token its user revealed (`reveal` → `show_revealed`).
+const REVEALED_KEY: &str = "revealed_token";
+
+/// `POST …/reveal`: after the password, puts the reveal in the history and sends the browser to
+/// `GET …/reveal`, which shows the token; Back and reload never reveal again.
 pub async fn reveal(
-    manager: TokenManager,
+    request: ScreenRequest,
     state: web::Data<AppState>,
     form: SudoForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
-    manager.confirm(form, &state, "reveal the token").await?;
-    let (org_id, actor, app) = (manager.org_id(), manager.actor.clone(), state.clone());
+    request
+        .recheck_password(form, &state, "reveal the token")
+        .await?;
+    let (org_id, actor, app) = (request.org_id(), request.actor.clone(), state.clone());
     let now = state.clock.now();
     let revealed = state
         .db
         .run(move |conn| screen::reveal(conn, org_id, &actor, &app.reveal_key, now))
         .await;
     match revealed {
-        Ok((plain, until)) => {
-            let extras = Extras {
-                revealed: Some(Revealed::new(&plain, until, false, now)),
-                ..Extras::default()
-            };
-            render_screen(&manager, &state, StatusCode::OK, extras).await
+        Ok(token_id) => {
+            remember(&request.session, REVEALED_KEY, &token_id)?;
+            Ok(see_other(&format!(
+                "{}/reveal",
+                screen_path(request.slug())
+            )))
         }
-        Err(error) => refused(&manager, &state, error).await,
+        Err(error) => refused(&request, &state, error).await,
     }
 }
 
+/// `GET …/reveal`: the screen with the token revealed, while the token is the one this session
+/// revealed, its reveal window lasts and the password is recent; the plain screen otherwise.
+pub async fn show_revealed(
+    request: ScreenRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let now = state.clock.now();
+    let noted = request.session.get::<i32>(REVEALED_KEY).ok().flatten();
+    let recent = sudo::is_recent(&request.session, now, state.config.sudo_window);
+    let (org_id, app) = (request.org_id(), state.clone());
+    let plain = match noted.filter(|_| recent) {
+        Some(token_id) => {
+            state
+                .db
+                .run(move |conn| screen::revealed(conn, org_id, token_id, &app.reveal_key, now))
+                .await?
+        }
+        None => None,
+    };
+    let Some((plain, until)) = plain else {
+        return Ok(see_other(&screen_path(request.slug())));
+    };
+    let extras = Extras {
+        revealed: Some(Revealed::new(&plain, until, false, now)),
+        ..Extras::default()
+    };
+    render_screen(&request, &state, StatusCode::OK, extras).await
+}
+
 /// `POST .../copied`, sent by the Copy button's script: puts the copy in the history. Only while
-/// the token can be shown, and only by someone who confirmed their password within the window.
+/// the token can be shown, and only by someone who entered their password within the window.
 pub async fn copied(
-    manager: TokenManager,
+    request: ScreenRequest,
     state: web::Data<AppState>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, WebError> {
-    let (org_id, actor, now) = (manager.org_id(), manager.actor.clone(), state.clock.now());
-    if !sudo::is_recent(&manager.session, now, state.config.sudo_window) {
+    let (org_id, actor, now) = (request.org_id(), request.actor.clone(), state.clock.now());
+    if !sudo::is_recent(&request.session, now, state.config.sudo_window) {
         return Err(AppError::Forbidden.into());
     }
     state

@@ -2,11 +2,12 @@
 //! it is shown once.
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::{HttpResponse, web};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use super::manager::TokenManager;
-use super::{confirmed_token, refused, screen_path};
-use crate::db::DbConn;
+use super::request::{ScreenRequest, screen_path};
+use super::screen::{refused, reviewed_token};
+use crate::domain::actor::Actor;
 use crate::domain::api_tokens::{self as tokens, Expiry, Grace, Issued, Issuer, Terms};
 use crate::error::AppError;
 use crate::state::{AppState, NEW_TOKEN_COOKIE};
@@ -16,17 +17,17 @@ use crate::web::sudo::SudoForm;
 /// Back to the screen, with the cookie that carries the single-use nonce of the new token's
 /// first display; or the screen again with the reason nothing was issued.
 async fn after_issuing(
-    manager: &TokenManager,
+    request: &ScreenRequest,
     state: &AppState,
     issued: Result<Issued, AppError>,
     what: &str,
 ) -> Result<HttpResponse, WebError> {
     let issued = match issued {
         Ok(issued) => issued,
-        Err(error) => return refused(manager, state, error).await,
+        Err(error) => return refused(request, state, error).await,
     };
-    tracing::info!(org = %manager.slug(), prefix = %issued.record.display_prefix, "{what}");
-    let path = screen_path(manager.slug());
+    tracing::info!(org = %request.slug(), prefix = %issued.record.display_prefix, "{what}");
+    let path = screen_path(request.slug());
     let cookie = Cookie::build(NEW_TOKEN_COOKIE, issued.first_display)
         .path(path.clone())
         .http_only(true)
@@ -44,39 +45,40 @@ async fn after_issuing(
     Ok(response)
 }
 
+/// What issuing a token needs on the blocking pool: the organisation, who issues it, the reveal
+/// key that seals it, and the time.
+struct Issuing {
+    org_id: i32,
+    actor: Actor,
+    state: web::Data<AppState>,
+    at: NaiveDateTime,
+}
+
+impl Issuing {
+    fn new(request: &ScreenRequest, state: &web::Data<AppState>) -> Self {
+        Issuing {
+            org_id: request.org_id(),
+            actor: request.actor.clone(),
+            state: state.clone(),
+            at: state.clock.now(),
+        }
+    }
+
+    fn issuer(&self, terms: Terms) -> Issuer<'_> {
+        Issuer {
+            actor: &self.actor,
+            terms,
+            key: &self.state.reveal_key,
+            at: self.at,
+        }
+    }
+}
+
 fn terms(state: &AppState, expiry: &str) -> Result<Terms, AppError> {
     Ok(Terms {
         reveal_window: state.config.reveal_window,
         expiry: Expiry::parse(expiry)?,
     })
-}
-
-/// Issues a token for the manager's organisation on `terms`, by `how` (generate or
-/// regenerate), on the blocking pool.
-async fn issue<F>(
-    manager: &TokenManager,
-    state: &web::Data<AppState>,
-    terms: Terms,
-    how: F,
-) -> Result<Issued, AppError>
-where
-    F: FnOnce(&mut DbConn, i32, &Issuer) -> Result<Issued, AppError> + Send + 'static,
-{
-    let (org_id, actor, app) = (manager.org_id(), manager.actor.clone(), state.clone());
-    let at = state.clock.now();
-    state
-        .db
-        .run(move |conn| {
-            let key = &app.reveal_key;
-            let issuer = Issuer {
-                actor: &actor,
-                terms,
-                key,
-                at,
-            };
-            how(conn, org_id, &issuer)
-        })
-        .await
 }
 
 #[derive(Deserialize)]
@@ -86,21 +88,29 @@ pub struct GenerateForm {
 }
 
 pub async fn generate(
-    manager: TokenManager,
+    request: ScreenRequest,
     state: web::Data<AppState>,
     form: SudoForm<GenerateForm>,
 ) -> Result<HttpResponse, WebError> {
-    let form = manager.confirm(form, &state, "generate the token").await?;
+    let form = request
+        .recheck_password(form, &state, "generate the token")
+        .await?;
+    let issuing = Issuing::new(&request, &state);
     let issued = match terms(&state, &form.expiry) {
-        Ok(terms) => issue(&manager, &state, terms, tokens::generate).await,
+        Ok(terms) => {
+            state
+                .db
+                .run(move |conn| tokens::generate(conn, issuing.org_id, &issuing.issuer(terms)))
+                .await
+        }
         Err(invalid) => Err(invalid),
     };
-    after_issuing(&manager, &state, issued, "API token generated").await
+    after_issuing(&request, &state, issued, "API token generated").await
 }
 
 #[derive(Deserialize)]
 pub struct RegenerateForm {
-    /// The token the user saw on the confirmation step: only that one may be replaced.
+    /// The token the review page named: only that one may be replaced.
     current: String,
     #[serde(default)]
     grace: String,
@@ -109,25 +119,29 @@ pub struct RegenerateForm {
 }
 
 pub async fn regenerate(
-    manager: TokenManager,
+    request: ScreenRequest,
     state: web::Data<AppState>,
     form: SudoForm<RegenerateForm>,
 ) -> Result<HttpResponse, WebError> {
-    let form = manager
-        .confirm(form, &state, "regenerate the token")
+    let form = request
+        .recheck_password(form, &state, "regenerate the token")
         .await?;
-    let parsed = confirmed_token(&form.current).and_then(|current| {
+    let issuing = Issuing::new(&request, &state);
+    let parsed = reviewed_token(&form.current).and_then(|current| {
         let grace = Grace::parse(&form.grace)?;
         Ok((current, grace, terms(&state, &form.expiry)?))
     });
     let issued = match parsed {
         Ok((current, grace, terms)) => {
-            let replace = move |conn: &mut DbConn, org_id, issuer: &Issuer| {
-                tokens::regenerate(conn, org_id, current, grace, issuer)
-            };
-            issue(&manager, &state, terms, replace).await
+            state
+                .db
+                .run(move |conn| {
+                    let issuer = issuing.issuer(terms);
+                    tokens::regenerate(conn, issuing.org_id, current, grace, &issuer)
+                })
+                .await
         }
         Err(invalid) => Err(invalid),
     };
-    after_issuing(&manager, &state, issued, "API token regenerated").await
+    after_issuing(&request, &state, issued, "API token regenerated").await
 }

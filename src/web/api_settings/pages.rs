@@ -1,27 +1,10 @@
-//! The askama pages of the API authentication screen and its confirmation steps.
+//! The askama pages of the API authentication screen and its review pages.
 use askama::Template;
 
 use crate::domain::api_tokens::{Expiry, Grace};
 use crate::web::access_request::AskPanel;
 use crate::web::api_settings::view::{Revealed, ScreenView, TokenView};
 use crate::web::layout::Nav;
-
-/// What an action's redirect back to the screen says (`?done=`).
-pub fn notice(done: &str) -> Option<&'static str> {
-    match done {
-        "revoked" => Some(
-            "The token was revoked: the API refuses it from now on. Generate a new one when you \
-             need it.",
-        ),
-        "grace-ended" => {
-            Some("The previous token's grace period has ended: the API refuses it now.")
-        }
-        "access-requested" => {
-            Some("Your request was sent to Clientshare. You will hear by mail when they answer.")
-        }
-        _ => None,
-    }
-}
 
 #[derive(Template)]
 #[template(path = "orgs/api.html")]
@@ -31,7 +14,8 @@ pub struct ApiPage {
     pub name: String,
     pub slug: String,
     pub api_enabled: bool,
-    pub reveal_minutes: i64,
+    /// How long a new token is shown in full, in words.
+    pub reveal_window: String,
     pub screen: ScreenView,
     /// Where the history's pages are (this screen).
     pub history_url: String,
@@ -47,14 +31,17 @@ impl ApiPage {
     pub const EXPIRY_CHOICES: &'static [(&'static str, &'static str)] = &Expiry::CHOICES;
 }
 
-/// What a confirmation step (Regenerate, Revoke) shows about the token it would change.
+/// What a review page (Regenerate, Revoke, End now) shows about the token it would stop.
 pub struct Step {
     pub csrf_token: String,
     pub name: String,
     pub slug: String,
     pub token: TokenView,
-    /// The replaced token still in its grace period, which the step also stops.
+    /// Beside the current token: the replaced one still in its grace period, which Regenerate
+    /// and Revoke also stop.
     pub in_grace: Option<TokenView>,
+    /// Beside a token in its grace period: the current token that replaced it.
+    pub replacement: Option<TokenView>,
 }
 
 #[derive(Template)]
@@ -73,6 +60,13 @@ impl RegeneratePage {
 #[derive(Template)]
 #[template(path = "orgs/api_revoke.html")]
 pub struct RevokePage {
+    pub nav: Option<Nav>,
+    pub step: Step,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/api_end_grace.html")]
+pub struct EndGracePage {
     pub nav: Option<Nav>,
     pub step: Step,
 }

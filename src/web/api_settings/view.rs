@@ -1,4 +1,4 @@
-//! What the API authentication screen, its confirmation steps and the staff support view show,
+//! What the API authentication screen, its review pages and the staff support view show,
 //! built from the domain's `Screen`.
 use chrono::NaiveDateTime;
 
@@ -11,7 +11,7 @@ use crate::domain::api_tokens::{
 use crate::domain::organisations::{API_ACCESS_DISABLED, API_ACCESS_ENABLED};
 use crate::domain::token::PlainToken;
 use crate::domain::user_agent;
-use crate::error::AppError;
+use crate::error::{AppError, in_words};
 use crate::repo::audit::{AuditEntry, HistoryCursor};
 use crate::repo::token_clients::TokenClient;
 use crate::web::time::TimeView;
@@ -49,8 +49,8 @@ pub struct TokenView {
     pub expired: bool,
     /// Expires within `expiry_warning`.
     pub expiring_soon: bool,
-    /// Still inside its reveal window: owners and admins may reveal it after their password.
-    pub revealable: bool,
+    /// Until when owners and admins may still reveal it (inside its reveal window).
+    pub revealable: Option<Countdown>,
     /// For a token in its grace period: when it stops.
     pub grace_until: Option<TimeView>,
     pub clients: Vec<ClientView>,
@@ -73,9 +73,30 @@ impl TokenView {
             expiring_soon: record
                 .expires_at
                 .is_some_and(|at| at > now && at - now <= expiry_warning()),
-            revealable: now < record.reveal_until && record.reveal_ciphertext.is_some(),
+            revealable: (now < record.reveal_until && record.reveal_ciphertext.is_some())
+                .then(|| Countdown::new(record.reveal_until, now)),
             grace_until: record.grace_until.map(TimeView::from),
             clients: token.clients.iter().map(ClientView::from).collect(),
+        }
+    }
+}
+
+/// The end of a token's reveal window, for the page's countdown.
+pub struct Countdown {
+    pub until: TimeView,
+    pub seconds_left: i64,
+    /// The time left as people say it ("5 minutes"), for a page without its script.
+    pub left: String,
+}
+
+impl Countdown {
+    pub fn new(until: NaiveDateTime, now: NaiveDateTime) -> Self {
+        // Rounded up: the page's countdown must not end before the server stops revealing.
+        let seconds_left = ((until - now).num_milliseconds().max(0) + 999) / 1000;
+        Countdown {
+            until: until.into(),
+            seconds_left,
+            left: in_words(seconds_left as u64),
         }
     }
 }
@@ -83,8 +104,7 @@ impl TokenView {
 /// The token in full, on the page that follows Generate/Regenerate or a Reveal.
 pub struct Revealed {
     pub plaintext: String,
-    pub until: TimeView,
-    pub seconds_left: i64,
+    pub window: Countdown,
     /// Right after Generate/Regenerate (not a reveal).
     pub fresh: bool,
 }
@@ -93,9 +113,7 @@ impl Revealed {
     pub fn new(plain: &PlainToken, until: NaiveDateTime, fresh: bool, now: NaiveDateTime) -> Self {
         Revealed {
             plaintext: plain.expose().to_owned(),
-            until: until.into(),
-            // Rounded up: the page's countdown must not end before the server stops revealing.
-            seconds_left: ((until - now).num_milliseconds().max(0) + 999) / 1000,
+            window: Countdown::new(until, now),
             fresh,
         }
     }

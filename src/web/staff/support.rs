@@ -43,9 +43,15 @@ pub struct SupportQuery {
     done: Option<String>,
 }
 
-fn notice(done: &str) -> Option<&'static str> {
+fn notice(done: &str, has_token: bool) -> Option<&'static str> {
     match done {
-        "api-enabled" => Some("API access switched on: the organisation's token works again."),
+        "api-enabled" if has_token => {
+            Some("API access switched on: the organisation's token works again.")
+        }
+        "api-enabled" => Some(
+            "API access switched on. The organisation has no token yet: an owner or admin can \
+             generate one now.",
+        ),
         "api-disabled" => {
             Some("API access switched off: the API refuses the organisation's token.")
         }
@@ -86,7 +92,10 @@ pub async fn show(
         screen: ScreenView::new(&screen, before.is_some(), now),
         history_url: format!("/staff/orgs/{}", org.slug),
         invitations_url: format!("/staff/orgs/{}/invitations", org.slug),
-        notice: query.done.as_deref().and_then(notice),
+        notice: query
+            .done
+            .as_deref()
+            .and_then(|done| notice(done, screen.current.is_some())),
         request: request.map(RequestView::from),
         members,
         invitations: pending.into_iter().map(InvitationView::from).collect(),

@@ -282,7 +282,7 @@ pub async fn act(
         back: &back,
     };
     let Confirmed {} = form
-        .confirm((&staff.0, &session, &addr), &state, &purpose)
+        .recheck((&staff.0, &session, &addr), &state, &purpose)
         .await?;
     let (staff_id, now, email) = (staff.0.user.id, state.clock.now(), person.email);
     state

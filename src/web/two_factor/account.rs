@@ -15,9 +15,9 @@ use crate::domain::two_factor::{self, Change};
 use crate::error::AppError;
 use crate::repo::recovery_codes;
 use crate::state::AppState;
+use crate::web::account::current_handle;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
-use crate::web::sessions::current_handle;
 use crate::web::sudo::{Purpose, SudoForm};
 use crate::web::time::TimeView;
 
@@ -88,7 +88,7 @@ pub async fn enable(
         back: "/account/two-factor",
     };
     let form = form
-        .confirm((&signed_in, &session, &addr), &state, &purpose)
+        .recheck((&signed_in, &session, &addr), &state, &purpose)
         .await?;
     let secret = take_enrolment(&session, &state, &signed_in.user)?;
     let keep = current_handle(&session).unwrap_or_default();
@@ -112,12 +112,8 @@ pub async fn enable(
             ended = on.sessions_ended,
             "two-factor sign-in turned on"
         );
-        let page = RecoveryCodesPage {
-            nav: Some(Nav::from(&signed_in)),
-            codes: on.recovery_codes,
-            next: "/account".into(),
-            sessions_ended: on.sessions_ended,
-        };
+        let nav = Some(Nav::from(&signed_in));
+        let page = RecoveryCodesPage::new(nav, on.recovery_codes, "/account", on.sessions_ended);
         render_with_status(&page, StatusCode::OK)
     });
     or_page_again(shown, &signed_in, &session, &state).await
@@ -155,7 +151,7 @@ pub async fn disable(
         to: "turn off two-factor sign-in",
         back: "/account/two-factor",
     };
-    form.confirm((&signed_in, &session, &addr), &state, &purpose)
+    form.recheck((&signed_in, &session, &addr), &state, &purpose)
         .await?;
     let keep = current_handle(&session).unwrap_or_default();
     let (user, now) = (signed_in.user.clone(), state.clock.now());

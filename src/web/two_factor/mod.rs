@@ -25,7 +25,15 @@ const ENROLMENT_KEY: &str = "totp_enrolment";
 /// The authenticator setup shown while enrolling (`templates/two_factor/enrol.html`).
 pub struct Enrolment {
     pub qr: String,
-    pub secret: String,
+    /// The key in groups of four, as people type it (authenticator apps ignore the spaces).
+    pub grouped: String,
+}
+
+/// `JBSWY3DPEHPK3PXP…` as `JBSW Y3DP EHPK 3PXP …`.
+fn grouped(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    let groups: Vec<String> = chars.chunks(4).map(|g| g.iter().collect()).collect();
+    groups.join(" ")
 }
 
 /// The secret this session is enrolling for `user`, if it has one.
@@ -47,7 +55,7 @@ fn enrolment(session: &Session, state: &AppState, user: &User) -> Result<Enrolme
     };
     Ok(Enrolment {
         qr: two_factor::enrolment_qr(&secret, &user.email)?,
-        secret,
+        grouped: grouped(&secret),
     })
 }
 
@@ -62,12 +70,56 @@ fn take_enrolment(session: &Session, state: &AppState, user: &User) -> Result<St
 struct RecoveryCodesPage {
     nav: Option<Nav>,
     codes: Vec<String>,
+    /// The codes as a text file, for the page's download link.
+    download: String,
     next: String,
     /// Other sessions signed out as two-factor sign-in was turned on.
     sessions_ended: usize,
 }
 
+impl RecoveryCodesPage {
+    fn new(nav: Option<Nav>, codes: Vec<String>, next: &str, sessions_ended: usize) -> Self {
+        let file = format!(
+            "Pulse recovery codes: each signs you in once.\r\n{}\r\n",
+            codes.join("\r\n")
+        );
+        RecoveryCodesPage {
+            nav,
+            download: data_url(&file),
+            codes,
+            next: next.to_owned(),
+            sessions_ended,
+        }
+    }
+}
+
+/// A `data:` URL of plain text, every byte but letters, digits and `-` percent-encoded.
+fn data_url(text: &str) -> String {
+    let encoded: String = text
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => char::from(b).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    format!("data:text/plain;charset=utf-8,{encoded}")
+}
+
 #[derive(serde::Deserialize)]
 pub struct CodeForm {
     code: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_grouped_and_codes_become_a_text_file() {
+        assert_eq!(grouped("JBSWY3DPEHPK3PXPA"), "JBSW Y3DP EHPK 3PXP A");
+        assert_eq!(
+            data_url("a b\r\n1-2"),
+            "data:text/plain;charset=utf-8,a%20b%0D%0A1-2"
+        );
+    }
 }

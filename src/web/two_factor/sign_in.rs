@@ -17,9 +17,9 @@ use crate::domain::two_factor::{self, Change, CodeCheck, SecondStep};
 use crate::error::AppError;
 use crate::repo::users::User;
 use crate::state::AppState;
+use crate::web::account::current_handle;
 use crate::web::error::{WebError, render_with_status, see_other};
 use crate::web::layout::Nav;
-use crate::web::sessions::current_handle;
 
 #[derive(Template)]
 #[template(path = "two_factor/sign_in.html")]
@@ -36,7 +36,13 @@ struct SecondFactorPage {
 async fn pending(session: &Session, state: &AppState) -> Result<PendingSignIn, WebError> {
     pending_sign_in::current(session, state)
         .await?
-        .ok_or_else(|| AuthError::SignInRequired { next: "/".into() }.into())
+        .ok_or_else(|| {
+            AuthError::SignInRequired {
+                next: "/".into(),
+                interrupted: false,
+            }
+            .into()
+        })
 }
 
 fn page(
@@ -150,11 +156,6 @@ fn finish(
     if !enrolled {
         return Ok(see_other(&next));
     }
-    let page = RecoveryCodesPage {
-        nav: None,
-        codes: recovery_codes,
-        next,
-        sessions_ended: 0,
-    };
+    let page = RecoveryCodesPage::new(None, recovery_codes, &next, 0);
     render_with_status(&page, StatusCode::OK)
 }

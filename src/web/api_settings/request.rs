@@ -1,5 +1,6 @@
-//! `TokenManager`: an owner or admin on the API authentication screen, with everything the
-//! screen's actions need, gathered once per request.
+//! `ScreenRequest`: one request to the API authentication screen by an owner or admin, with
+//! everything the screen's handlers need (the membership, the `Actor`, the new token's nonce,
+//! the session), gathered once.
 use std::future::Future;
 use std::pin::Pin;
 
@@ -16,7 +17,7 @@ use crate::state::{AppState, NEW_TOKEN_COOKIE};
 use crate::web::error::WebError;
 use crate::web::sudo::{Purpose, SudoForm};
 
-pub struct TokenManager {
+pub struct ScreenRequest {
     pub member: OrgMember,
     pub actor: Actor,
     /// The nonce of the first display of a token just issued to this browser (the
@@ -25,7 +26,12 @@ pub struct TokenManager {
     pub session: Session,
 }
 
-impl TokenManager {
+/// The screen's address for the organisation `slug`.
+pub fn screen_path(slug: &str) -> String {
+    format!("/orgs/{slug}/settings/api")
+}
+
+impl ScreenRequest {
     pub fn org_id(&self) -> i32 {
         self.member.org.id
     }
@@ -36,23 +42,23 @@ impl TokenManager {
 
     /// The form's fields once the password was entered recently enough to `to` (e.g. "revoke
     /// the token"); the password prompt, with Cancel back to the screen, otherwise.
-    pub async fn confirm<T>(
+    pub async fn recheck_password<T>(
         &self,
         form: SudoForm<T>,
         state: &AppState,
         to: &str,
     ) -> Result<T, WebError> {
-        let back = format!("/orgs/{}/settings/api", self.slug());
+        let back = screen_path(self.slug());
         let who = (
             &self.member.signed_in,
             &self.session,
             self.actor.client_addr.as_str(),
         );
-        form.confirm(who, state, &Purpose { to, back: &back }).await
+        form.recheck(who, state, &Purpose { to, back: &back }).await
     }
 }
 
-impl FromRequest for TokenManager {
+impl FromRequest for ScreenRequest {
     type Error = AuthError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AuthError>>>>;
 
@@ -68,7 +74,7 @@ impl FromRequest for TokenManager {
                 session: session_marker::digest(&session)?,
                 client_addr,
             };
-            Ok(TokenManager {
+            Ok(ScreenRequest {
                 member,
                 actor,
                 new_token,

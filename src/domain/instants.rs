@@ -1,4 +1,6 @@
-//! Feedback responses: typed query parameters, the cursor, and the rules for new rows.
+//! Instants as the data API reads and compares them: whole seconds (both backends compare them
+//! alike), parsing `since`/`until` (RFC 3339, a date, Unix seconds), and how long a change takes
+//! to settle (`SETTLE`).
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike};
 
 /// How long a change must have been committed before it is taken as settled. The database stamps
