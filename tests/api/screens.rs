@@ -60,6 +60,94 @@ async fn end_now_asks_first_and_names_who_still_uses_the_old_token() {
     assert_eq!(back.headers()["location"], SCREEN);
 }
 
+/// 1. End now keeps the new token shown: the owner who was just shown it at its first display
+/// and ends the grace period through the review comes back to the screen with the full token,
+/// the same deadline and the notice; another session never sees it.
+#[tokio::test]
+async fn end_now_keeps_the_new_token_shown_for_the_rest_of_its_window() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let (old, new) = in_grace(&app, &owner).await;
+    let (_, masked) = app.get_html(&owner, SCREEN).await;
+    let deadline = attr_of(&masked, "#token-masked", "data-countdown-until").expect("until when");
+    let (_, shown) = app.get_html(&owner, &format!("{SCREEN}/reveal")).await;
+    assert!(
+        !shown.contains(&new),
+        "the first display alone opens no reveal page"
+    );
+    let link = format!("{SCREEN}/grace/end");
+    app.advance(Duration::minutes(1));
+    let ended = app.post_form(&owner, &link, &link, &[]).await;
+    assert_eq!(ended.status().as_u16(), 303);
+    let back = ended.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, format!("{SCREEN}/reveal?done=grace-ended"));
+    let (status, html) = app.get_html(&owner, &back).await;
+    assert_eq!(status, 200);
+    assert_eq!(shown_token(&html).as_deref(), Some(new.as_str()));
+    assert!(
+        html.contains("Your new token is ready"),
+        "still its first display"
+    );
+    assert!(html.contains("grace period has ended: the API refuses it now"));
+    let countdown = "[data-countdown-until]";
+    assert_eq!(
+        attr_of(&html, countdown, "data-countdown-until"),
+        Some(deadline)
+    );
+    assert_eq!(
+        attr_of(&html, countdown, "data-seconds-left").as_deref(),
+        Some("240"),
+        "the rest of the five minutes from Regenerate, not more"
+    );
+    assert_eq!(app.whoami_status(&old).await, 401);
+    assert_eq!(
+        audit_actions(&app),
+        [
+            "token.generated",
+            "token.first_used",
+            "token.regenerated",
+            "token.grace_ended"
+        ],
+        "showing it again is no reveal"
+    );
+    // Another owner's session was never shown it.
+    app.member("admin@acme.example", "acme", Role::Admin);
+    let admin = app.signed_in("admin@acme.example").await;
+    let theirs = admin.get(app.url(&back)).send().await.unwrap();
+    assert_eq!(theirs.status().as_u16(), 303);
+    assert_eq!(
+        theirs.headers()["location"],
+        format!("{SCREEN}?done=grace-ended")
+    );
+    // Never beyond the reveal window.
+    app.advance(Duration::minutes(5));
+    let after = owner.get(app.url(&back)).send().await.unwrap();
+    assert_eq!(after.status().as_u16(), 303);
+    assert!(!body(after).await.contains(&new));
+}
+
+/// 1. After the reveal window, End now leaves the new token masked, as before.
+#[tokio::test]
+async fn end_now_after_the_reveal_window_leaves_the_new_token_masked() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let (_, new) = in_grace(&app, &owner).await;
+    app.advance(Duration::minutes(6));
+    let link = format!("{SCREEN}/grace/end");
+    let ended = app.post_form(&owner, &link, &link, &[]).await;
+    assert_eq!(ended.status().as_u16(), 303);
+    let back = ended.headers()["location"].to_str().unwrap().to_owned();
+    let revealed = owner.get(app.url(&back)).send().await.unwrap();
+    assert_eq!(revealed.status().as_u16(), 303);
+    let screen = revealed.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(screen, format!("{SCREEN}?done=grace-ended"));
+    let (status, html) = app.get_html(&owner, &screen).await;
+    assert_eq!(status, 200);
+    assert_eq!(shown_token(&html), None);
+    assert!(!html.contains(&new));
+    assert!(html.contains("grace period has ended: the API refuses it now"));
+}
+
 /// 2. A form posted after the session ended does nothing, and the sign-in page says so and
 /// returns to the page the form was on (not to the form's action, a 404 for a GET).
 #[tokio::test]
