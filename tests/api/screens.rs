@@ -210,6 +210,10 @@ async fn reveal_redirects_to_a_page_that_reloads_without_revealing_again() {
     let (posted, html) = app.reveal(&owner, "acme", &[]).await;
     assert_eq!(posted, 303);
     assert_eq!(shown_token(&html).as_deref(), Some(token.as_str()));
+    assert!(
+        !html.contains("Your new token is ready"),
+        "a reveal, not the first display"
+    );
     let reveal = format!("{SCREEN}/reveal");
     for _ in 0..2 {
         let (status, again) = app.get_html(&owner, &reveal).await;

@@ -112,6 +112,8 @@ pub async fn reveal(
         .await;
     match revealed {
         Ok(token_id) => {
+            // A reveal, not the first display any more: End now no longer keeps it shown.
+            request.session.remove(FIRST_SHOWN_KEY);
             remember(&request.session, REVEALED_KEY, &token_id)?;
             Ok(see_other(&format!(
                 "{}/reveal",
