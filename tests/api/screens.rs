@@ -24,6 +24,27 @@ async fn in_grace(app: &TestApp, client: &reqwest::Client) -> (String, String) {
     )
 }
 
+/// `client` asking for `path` is sent away (303) without being shown `token`: where to.
+async fn sent_away_without(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    token: &str,
+) -> String {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 303, "{path}");
+    let to = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(!body(response).await.contains(token), "{path}");
+    to
+}
+
+/// An admin's own session, which was never shown `token`, asking for `path`: where it is sent.
+async fn another_session_sent_away(app: &TestApp, path: &str, token: &str) -> String {
+    app.member("admin@acme.example", "acme", Role::Admin);
+    let admin = app.signed_in("admin@acme.example").await;
+    sent_away_without(app, &admin, path, token).await
+}
+
 /// 1. End now asks first, naming the old token, its last use and who still uses it; the POST
 /// is the one that acts.
 #[tokio::test]
@@ -111,19 +132,11 @@ async fn end_now_keeps_the_new_token_shown_for_the_rest_of_its_window() {
         "showing it again is no reveal"
     );
     // Another owner's session was never shown it.
-    app.member("admin@acme.example", "acme", Role::Admin);
-    let admin = app.signed_in("admin@acme.example").await;
-    let theirs = admin.get(app.url(&back)).send().await.unwrap();
-    assert_eq!(theirs.status().as_u16(), 303);
-    assert_eq!(
-        theirs.headers()["location"],
-        format!("{SCREEN}?done=grace-ended")
-    );
+    let theirs = another_session_sent_away(&app, &back, &new).await;
+    assert_eq!(theirs, format!("{SCREEN}?done=grace-ended"));
     // Never beyond the reveal window.
     app.advance(Duration::minutes(5));
-    let after = owner.get(app.url(&back)).send().await.unwrap();
-    assert_eq!(after.status().as_u16(), 303);
-    assert!(!body(after).await.contains(&new));
+    sent_away_without(&app, &owner, &back, &new).await;
 }
 
 /// 1. After the reveal window, End now leaves the new token masked, as before.
@@ -137,9 +150,7 @@ async fn end_now_after_the_reveal_window_leaves_the_new_token_masked() {
     let ended = app.post_form(&owner, &link, &link, &[]).await;
     assert_eq!(ended.status().as_u16(), 303);
     let back = ended.headers()["location"].to_str().unwrap().to_owned();
-    let revealed = owner.get(app.url(&back)).send().await.unwrap();
-    assert_eq!(revealed.status().as_u16(), 303);
-    let screen = revealed.headers()["location"].to_str().unwrap().to_owned();
+    let screen = sent_away_without(&app, &owner, &back, &new).await;
     assert_eq!(screen, format!("{SCREEN}?done=grace-ended"));
     let (status, html) = app.get_html(&owner, &screen).await;
     assert_eq!(status, 200);
@@ -222,16 +233,13 @@ async fn reveal_redirects_to_a_page_that_reloads_without_revealing_again() {
     }
     assert_eq!(audit_actions(&app), ["token.generated", "token.revealed"]);
     // Another person's session never saw it: the page is the masked screen for them.
-    app.member("admin@acme.example", "acme", Role::Admin);
-    let admin = app.signed_in("admin@acme.example").await;
-    let theirs = admin.get(app.url(&reveal)).send().await.unwrap();
-    assert_eq!(theirs.status().as_u16(), 303);
-    assert_eq!(theirs.headers()["location"], SCREEN);
+    assert_eq!(
+        another_session_sent_away(&app, &reveal, &token).await,
+        SCREEN
+    );
     // Eleven minutes on, the password is no longer recent: the page masks it again.
     app.advance(Duration::minutes(11));
-    let stale = owner.get(app.url(&reveal)).send().await.unwrap();
-    assert_eq!(stale.status().as_u16(), 303);
-    assert!(!body(stale).await.contains(&token));
+    sent_away_without(&app, &owner, &reveal, &token).await;
 }
 
 /// 11. Back after Regenerate does not offer to regenerate the new token; `?done=revoked` is
