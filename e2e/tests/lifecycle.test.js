@@ -58,6 +58,7 @@ describe("token lifecycle", () => {
     await s.owner.setViewportSize({ width: 1280, height: 800 });
     await s.owner.getByRole("button", { name: "End the grace period" }).click();
     await s.owner.getByText("The previous token's grace period has ended").waitFor();
+    assert.equal(await field(s.owner).inputValue(), second, "the new token is still shown");
     assert.equal(await whoami(s.server.baseUrl, first), 401);
     assert.equal(await whoami(s.server.baseUrl, second), 200);
     await h.screenshot(s.owner, "grace-ended");

@@ -3,7 +3,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use crate::api::answer::{self, Operation, Read};
+use crate::api::answer::{self, Csv, Json, Operation, Read, Streaming};
 use crate::api::bearer::{ApiCaller, Bearer};
 use crate::api::error::ApiError;
 use crate::api::format::{Score, rfc3339};
@@ -88,14 +88,18 @@ pub async fn export(
 }
 
 type Query = fn(&mut DbConn, &ApiCaller, ()) -> Result<Read<ClientList>, ApiError>;
-type Csv = fn(&ClientList, csv::CsvOptions) -> Result<web::Bytes, AppError>;
+type JsonWriter = fn(ClientList) -> Result<Json, ApiError>;
+type CsvWriter = fn(ClientList, csv::CsvOptions, Streaming) -> Result<Csv, AppError>;
 
-fn operation(parsed: Result<((), Output), ApiError>) -> Operation<(), Query, Csv> {
+fn operation(
+    parsed: Result<((), Output), ApiError>,
+) -> Operation<(), Query, JsonWriter, CsvWriter> {
     Operation {
         parsed,
         read,
+        json: answer::json,
         csv_name: "clients",
-        csv: |list, options| clients_csv(&list.data, options),
+        csv: |list, options, _| Ok(Csv::Whole(clients_csv(&list.data, options)?)),
     }
 }
 

@@ -1,9 +1,15 @@
+use std::process::Stdio;
+use std::time::Duration;
+
 use diesel::prelude::*;
 use pulse::db::Database;
 use pulse::db::schema::{memberships, organisations, users};
 
 use crate::commands::{pulse, run, succeeded};
 use crate::databases::TestDatabase;
+use crate::helpers::browser;
+use crate::second_factor::reveal_key_for;
+use crate::server_process::ServerProcess;
 
 /// `pulse ARGS` on `db_path`, with a password for the accounts it creates.
 fn pulse_with_password(db_path: &str, args: &[&str]) -> std::process::Output {
@@ -190,4 +196,61 @@ fn rebuild_rollups_recounts_feedback_loaded_outside_the_app() {
         scores::totals(conn, acme, &Filter::default()).unwrap(),
         before
     );
+}
+
+/// `pulse serve --demo` on `db_path`, as a newcomer runs it (on PostgreSQL with the suite's
+/// reveal key), started and read until it listens.
+async fn serve_demo(db_path: &str) -> ServerProcess {
+    let mut command = pulse(db_path, &["serve", "--demo"]);
+    command.envs(reveal_key_for(db_path).map(|key| ("PULSE_REVEAL_KEY", key.0)));
+    ServerProcess::spawn(command.into(), db_path, Stdio::null()).await
+}
+
+/// Issue 20 (16): a second `pulse serve --demo` on the same database says how to get in, and the
+/// command it names gives the demo accounts a password that signs in on the running server.
+#[tokio::test]
+async fn a_second_serve_demo_says_how_to_get_in() {
+    let storage = TestDatabase::fresh();
+    let path = storage.url().to_owned();
+    let stopped_within = Duration::from_secs(30);
+    let mut first = serve_demo(&path).await;
+    let said = first.printed.join("\n");
+    assert!(
+        said.contains("owner@acme.example") && said.contains("Password for every demo account: "),
+        "{said}"
+    );
+    first.terminate();
+    assert!(first.exited(stopped_within).await.success());
+
+    let mut second = serve_demo(&path).await;
+    let said = second.printed.join("\n");
+    assert!(said.contains("already has users"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "Sign in at {}/login",
+            second.app.url("").trim_end_matches('/')
+        )),
+        "{said}"
+    );
+    assert!(said.contains("pulse seed-demo --reset-password"), "{said}");
+    assert!(!said.contains("Password for every demo account"), "{said}");
+
+    let reset = succeeded(&run(pulse(&path, &["seed-demo", "--reset-password"])
+        .env("PULSE_PASSWORD", "a new long enough password")));
+    assert!(
+        reset.contains("Password for every demo account: a new long enough password"),
+        "{reset}"
+    );
+    let signed_in = second
+        .app
+        .login_as(
+            &browser(),
+            "owner@acme.example",
+            "a new long enough password",
+        )
+        .await;
+    assert_eq!(signed_in.status().as_u16(), 303);
+    assert_eq!(signed_in.headers()["location"], "/");
+    second.terminate();
+    assert!(second.exited(stopped_within).await.success());
 }

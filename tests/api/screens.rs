@@ -24,6 +24,27 @@ async fn in_grace(app: &TestApp, client: &reqwest::Client) -> (String, String) {
     )
 }
 
+/// `client` asking for `path` is sent away (303) without being shown `token`: where to.
+async fn sent_away_without(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    token: &str,
+) -> String {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 303, "{path}");
+    let to = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(!body(response).await.contains(token), "{path}");
+    to
+}
+
+/// An admin's own session, which was never shown `token`, asking for `path`: where it is sent.
+async fn another_session_sent_away(app: &TestApp, path: &str, token: &str) -> String {
+    app.member("admin@acme.example", "acme", Role::Admin);
+    let admin = app.signed_in("admin@acme.example").await;
+    sent_away_without(app, &admin, path, token).await
+}
+
 /// 1. End now asks first, naming the old token, its last use and who still uses it; the POST
 /// is the one that acts.
 #[tokio::test]
@@ -58,6 +79,84 @@ async fn end_now_asks_first_and_names_who_still_uses_the_old_token() {
     let back = owner.get(app.url(&link)).send().await.unwrap();
     assert_eq!(back.status().as_u16(), 303);
     assert_eq!(back.headers()["location"], SCREEN);
+}
+
+/// 1. End now keeps the new token shown: the owner who was just shown it at its first display
+/// and ends the grace period through the review comes back to the screen with the full token,
+/// the same deadline and the notice; another session never sees it.
+#[tokio::test]
+async fn end_now_keeps_the_new_token_shown_for_the_rest_of_its_window() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let (old, new) = in_grace(&app, &owner).await;
+    let (_, masked) = app.get_html(&owner, SCREEN).await;
+    let deadline = attr_of(&masked, "#token-masked", "data-countdown-until").expect("until when");
+    let (_, shown) = app.get_html(&owner, &format!("{SCREEN}/reveal")).await;
+    assert!(
+        !shown.contains(&new),
+        "the first display alone opens no reveal page"
+    );
+    let link = format!("{SCREEN}/grace/end");
+    app.advance(Duration::minutes(1));
+    let ended = app.post_form(&owner, &link, &link, &[]).await;
+    assert_eq!(ended.status().as_u16(), 303);
+    let back = ended.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, format!("{SCREEN}/reveal?done=grace-ended"));
+    let (status, html) = app.get_html(&owner, &back).await;
+    assert_eq!(status, 200);
+    assert_eq!(shown_token(&html).as_deref(), Some(new.as_str()));
+    assert!(
+        html.contains("Your new token is ready"),
+        "still its first display"
+    );
+    assert!(html.contains("grace period has ended: the API refuses it now"));
+    let countdown = "[data-countdown-until]";
+    assert_eq!(
+        attr_of(&html, countdown, "data-countdown-until"),
+        Some(deadline)
+    );
+    assert_eq!(
+        attr_of(&html, countdown, "data-seconds-left").as_deref(),
+        Some("240"),
+        "the rest of the five minutes from Regenerate, not more"
+    );
+    assert_eq!(app.whoami_status(&old).await, 401);
+    assert_eq!(
+        audit_actions(&app),
+        [
+            "token.generated",
+            "token.first_used",
+            "token.regenerated",
+            "token.grace_ended"
+        ],
+        "showing it again is no reveal"
+    );
+    // Another owner's session was never shown it.
+    let theirs = another_session_sent_away(&app, &back, &new).await;
+    assert_eq!(theirs, format!("{SCREEN}?done=grace-ended"));
+    // Never beyond the reveal window.
+    app.advance(Duration::minutes(5));
+    sent_away_without(&app, &owner, &back, &new).await;
+}
+
+/// 1. After the reveal window, End now leaves the new token masked, as before.
+#[tokio::test]
+async fn end_now_after_the_reveal_window_leaves_the_new_token_masked() {
+    let app = spawn_app().await;
+    let owner = app.owner_of("acme").await;
+    let (_, new) = in_grace(&app, &owner).await;
+    app.advance(Duration::minutes(6));
+    let link = format!("{SCREEN}/grace/end");
+    let ended = app.post_form(&owner, &link, &link, &[]).await;
+    assert_eq!(ended.status().as_u16(), 303);
+    let back = ended.headers()["location"].to_str().unwrap().to_owned();
+    let screen = sent_away_without(&app, &owner, &back, &new).await;
+    assert_eq!(screen, format!("{SCREEN}?done=grace-ended"));
+    let (status, html) = app.get_html(&owner, &screen).await;
+    assert_eq!(status, 200);
+    assert_eq!(shown_token(&html), None);
+    assert!(!html.contains(&new));
+    assert!(html.contains("grace period has ended: the API refuses it now"));
 }
 
 /// 2. A form posted after the session ended does nothing, and the sign-in page says so and
@@ -122,6 +221,10 @@ async fn reveal_redirects_to_a_page_that_reloads_without_revealing_again() {
     let (posted, html) = app.reveal(&owner, "acme", &[]).await;
     assert_eq!(posted, 303);
     assert_eq!(shown_token(&html).as_deref(), Some(token.as_str()));
+    assert!(
+        !html.contains("Your new token is ready"),
+        "a reveal, not the first display"
+    );
     let reveal = format!("{SCREEN}/reveal");
     for _ in 0..2 {
         let (status, again) = app.get_html(&owner, &reveal).await;
@@ -130,16 +233,13 @@ async fn reveal_redirects_to_a_page_that_reloads_without_revealing_again() {
     }
     assert_eq!(audit_actions(&app), ["token.generated", "token.revealed"]);
     // Another person's session never saw it: the page is the masked screen for them.
-    app.member("admin@acme.example", "acme", Role::Admin);
-    let admin = app.signed_in("admin@acme.example").await;
-    let theirs = admin.get(app.url(&reveal)).send().await.unwrap();
-    assert_eq!(theirs.status().as_u16(), 303);
-    assert_eq!(theirs.headers()["location"], SCREEN);
+    assert_eq!(
+        another_session_sent_away(&app, &reveal, &token).await,
+        SCREEN
+    );
     // Eleven minutes on, the password is no longer recent: the page masks it again.
     app.advance(Duration::minutes(11));
-    let stale = owner.get(app.url(&reveal)).send().await.unwrap();
-    assert_eq!(stale.status().as_u16(), 303);
-    assert!(!body(stale).await.contains(&token));
+    sent_away_without(&app, &owner, &reveal, &token).await;
 }
 
 /// 11. Back after Regenerate does not offer to regenerate the new token; `?done=revoked` is

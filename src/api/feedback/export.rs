@@ -1,13 +1,12 @@
 //! The feedback as one CSV file of any length, streamed.
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use anyhow::Context;
-use futures_util::stream;
+use futures_util::StreamExt;
+use futures_util::stream::{self, LocalBoxStream};
 
-use crate::api::bearer::ApiCaller;
 use crate::api::error::ApiError;
 use crate::api::feedback::cursor;
 use crate::api::feedback::query::Selection;
-use crate::api::output;
 use crate::error::AppError;
 use crate::repo::feedback::{self, Listing};
 use crate::spreadsheet::{self as csv, CsvOptions};
@@ -16,28 +15,16 @@ use crate::state::AppState;
 /// Rows fetched per database round trip while streaming CSV: bounded memory for any export.
 const CSV_CHUNK: i64 = 5000;
 
-/// The CSV answer: every row the selection matches, with its columns.
-pub fn answer(
-    state: web::Data<AppState>,
-    caller: &ApiCaller,
-    selection: Selection,
-    options: CsvOptions,
-) -> HttpResponse {
-    let name = output::filename(&state, caller, "feedback");
-    let rows = rows(state, caller.organisation_id, selection, options);
-    csv::streamed(&name, options, rows)
-}
-
 /// Every matching row as CSV, read from the database a chunk at a time while the client
 /// downloads, so an export of millions of rows holds only a chunk or two in memory. The next
 /// chunk is read while this one is encoded and sent (the database on a blocking thread, the CSV
 /// on the worker), which keeps the export close to the database's own speed.
-fn rows(
+pub fn rows(
     state: web::Data<AppState>,
     org: i32,
     selection: Selection,
     options: CsvOptions,
-) -> impl futures_util::Stream<Item = Result<web::Bytes, ApiError>> {
+) -> LocalBoxStream<'static, Result<web::Bytes, ApiError>> {
     let Selection {
         filter,
         listing,
@@ -60,7 +47,7 @@ fn rows(
         })
     };
     // (the chunk being read, header written yet); no chunk being read means the end.
-    stream::try_unfold((Some(read(listing)), false), move |(reading, started)| {
+    let chunks = stream::try_unfold((Some(read(listing)), false), move |(reading, started)| {
         let read = read.clone();
         let columns = columns.clone();
         async move {
@@ -76,5 +63,6 @@ fn rows(
             let bytes = csv::encode(header.as_deref(), records)?;
             Ok(Some((bytes, (next.map(read), true))))
         }
-    })
+    });
+    chunks.boxed_local()
 }

@@ -1,25 +1,24 @@
 //! `GET /api/v1/feedback`: the organisation's responses, newest first or (for incremental sync)
 //! oldest change first, cursor-paginated; `GET /api/v1/feedback.csv`: all of them as one
-//! streamed CSV.
+//! streamed CSV. Both go through the shared tail (`api::answer`).
 mod cursor;
 mod export;
 mod item;
 mod query;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use crate::api::bearer::Bearer;
-use crate::api::conditional;
+use crate::api::answer::{self, Csv, Json, Operation, Read, Streaming};
+use crate::api::bearer::{ApiCaller, Bearer};
 use crate::api::error::ApiError;
 use crate::api::output::{self, CsvFile, CsvQuery, Output};
 use crate::api::params::declared;
-use crate::auth::origin::public_origin;
-use crate::repo::feedback::{self, FeedbackRow, Sort};
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::repo::feedback::{self, FeedbackRow};
 use crate::spreadsheet::CsvOptions;
 use crate::state::AppState;
-use item::Columns;
 pub use item::{FeedbackItem, Field};
 pub use query::SortParam;
 use query::{FeedbackQuery, Paging, Selection};
@@ -34,29 +33,13 @@ pub struct FeedbackPage {
     pub next_cursor: Option<String>,
 }
 
-/// The URL of the next page (RFC 8288 `Link`): this request's own, with `cursor` replaced.
-fn next_link(req: &HttpRequest, next: &str) -> String {
-    let mut pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    pairs.retain(|(name, _)| name != "cursor");
-    pairs.push(("cursor".into(), next.into()));
-    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    format!(
-        "<{}{}?{query}>; rel=\"next\"",
-        public_origin(req),
-        req.path()
-    )
-}
-
-/// What `list` read while authenticating: a page, or what the export will read as it streams.
-enum Read {
-    Page {
-        rows: Vec<FeedbackRow>,
-        sort: Sort,
-        limit: i64,
-        columns: Columns,
-    },
-    Export(Selection, CsvOptions),
+/// What `list` and `export` read while authenticating: a page of rows, read one beyond it (the
+/// extra row tells whether another page exists), or none for the CSV file, which reads as it
+/// streams.
+struct Listed {
+    rows: Vec<FeedbackRow>,
+    next_cursor: Option<String>,
+    selection: Selection,
 }
 
 /// Feedback responses, newest first.
@@ -89,37 +72,11 @@ pub async fn list(
         let mut selection = query.read::<FeedbackQuery>()?.parse(now)?;
         let (after, limit) = query.read::<Paging>()?.parse(selection.listing.sort)?;
         selection.listing.after = after;
-        Ok((selection, limit, out))
+        // CSV here is the whole file, as `export` gives it.
+        let paged = matches!(out, Output::Json).then_some(limit);
+        Ok(((selection, paged), out))
     });
-    let (caller, read) = bearer
-        .run(&state, move |conn, caller| {
-            let (selection, limit, out) = parsed?;
-            Ok(match out {
-                Output::Csv(options) => Read::Export(selection, options),
-                Output::Json => Read::Page {
-                    rows: feedback::page(
-                        conn,
-                        caller.organisation_id,
-                        &selection.filter,
-                        &selection.listing,
-                        limit + 1,
-                    )?,
-                    sort: selection.listing.sort,
-                    limit,
-                    columns: selection.columns,
-                },
-            })
-        })
-        .await?;
-    match read {
-        Read::Page {
-            rows,
-            sort,
-            limit,
-            columns,
-        } => page_answer(&req, rows, (sort, limit), &columns, now),
-        Read::Export(selection, options) => Ok(export::answer(state, &caller, selection, options)),
-    }
+    answer::serve(bearer, req, state, operation(parsed)).await
 }
 
 /// Every matching feedback response as one CSV file.
@@ -143,45 +100,92 @@ pub async fn export(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let parsed = output::csv(&req, declared::<FeedbackQuery>())
-        .and_then(|(query, options)| Ok((query.read::<FeedbackQuery>()?.parse(now)?, options)));
-    let (caller, (selection, options)) = bearer.run(&state, move |_, _| parsed).await?;
-    Ok(export::answer(state, &caller, selection, options))
+    let parsed = output::csv(&req, declared::<FeedbackQuery>()).and_then(|(query, options)| {
+        let selection = query.read::<FeedbackQuery>()?.parse(now)?;
+        Ok(((selection, None), Output::Csv(options)))
+    });
+    answer::serve(bearer, req, state, operation(parsed)).await
 }
 
-/// A page of at most `limit` rows as JSON, from `rows` read one beyond it: the extra row tells
-/// whether another page exists.
-fn page_answer(
-    req: &HttpRequest,
-    mut rows: Vec<FeedbackRow>,
-    (sort, limit): (Sort, i64),
-    columns: &Columns,
-    now: chrono::NaiveDateTime,
-) -> Result<HttpResponse, ApiError> {
+type Query =
+    fn(&mut DbConn, &ApiCaller, (Selection, Option<i64>)) -> Result<Read<Listed>, ApiError>;
+type JsonWriter = fn(Listed) -> Result<Json, ApiError>;
+type CsvWriter = fn(Listed, CsvOptions, Streaming) -> Result<Csv, AppError>;
+
+fn operation(
+    parsed: Result<((Selection, Option<i64>), Output), ApiError>,
+) -> Operation<(Selection, Option<i64>), Query, JsonWriter, CsvWriter> {
+    Operation {
+        parsed,
+        read,
+        json: page,
+        csv_name: "feedback",
+        csv: |listed, options, (state, caller)| {
+            let org = caller.organisation_id;
+            Ok(Csv::Streamed(export::rows(
+                state.clone(),
+                org,
+                listed.selection,
+                options,
+            )))
+        },
+    }
+}
+
+/// A page of at most `limit` rows when `paged`; nothing for the CSV file, which reads as it
+/// streams.
+fn read(
+    conn: &mut DbConn,
+    caller: &ApiCaller,
+    (selection, paged): (Selection, Option<i64>),
+) -> Result<Read<Listed>, ApiError> {
+    let Some(limit) = paged else {
+        return Ok(Read {
+            value: Listed {
+                rows: Vec::new(),
+                next_cursor: None,
+                selection,
+            },
+            last_modified: None,
+        });
+    };
+    let org = caller.organisation_id;
+    let listing = &selection.listing;
+    let mut rows = feedback::page(conn, org, &selection.filter, listing, limit + 1)?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last()
-            .map(|r| cursor::encode(sort, cursor::key(r, sort)))
+            .map(|r| cursor::encode(listing.sort, cursor::key(r, listing.sort)))
     } else {
         None
     };
     let last_modified = rows.iter().map(|r| r.updated_at).max();
-    let mut response = output::json_response();
-    if let Some(next) = &next_cursor {
-        response.insert_header((header::LINK, next_link(req, next)));
-    }
+    Ok(Read {
+        value: Listed {
+            rows,
+            next_cursor,
+            selection,
+        },
+        last_modified,
+    })
+}
+
+/// The page as JSON, with the selected fields of each response.
+fn page(listed: Listed) -> Result<Json, ApiError> {
+    let Listed {
+        rows,
+        next_cursor,
+        selection,
+    } = listed;
     let page = FeedbackPage {
         data: rows
             .into_iter()
-            .map(|row| FeedbackItem::new(row, columns))
+            .map(|row| FeedbackItem::new(row, &selection.columns))
             .collect(),
         next_cursor,
     };
-    Ok(conditional::answer(
-        req,
-        response,
-        output::json(&page)?,
-        last_modified,
-        now,
-    ))
+    Ok(Json {
+        body: output::json(&page)?,
+        next_cursor: page.next_cursor,
+    })
 }

@@ -11,7 +11,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-use crate::api::answer::{self, Operation, Read};
+use crate::api::answer::{self, Csv, Operation, Read, Streaming};
 use crate::api::bearer::{ApiCaller, Bearer};
 use crate::api::error::ApiError;
 use crate::api::output::{self, CsvFile, CsvQuery, Output};
@@ -236,8 +236,11 @@ async fn answer(
                 last_modified: changed.filter(|_| !follows_calendar),
             })
         },
+        json: answer::json,
         csv_name: "scores",
-        csv: move |scores: &Scores, options| csv::scores_csv(scores, grouping, options),
+        csv: move |scores: Scores, options, _: Streaming| {
+            Ok(Csv::Whole(csv::scores_csv(&scores, grouping, options)?))
+        },
     };
     answer::serve(bearer, req, state, operation).await
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::request::{ScreenRequest, screen_path};
-use super::screen::{Extras, refused, render_screen, reviewed_token};
+use super::screen::{Extras, FIRST_SHOWN_KEY, refused, render_screen, reviewed_token};
 use super::view::Revealed;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session_store::remember;
@@ -26,21 +26,18 @@ pub struct RevokeForm {
 #[derive(Deserialize)]
 pub struct NoFields {}
 
-/// After an action that stops a token: back to the screen saying what happened, or the screen
-/// with the reason nothing changed.
+/// After an action that stops a token: `to` (the screen, or the page that keeps showing a new
+/// token) saying what happened, or the screen with the reason nothing changed.
 async fn after_stopping(
     request: &ScreenRequest,
     state: &AppState,
     stopped: Result<(), AppError>,
-    done: &str,
+    (done, to): (&str, &str),
 ) -> Result<HttpResponse, WebError> {
     match stopped {
         Ok(()) => {
             tracing::info!(org = %request.slug(), done, "API token stopped");
-            Ok(see_other(&format!(
-                "{}?done={done}",
-                screen_path(request.slug())
-            )))
+            Ok(see_other(&format!("{to}?done={done}")))
         }
         Err(error) => refused(request, state, error).await,
     }
@@ -64,7 +61,8 @@ pub async fn revoke(
         }
         Err(invalid) => Err(invalid),
     };
-    after_stopping(&request, &state, revoked, "revoked").await
+    let to = screen_path(request.slug());
+    after_stopping(&request, &state, revoked, ("revoked", &to)).await
 }
 
 pub async fn end_grace(
@@ -80,7 +78,17 @@ pub async fn end_grace(
         .db
         .run(move |conn| tokens::end_grace(conn, org_id, &actor, at))
         .await;
-    after_stopping(&request, &state, ended, "grace-ended").await
+    // The new token this session was shown at its first display stays shown: the browser goes to
+    // `GET …/reveal`, which shows it while it is current and its reveal window lasts.
+    let shown = request.session.get::<i32>(FIRST_SHOWN_KEY).ok().flatten();
+    let to = match (&ended, shown) {
+        (Ok(()), Some(token_id)) => {
+            remember(&request.session, REVEALED_KEY, &token_id)?;
+            format!("{}/reveal", screen_path(request.slug()))
+        }
+        _ => screen_path(request.slug()),
+    };
+    after_stopping(&request, &state, ended, ("grace-ended", &to)).await
 }
 
 /// The session's note of the token its user revealed (`reveal` → `show_revealed`).
@@ -104,6 +112,8 @@ pub async fn reveal(
         .await;
     match revealed {
         Ok(token_id) => {
+            // A reveal, not the first display any more: End now no longer keeps it shown.
+            request.session.remove(FIRST_SHOWN_KEY);
             remember(&request.session, REVEALED_KEY, &token_id)?;
             Ok(see_other(&format!(
                 "{}/reveal",
@@ -114,11 +124,19 @@ pub async fn reveal(
     }
 }
 
+#[derive(Deserialize)]
+pub struct RevealedQuery {
+    /// What an action just did (End now keeps the new token shown).
+    done: Option<String>,
+}
+
 /// `GET …/reveal`: the screen with the token revealed, while the token is the one this session
-/// revealed, its reveal window lasts and the password is recent; the plain screen otherwise.
+/// revealed (or was shown at its first display, then ended the grace period), its reveal window
+/// lasts and the password is recent; the plain screen otherwise, saying what an action did.
 pub async fn show_revealed(
     request: ScreenRequest,
     state: web::Data<AppState>,
+    query: web::Query<RevealedQuery>,
 ) -> Result<HttpResponse, WebError> {
     let now = state.clock.now();
     let noted = request.session.get::<i32>(REVEALED_KEY).ok().flatten();
@@ -133,14 +151,29 @@ pub async fn show_revealed(
         }
         None => None,
     };
+    let RevealedQuery { done } = query.into_inner();
     let Some((plain, until)) = plain else {
-        return Ok(see_other(&screen_path(request.slug())));
+        let back = screen_path(request.slug());
+        return Ok(see_other(&match done {
+            Some(done) => format!("{back}?{}", encode_done(&done)?),
+            None => back,
+        }));
     };
+    let first_shown = request.session.get::<i32>(FIRST_SHOWN_KEY).ok().flatten();
+    let fresh = first_shown.is_some() && first_shown == noted;
     let extras = Extras {
-        revealed: Some(Revealed::new(&plain, until, false, now)),
+        revealed: Some(Revealed::new(&plain, until, fresh, now)),
+        done,
         ..Extras::default()
     };
     render_screen(&request, &state, StatusCode::OK, extras).await
+}
+
+/// `done=…` for a redirect's query.
+fn encode_done(done: &str) -> Result<String, AppError> {
+    serde_urlencoded::to_string([("done", done)])
+        .map_err(anyhow::Error::from)
+        .map_err(AppError::from)
 }
 
 /// `POST .../copied`, sent by the Copy button's script: puts the copy in the history. Only while

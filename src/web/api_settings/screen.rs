@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use super::pages::{ApiPage, Step};
 use super::request::{ScreenRequest, screen_path};
 use super::view::{Revealed, ScreenView, TokenView};
+use crate::auth::session_store::remember;
 use crate::domain::api_tokens::screen;
 use crate::error::{AppError, in_words};
 use crate::repo::audit::HistoryCursor;
@@ -14,6 +15,10 @@ use crate::state::{AppState, NEW_TOKEN_COOKIE};
 use crate::web::access_request::AskPanel;
 use crate::web::error::{WebError, render_with_status};
 use crate::web::layout::Nav;
+
+/// The session's note of the token it was shown at its first display: End now keeps that token
+/// shown (`actions::end_grace`) for the rest of its reveal window, in this session only.
+pub const FIRST_SHOWN_KEY: &str = "first_shown_token";
 
 /// What a rendering of the screen adds to what the database holds.
 #[derive(Default)]
@@ -38,15 +43,19 @@ pub async fn render_screen(
         .await?;
     let current = screen.current.as_ref().map(|t| t.record.clone());
     if let (Some(token), Some(nonce)) = (current, request.new_token.clone()) {
-        let (actor, key, until) = (
+        let (actor, key, until, id) = (
             request.actor.clone(),
             state.reveal_key.clone(),
             token.reveal_until,
+            token.id,
         );
         let plain = state
             .db
             .run(move |conn| screen::first_display(conn, &token, (&actor, &nonce), &key, now))
             .await?;
+        if plain.is_some() {
+            remember(&request.session, FIRST_SHOWN_KEY, &id)?;
+        }
         extras.revealed = plain.map(|p| Revealed::new(&p, until, true, now));
     }
     let org = &request.member.org;
