@@ -231,7 +231,7 @@ impl Cli {
 
 async fn serve(config: Config, seed_demo: bool) -> anyhow::Result<()> {
     let app = Application::build(config, Clock::system())?;
-    tokio::spawn(app.shutdown().on_signals());
+    tokio::spawn(app.shutdown().on_signals()?);
     let address = format!("http://{}", app.address());
     if seed_demo {
         let outcome = demo::seed(&mut *app.db().conn()?, Clock::system().now())?;

@@ -70,21 +70,21 @@ impl Shutdown {
         }
     }
 
-    /// Drains and stops on SIGTERM or SIGINT (Ctrl-C).
-    pub async fn on_signals(self) {
+    /// Catches SIGTERM and SIGINT (Ctrl-C) from this call on, and gives the task that drains and
+    /// stops on the first of them. The signals are caught at once, not when the task first runs,
+    /// so a stop sent just after the server says it listens still drains (the default action
+    /// would end the process there and then).
+    pub fn on_signals(self) -> std::io::Result<impl Future<Output = ()>> {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            tracing::error!("cannot listen for SIGTERM and SIGINT");
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-        self.drain_and_stop().await;
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            self.drain_and_stop().await;
+        })
     }
 }
 

@@ -220,7 +220,8 @@ async fn a_second_serve_demo_says_how_to_get_in() {
         "{said}"
     );
     first.terminate();
-    assert!(first.exited(stopped_within).await.success());
+    let status = first.exited(stopped_within).await;
+    assert!(status.success(), "{status:?}");
 
     let mut second = serve_demo(&path).await;
     let said = second.printed.join("\n");
