@@ -443,9 +443,7 @@ async fn the_link_never_reaches_the_log() {
 #[tokio::test]
 async fn the_link_starts_with_the_public_url() {
     let sink = SmtpSink::start();
-    let url = sink.url();
-    let app = crate::helpers::spawn_app_with(move |config| {
-        config.smtp_url = Some(pulse::config::SecretText(url));
+    let app = crate::mail_helpers::spawn_app_mailing_to_with(&sink, |config| {
         config.public_url = Some("https://pulse.example.com".into());
     })
     .await;

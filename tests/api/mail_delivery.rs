@@ -438,9 +438,7 @@ async fn a_failed_reset_message_cannot_be_retried_because_its_link_is_gone() {
 #[tokio::test]
 async fn links_start_with_the_public_url_and_the_sender_is_pulse_mail_from() {
     let sink = SmtpSink::start();
-    let url = sink.url();
-    let app = crate::helpers::spawn_app_with(move |config| {
-        config.smtp_url = Some(pulse::config::SecretText(url));
+    let app = crate::mail_helpers::spawn_app_mailing_to_with(&sink, |config| {
         config.public_url = Some("https://pulse.example.com".into());
     })
     .await;
@@ -461,9 +459,7 @@ async fn links_start_with_the_public_url_and_the_sender_is_pulse_mail_from() {
         mail.message_id
     );
 
-    let url = sink.url();
-    let other = crate::helpers::spawn_app_with(move |config| {
-        config.smtp_url = Some(pulse::config::SecretText(url));
+    let other = crate::mail_helpers::spawn_app_mailing_to_with(&sink, |config| {
         config.mail_from = Some("Acme Reports <reports@acme.example>".into());
     })
     .await;

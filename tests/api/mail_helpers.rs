@@ -1,7 +1,7 @@
 //! `TestApp` methods for mail: a server that sends through the test's SMTP server, running the
 //! sender's round now (as its task does every few seconds), and reading the outbox.
 use diesel::prelude::*;
-use pulse::config::SecretText;
+use pulse::config::{Config, SecretText};
 use pulse::db::schema::mail_outbox;
 use pulse::mail::sender::Round;
 
@@ -10,8 +10,17 @@ use crate::smtp_sink::SmtpSink;
 
 /// A server whose mail goes to `sink` over SMTP.
 pub async fn spawn_app_mailing_to(sink: &SmtpSink) -> TestApp {
+    spawn_app_mailing_to_with(sink, |_| {}).await
+}
+
+/// A server whose mail goes to `sink` over SMTP, with the rest of its configuration tuned.
+pub async fn spawn_app_mailing_to_with(sink: &SmtpSink, tune: impl FnOnce(&mut Config)) -> TestApp {
     let url = sink.url();
-    spawn_app_with(move |config| config.smtp_url = Some(SecretText(url))).await
+    spawn_app_with(move |config| {
+        config.smtp_url = Some(SecretText(url));
+        tune(config);
+    })
+    .await
 }
 
 /// A server whose mail goes to an SMTP server on `port` (which may be down).
